@@ -1,0 +1,1 @@
+//! The application connector service and its store.

@@ -1,0 +1,1 @@
+//! Errors of parsing and writing callout messages.

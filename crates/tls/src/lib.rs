@@ -1,0 +1,1 @@
+//! TLS for callouts: development certificate authority and server configuration.
