@@ -1,1 +1,3 @@
 //! The application connector service and its store.
+
+pub mod store;

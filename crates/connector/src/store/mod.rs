@@ -1,0 +1,64 @@
+//! The connector's system of record: attendees and lists, behind a trait so
+//! that another engine can serve the same handlers.
+
+use protocol::{Attendee, ListItem, SearchBy};
+
+pub mod sqlite;
+
+/// Attendee search as the spec defines it: every non-empty criterion must
+/// match (logical AND); text fields match case-insensitively as "begins
+/// with", where a `*` inside a value is a wildcard; `attendee_type_code`
+/// matches exactly.
+#[derive(Debug, Clone, Default)]
+pub struct AttendeeQuery {
+    /// Criteria; `custom` may hold up to 25 values, empty ones ignored.
+    pub criteria: Attendee,
+    /// When set, only attendees owned by this login id match.
+    pub owner_login_id: Option<String>,
+    /// The most records to return (already capped by the caller).
+    pub limit: usize,
+    /// Number of custom fields each returned attendee carries (20 or 25).
+    pub custom_field_count: usize,
+}
+
+/// List search under one parent of one list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Name of the imported list to search.
+    pub list_name: String,
+    /// Long code of the parent item; empty for the first level.
+    pub parent_long_code: String,
+    /// `*`, `x*`, `*x`, `*x*`, or an exact value without `*`.
+    pub query: String,
+    pub search_by: SearchBy,
+    /// Language of the texts to return and search, falling back to the
+    /// list's default language for items without a text in it.
+    pub lang_code: String,
+    /// The most items to return (already capped by the caller).
+    pub limit: usize,
+}
+
+/// Failure of the store itself; bad queries are refused before they get here.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("list `{0}` not found")]
+    ListNotFound(String),
+    #[error("database error")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Returns at most `query.limit` attendees matching every criterion.
+    async fn search_attendees(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError>;
+
+    /// Returns at most `query.limit` items of the list under the parent,
+    /// with `code` joined from the parent's long code and `match_value` set.
+    async fn search_list(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError>;
+
+    /// Names of the imported lists, in import order.
+    async fn list_names(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Checks that the database answers; used by `/healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
