@@ -4,9 +4,13 @@
 
 pub mod attendee;
 pub mod error;
+mod field;
+pub mod limits;
 pub mod list;
 mod xml;
 
-pub use attendee::{Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion};
-pub use error::{ParseError, WriteError};
+pub use attendee::{
+    ATTENDEE_ELEMENTS, Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion,
+};
+pub use error::{Excerpt, FieldError, ParseError, Rule, WriteError};
 pub use list::{FetchListRequest, FetchListResponse, ListItem, SearchBy};

@@ -1,11 +1,35 @@
 //! Fetch List: `fetch-list-request` and `fetch-list-response`.
 
+mod request;
+mod response;
+
 /// Which item attribute a list query applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SearchBy {
     #[default]
     Text,
     Code,
+}
+
+impl SearchBy {
+    /// The value as the request carries it: `TEXT` or `CODE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchBy::Text => "TEXT",
+            SearchBy::Code => "CODE",
+        }
+    }
+
+    /// Reads `TEXT` or `CODE` in any letter case; other values give `None`.
+    pub fn from_name(value: &str) -> Option<SearchBy> {
+        if value.eq_ignore_ascii_case("TEXT") {
+            Some(SearchBy::Text)
+        } else if value.eq_ignore_ascii_case("CODE") {
+            Some(SearchBy::Code)
+        } else {
+            None
+        }
+    }
 }
 
 /// List query sent by the host.

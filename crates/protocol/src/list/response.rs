@@ -1,0 +1,114 @@
+//! Reading and writing `fetch-list-response`.
+
+use super::{FetchListResponse, ListItem};
+use crate::error::{FieldError, ParseError, Rule, WriteError};
+use crate::field::{Presence, check_text};
+use crate::limits::list_response as limits;
+use crate::xml::{XmlWriter, parse_document};
+
+const ROOT: &str = "fetch-list-response";
+const ITEM: &str = "item";
+const CODE: &str = "code";
+const SHORT_CODE: &str = "short-code";
+const TEXT: &str = "text";
+const MATCH_VALUE: &str = "match-value";
+
+impl ListItem {
+    /// Checks the item as a host does: code, short code and text non-empty
+    /// and within their limits, a short code without `-`, a code that is the
+    /// short code or ends in `-` and the short code, and a match value
+    /// within its limit.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_text(CODE, &self.code, limits::CODE, Presence::Required)?;
+        check_text(
+            SHORT_CODE,
+            &self.short_code,
+            limits::SHORT_CODE,
+            Presence::Required,
+        )?;
+        if self.short_code.contains('-') {
+            return Err(FieldError::new(SHORT_CODE, Rule::ContainsHyphen));
+        }
+
+        let joined = self.code == self.short_code
+            || self
+                .code
+                .strip_suffix(self.short_code.as_str())
+                .is_some_and(|long_code| long_code.ends_with('-'));
+        if !joined {
+            return Err(FieldError::new(CODE, Rule::CodeMismatch));
+        }
+
+        check_text(TEXT, &self.text, limits::TEXT, Presence::Required)?;
+        check_text(
+            MATCH_VALUE,
+            &self.match_value,
+            limits::MATCH_VALUE,
+            Presence::Optional,
+        )
+    }
+}
+
+impl FetchListResponse {
+    /// Parses a response body as strictly as a host must: every item carries
+    /// code, short-code, text and match-value once, and [`ListItem::validate`]
+    /// holds for it. Unknown elements are ignored.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        let is_known = |name: &str| [ITEM, CODE, SHORT_CODE, TEXT, MATCH_VALUE].contains(&name);
+        let root = parse_document(bytes, ROOT, &is_known)?;
+        root.expect_container(ROOT)?;
+
+        let mut items = Vec::new();
+        for (index, element) in root.children_named(ITEM).enumerate() {
+            let path = item_path(index);
+            element.expect_container(&path)?;
+
+            let field = |name: &str| -> Result<String, ParseError> {
+                match element.value(&path, name)? {
+                    Some(value) => Ok(value.to_string()),
+                    None => Err(ParseError::new(format!("{path}/{name}"), Rule::Missing)),
+                }
+            };
+            let item = ListItem {
+                code: field(CODE)?,
+                short_code: field(SHORT_CODE)?,
+                text: field(TEXT)?,
+                match_value: field(MATCH_VALUE)?,
+            };
+            item.validate().map_err(|error| error.parsing_at(&path))?;
+            items.push(item);
+        }
+        Ok(FetchListResponse { items })
+    }
+
+    /// Writes the response; no item gives `<fetch-list-response/>`, and an
+    /// empty match value is written as `<match-value/>`.
+    pub fn to_xml(&self) -> Result<Vec<u8>, WriteError> {
+        for (index, item) in self.items.iter().enumerate() {
+            item.validate()
+                .map_err(|error| error.writing_at(&item_path(index)))?;
+        }
+
+        let mut writer = XmlWriter::new();
+        if self.items.is_empty() {
+            writer.empty(ROOT);
+            return Ok(writer.finish());
+        }
+        writer.start(ROOT);
+        for item in &self.items {
+            writer.start(ITEM);
+            writer.value(CODE, &item.code);
+            writer.value(SHORT_CODE, &item.short_code);
+            writer.value(TEXT, &item.text);
+            writer.value(MATCH_VALUE, &item.match_value);
+            writer.end(ITEM);
+        }
+        writer.end(ROOT);
+        Ok(writer.finish())
+    }
+}
+
+/// Path of the item at 0-based `index`, written 1-based.
+fn item_path(index: usize) -> String {
+    format!("{ROOT}/{ITEM}[{}]", index + 1)
+}

@@ -1,0 +1,411 @@
+//! Strict pull reading of one message document into the elements a message knows.
+//!
+//! Value whitespace: the literal leading and trailing XML white space of an
+//! element's text is indentation from pretty-printing senders and is dropped.
+//! Everything else is kept exactly, including inner white space and white
+//! space written as a character reference or inside CDATA. Line ends are
+//! normalized to `\n` as XML 1.0 requires.
+
+use std::borrow::Cow;
+
+use quick_xml::Reader;
+use quick_xml::escape::{EscapeError, unescape};
+use quick_xml::events::{BytesStart, Event};
+
+use super::{is_xml_char, is_xml_space};
+use crate::error::{Excerpt, ParseError, Rule};
+use crate::limits::MAX_DEPTH;
+
+/// Characters of an element name kept in error paths; a name from the input
+/// may be of any length.
+const MAX_NAME_CHARS: usize = 64;
+
+/// Characters of a parser message kept in an error.
+const MAX_DETAIL_CHARS: usize = 160;
+
+/// One element of a document that the message knows, with its known children.
+#[derive(Debug, Default)]
+pub(crate) struct Element {
+    pub name: String,
+    /// Text content, after the white-space handling in the module docs.
+    pub text: String,
+    /// Whether any child element appeared, known or not.
+    pub has_elements: bool,
+    /// Known children, in document order; unknown ones are checked and dropped.
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// Rejects text in an element that should hold only elements.
+    pub fn expect_container(&self, path: &str) -> Result<(), ParseError> {
+        if self.text.is_empty() {
+            Ok(())
+        } else {
+            Err(ParseError::new(path, Rule::TextInContainer))
+        }
+    }
+
+    /// Returns the single child called `name`, rejecting a second one.
+    pub fn child(&self, path: &str, name: &str) -> Result<Option<&Element>, ParseError> {
+        let mut matches = self.children.iter().filter(|child| child.name == name);
+        let first = matches.next();
+        if matches.next().is_some() {
+            return Err(ParseError::new(format!("{path}/{name}"), Rule::Duplicate));
+        }
+        Ok(first)
+    }
+
+    /// Returns the text of the single child called `name`, rejecting a second
+    /// one and a child that holds elements.
+    pub fn value(&self, path: &str, name: &str) -> Result<Option<&str>, ParseError> {
+        match self.child(path, name)? {
+            Some(child) if child.has_elements => Err(ParseError::new(
+                format!("{path}/{name}"),
+                Rule::ElementInValue,
+            )),
+            Some(child) => Ok(Some(&child.text)),
+            None => Ok(None),
+        }
+    }
+
+    /// Returns the children called `name`, for elements that may repeat.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |child| child.name == name)
+    }
+}
+
+/// Parses `bytes` as a document whose root must be `root`, keeping the
+/// elements for which `is_known` holds (below a kept parent).
+///
+/// Errors about the document as a whole name `root` as the element.
+pub(crate) fn parse_document(
+    bytes: &[u8],
+    root: &'static str,
+    is_known: &dyn Fn(&str) -> bool,
+) -> Result<Element, ParseError> {
+    let text = decode_utf8(bytes).map_err(|rule| ParseError::new(root, rule))?;
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_comments = true;
+    let mut builder = TreeBuilder::new(root, is_known);
+
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|error| builder.error(rule_of(&error)))?;
+        if let Some(root_element) = builder.accept(event)? {
+            return Ok(root_element);
+        }
+    }
+}
+
+/// Strips a UTF-8 byte-order mark and checks that the rest is UTF-8.
+fn decode_utf8(bytes: &[u8]) -> Result<&str, Rule> {
+    if bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE]) {
+        return Err(Rule::EncodingNotUtf8 {
+            declared: Excerpt::new("UTF-16"),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|error| Rule::InvalidUtf8 {
+        offset: error.valid_up_to(),
+    })
+}
+
+fn rule_of(error: &quick_xml::Error) -> Rule {
+    match error {
+        quick_xml::Error::Escape(escape) => rule_of_escape(escape),
+        other => Rule::MalformedXml {
+            detail: Excerpt::with_limit(&other.to_string(), MAX_DETAIL_CHARS),
+        },
+    }
+}
+
+fn rule_of_escape(error: &EscapeError) -> Rule {
+    match error {
+        EscapeError::UnrecognizedEntity(_, name) => Rule::UnknownEntity {
+            name: Excerpt::new(name),
+        },
+        other => Rule::MalformedXml {
+            detail: Excerpt::with_limit(&other.to_string(), MAX_DETAIL_CHARS),
+        },
+    }
+}
+
+/// An open element on the reader's stack.
+struct Frame {
+    /// Name for error paths, cut to [`MAX_NAME_CHARS`].
+    path_name: String,
+    /// Whether the element goes into the tree.
+    kept: bool,
+    element: Element,
+    text: TextBuffer,
+}
+
+/// Turns reader events into the tree of known elements.
+struct TreeBuilder<'k> {
+    root: &'static str,
+    is_known: &'k dyn Fn(&str) -> bool,
+    stack: Vec<Frame>,
+    /// Whether any event came before, which an XML declaration must not follow.
+    started: bool,
+    root_done: Option<Element>,
+}
+
+impl<'k> TreeBuilder<'k> {
+    fn new(root: &'static str, is_known: &'k dyn Fn(&str) -> bool) -> Self {
+        TreeBuilder {
+            root,
+            is_known,
+            stack: Vec::new(),
+            started: false,
+            root_done: None,
+        }
+    }
+
+    /// Path of the innermost open element, or the root's name before and after it.
+    fn path(&self) -> String {
+        if self.stack.is_empty() {
+            return self.root.to_string();
+        }
+        let names: Vec<&str> = self
+            .stack
+            .iter()
+            .map(|frame| frame.path_name.as_str())
+            .collect();
+        names.join("/")
+    }
+
+    fn error(&self, rule: Rule) -> ParseError {
+        ParseError::new(self.path(), rule)
+    }
+
+    /// Takes one event; returns the root element once the document is complete.
+    fn accept(&mut self, event: Event<'_>) -> Result<Option<Element>, ParseError> {
+        let first = !self.started;
+        self.started = true;
+
+        match event {
+            Event::Decl(declaration) if first => self.check_declaration(&declaration)?,
+            Event::Decl(_) => {
+                let detail = Excerpt::new("XML declaration not at the start of the document");
+                return Err(self.error(Rule::MalformedXml { detail }));
+            }
+            Event::DocType(_) => return Err(self.error(Rule::DoctypeRejected)),
+            Event::PI(_) | Event::Comment(_) => {}
+            Event::Start(start) => self.open(&start)?,
+            Event::Empty(start) => {
+                self.open(&start)?;
+                self.close();
+            }
+            Event::End(_) => self.close(),
+            Event::Text(text) => {
+                let raw = std::str::from_utf8(&text).map_err(|error| {
+                    self.error(Rule::InvalidUtf8 {
+                        offset: error.valid_up_to(),
+                    })
+                })?;
+                self.text(raw)?;
+            }
+            Event::CData(cdata) => {
+                let raw = std::str::from_utf8(&cdata).map_err(|error| {
+                    self.error(Rule::InvalidUtf8 {
+                        offset: error.valid_up_to(),
+                    })
+                })?;
+                self.cdata(raw)?;
+            }
+            Event::Eof => return self.finish().map(Some),
+        }
+        Ok(None)
+    }
+
+    fn check_declaration(
+        &self,
+        declaration: &quick_xml::events::BytesDecl<'_>,
+    ) -> Result<(), ParseError> {
+        let Some(encoding) = declaration.encoding() else {
+            return Ok(());
+        };
+        let encoding = encoding.map_err(|error| {
+            let detail = Excerpt::with_limit(&error.to_string(), MAX_DETAIL_CHARS);
+            self.error(Rule::MalformedXml { detail })
+        })?;
+        if encoding.eq_ignore_ascii_case(b"UTF-8") {
+            Ok(())
+        } else {
+            let declared = Excerpt::new(&String::from_utf8_lossy(&encoding));
+            Err(self.error(Rule::EncodingNotUtf8 { declared }))
+        }
+    }
+
+    fn open(&mut self, start: &BytesStart<'_>) -> Result<(), ParseError> {
+        let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+        let path_name: String = name.chars().take(MAX_NAME_CHARS).collect();
+
+        let kept = match self.stack.last_mut() {
+            None if self.root_done.is_some() => return Err(self.error(Rule::ContentOutsideRoot)),
+            None if name != self.root => {
+                let expected = self.root;
+                return Err(ParseError::new(path_name, Rule::WrongRoot { expected }));
+            }
+            None => true,
+            Some(parent) => {
+                parent.element.has_elements = true;
+                parent.kept && (self.is_known)(&name)
+            }
+        };
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError::new(
+                format!("{}/{path_name}", self.path()),
+                Rule::TooDeep { max: MAX_DEPTH },
+            ));
+        }
+
+        let element = Element {
+            name: if kept { name } else { String::new() },
+            ..Element::default()
+        };
+        self.stack.push(Frame {
+            path_name,
+            kept,
+            element,
+            text: TextBuffer::default(),
+        });
+        self.check_attributes(start)
+    }
+
+    /// Checks attribute syntax and references; the messages use no attributes,
+    /// so their values are dropped.
+    fn check_attributes(&self, start: &BytesStart<'_>) -> Result<(), ParseError> {
+        for attribute in start.attributes() {
+            let attribute = attribute.map_err(|error| {
+                let detail = Excerpt::with_limit(&error.to_string(), MAX_DETAIL_CHARS);
+                self.error(Rule::MalformedXml { detail })
+            })?;
+            let value = attribute
+                .unescape_value()
+                .map_err(|error| self.error(rule_of(&error)))?;
+            check_characters(&value).map_err(|rule| self.error(rule))?;
+        }
+        Ok(())
+    }
+
+    /// Closes the innermost element; the reader has already matched the end tag's name.
+    fn close(&mut self) {
+        let Some(mut frame) = self.stack.pop() else {
+            return;
+        };
+        if !frame.kept {
+            return;
+        }
+        frame.element.text = frame.text.finish();
+        match self.stack.last_mut() {
+            Some(parent) => parent.element.children.push(frame.element),
+            None => self.root_done = Some(frame.element),
+        }
+    }
+
+    fn text(&mut self, raw: &str) -> Result<(), ParseError> {
+        let Some(frame) = self.stack.last_mut() else {
+            if raw.chars().all(is_xml_space) {
+                return Ok(());
+            }
+            return Err(self.error(Rule::ContentOutsideRoot));
+        };
+        frame
+            .text
+            .push_literal(raw)
+            .map_err(|rule| self.error(rule))
+    }
+
+    fn cdata(&mut self, raw: &str) -> Result<(), ParseError> {
+        let Some(frame) = self.stack.last_mut() else {
+            return Err(self.error(Rule::ContentOutsideRoot));
+        };
+        frame.text.push_cdata(raw).map_err(|rule| self.error(rule))
+    }
+
+    fn finish(&mut self) -> Result<Element, ParseError> {
+        if !self.stack.is_empty() {
+            let detail = Excerpt::new("element not closed before the end of the document");
+            return Err(self.error(Rule::MalformedXml { detail }));
+        }
+        self.root_done
+            .take()
+            .ok_or_else(|| ParseError::new(self.root, Rule::Missing))
+    }
+}
+
+/// Collects the text of one element, dropping literal white space at its edges.
+#[derive(Default)]
+struct TextBuffer {
+    value: String,
+    /// Whether anything other than leading literal white space came yet.
+    started: bool,
+    /// Bytes of literal white space at the end of `value`.
+    trailing_space: usize,
+}
+
+impl TextBuffer {
+    fn push_literal(&mut self, raw: &str) -> Result<(), Rule> {
+        let normalized = normalize_line_ends(raw);
+        let mut piece = normalized.as_ref();
+        if !self.started {
+            piece = piece.trim_start_matches(is_xml_space);
+        }
+        if piece.is_empty() {
+            return Ok(());
+        }
+
+        // References end in `;`, so literal white space at the end of the raw
+        // piece is also at the end of its unescaped form.
+        let space = piece.len() - piece.trim_end_matches(is_xml_space).len();
+        self.trailing_space = if space == piece.len() {
+            self.trailing_space + space
+        } else {
+            space
+        };
+
+        let unescaped = unescape(piece).map_err(|error| rule_of_escape(&error))?;
+        check_characters(&unescaped)?;
+        self.value.push_str(&unescaped);
+        self.started = true;
+        Ok(())
+    }
+
+    fn push_cdata(&mut self, raw: &str) -> Result<(), Rule> {
+        let normalized = normalize_line_ends(raw);
+        check_characters(&normalized)?;
+        if normalized.is_empty() {
+            return Ok(());
+        }
+        self.value.push_str(&normalized);
+        self.started = true;
+        self.trailing_space = 0;
+        Ok(())
+    }
+
+    fn finish(mut self) -> String {
+        let kept = self.value.len() - self.trailing_space;
+        self.value.truncate(kept);
+        self.value
+    }
+}
+
+/// Replaces `\r\n` and lone `\r` with `\n`, as an XML processor must.
+fn normalize_line_ends(raw: &str) -> Cow<'_, str> {
+    if raw.contains('\r') {
+        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+fn check_characters(text: &str) -> Result<(), Rule> {
+    match text.chars().find(|&c| !is_xml_char(c)) {
+        Some(c) => Err(Rule::ForbiddenCharacter {
+            code_point: u32::from(c),
+        }),
+        None => Ok(()),
+    }
+}
