@@ -18,7 +18,10 @@ use crate::error::{Error, Result};
 use crate::pem::{parse_certificates, parse_private_key};
 use crate::policy::crypto_provider;
 
-pub use files::{DevCaFiles, write_dev_ca, write_dev_ca_with_intermediate};
+pub use files::{
+    DEV_CA_COMMON_NAME, DEV_INTERMEDIATE_COMMON_NAME, DevCaFiles, write_dev_ca,
+    write_dev_ca_with_intermediate,
+};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
