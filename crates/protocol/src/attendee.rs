@@ -89,8 +89,8 @@ pub struct AttendeeSearchResponse {
     pub attendees: Vec<Attendee>,
 }
 
-/// Which message an attendee's fields are checked for; the two differ in
-/// lengths and in required fields.
+/// Message whose rules an attendee's fields are checked against, because
+/// lengths and required fields differ between request and response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Direction {
     Request,
@@ -98,7 +98,7 @@ enum Direction {
 }
 
 impl Attendee {
-    /// An attendee with every field empty and the version's number of custom fields.
+    /// Creates an attendee with every field empty and the version's number of custom fields.
     pub fn empty(version: AttendeeVersion) -> Self {
         Attendee {
             custom: vec![String::new(); version.custom_field_count()],

@@ -55,7 +55,7 @@ pub enum Rule {
     InvalidLevel { max: usize },
     /// Levels of a connected list must be numbered from 1 without gaps.
     LevelGap { missing: usize },
-    /// A field this version of the message does not carry holds a value.
+    /// A field that this version of the message does not carry contains a value.
     NotInVersion { version: &'static str },
 }
 
@@ -136,18 +136,18 @@ impl Excerpt {
         }
     }
 
-    /// The kept start of the value.
+    /// Returns the kept start of the value.
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
-    /// Whether characters were cut from the end.
+    /// Returns whether characters were cut from the end.
     pub fn is_truncated(&self) -> bool {
         self.total_chars > self.text.chars().count()
     }
 }
 
-/// Quotes the kept text with control characters escaped, and says when it was cut.
+/// Quotes the kept text with control characters escaped, and marks a cut with the full length.
 impl fmt::Display for Excerpt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "\"{}\"", self.text.escape_debug())?;

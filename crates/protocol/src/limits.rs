@@ -2,9 +2,11 @@
 //!
 //! Lengths count Unicode scalar values (Rust `char`s), not bytes.
 
-/// Results the host shows at most; the connector never returns more records
-/// or list items than this, whatever the request asks (SAP Concur callout
-/// documentation, Fetch Attendee).
+/// Maximum results the host shows. A connector returns no more attendee
+/// records or list items than this, whatever MaximumNumberRecords or
+/// num-to-return requests (SAP Concur Fetch Attendee and Fetch List
+/// documentation). The parsers do not enforce it, because a Fetch Attendee
+/// host that receives more shows a "refine your search" message instead.
 pub const MAX_RECORDS: usize = 100;
 
 /// Deepest element nesting the reader accepts, root included. The messages
@@ -13,7 +15,7 @@ pub const MAX_RECORDS: usize = 100;
 pub const MAX_DEPTH: usize = 16;
 
 /// Fetch Attendee request fields, from the request table of the SAP Concur
-/// Fetch Attendee documentation unless a constant says otherwise.
+/// Fetch Attendee documentation, unless a constant's doc names another source.
 pub mod attendee_request {
     pub const ATTENDEE_TYPE_CODE: usize = 8;
     pub const FIRST_NAME: usize = 50;

@@ -12,7 +12,7 @@ pub enum SearchBy {
 }
 
 impl SearchBy {
-    /// The value as the request carries it: `TEXT` or `CODE`.
+    /// Returns the value as the request carries it: `TEXT` or `CODE`.
     pub fn as_str(self) -> &'static str {
         match self {
             SearchBy::Text => "TEXT",

@@ -6,7 +6,7 @@ mod write;
 pub(crate) use read::{Element, parse_document};
 pub(crate) use write::XmlWriter;
 
-/// Whether XML 1.0 allows `c` in a document (the `Char` production).
+/// Returns whether XML 1.0 allows `c` in a document (the `Char` production).
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c,
         '\t' | '\n' | '\r'
@@ -15,7 +15,7 @@ pub(crate) fn is_xml_char(c: char) -> bool {
         | '\u{10000}'..='\u{10FFFF}')
 }
 
-/// Whether `c` is XML white space (the `S` production).
+/// Returns whether `c` is XML white space (the `S` production).
 pub(crate) fn is_xml_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }

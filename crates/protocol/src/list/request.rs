@@ -28,10 +28,10 @@ impl FetchListRequest {
     /// Parses a request body.
     ///
     /// Absent text fields are empty and an absent search-by means `TEXT`,
-    /// but an empty or unknown search-by is rejected. In code-by-level,
-    /// `levelN` elements may come in any order but must run from level1
-    /// without gaps or repeats; other child names are ignored, as are unknown
-    /// elements anywhere.
+    /// but an empty or unknown search-by is rejected. In code-by-level, the
+    /// `levelN` elements may come in any order, but they must run from
+    /// level1 without gaps or repeats. Other names in code-by-level are
+    /// ignored, as are unknown elements anywhere.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
         let is_known = |name: &str| {
             TEXT_FIELDS.iter().any(|(field, _)| *field == name)

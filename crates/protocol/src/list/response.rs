@@ -14,10 +14,10 @@ const TEXT: &str = "text";
 const MATCH_VALUE: &str = "match-value";
 
 impl ListItem {
-    /// Checks the item as a host does: code, short code and text non-empty
-    /// and within their limits, a short code without `-`, a code that is the
-    /// short code or ends in `-` and the short code, and a match value
-    /// within its limit.
+    /// Checks the item as a host does. Code, short code and text must be
+    /// non-empty and the match value may be empty, all within their limits.
+    /// The short code must not contain `-`, and the code must be the short
+    /// code itself or end in `-` followed by the short code.
     pub fn validate(&self) -> Result<(), FieldError> {
         check_text(CODE, &self.code, limits::CODE, Presence::Required)?;
         check_text(

@@ -1,4 +1,4 @@
-//! Strict pull reading of one message document into the elements a message knows.
+//! Strict pull reading of one message document into the elements the message defines.
 //!
 //! Value whitespace: the literal leading and trailing XML white space of an
 //! element's text is indentation from pretty-printing senders and is dropped.
@@ -23,7 +23,7 @@ const MAX_NAME_CHARS: usize = 64;
 /// Characters of a parser message kept in an error.
 const MAX_DETAIL_CHARS: usize = 160;
 
-/// One element of a document that the message knows, with its known children.
+/// One element that the message defines, with its known children.
 #[derive(Debug, Default)]
 pub(crate) struct Element {
     pub name: String,
@@ -56,7 +56,7 @@ impl Element {
     }
 
     /// Returns the text of the single child called `name`, rejecting a second
-    /// one and a child that holds elements.
+    /// one and a child that contains elements.
     pub fn value(&self, path: &str, name: &str) -> Result<Option<&str>, ParseError> {
         match self.child(path, name)? {
             Some(child) if child.has_elements => Err(ParseError::new(
@@ -75,7 +75,7 @@ impl Element {
 }
 
 /// Parses `bytes` as a document whose root must be `root`, keeping the
-/// elements for which `is_known` holds (below a kept parent).
+/// elements for which `is_known` returns true (below a kept parent).
 ///
 /// Errors about the document as a whole name `root` as the element.
 pub(crate) fn parse_document(

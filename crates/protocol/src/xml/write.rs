@@ -71,10 +71,10 @@ impl XmlWriter {
 }
 
 /// Escapes `value` for element content so that a strict reader returns it
-/// unchanged: the five markup characters become entity references, a
-/// carriage return becomes `&#xD;` (a literal one would be turned into a
-/// line feed), and white space at either edge becomes character references
-/// (a reader drops literal edge white space as indentation).
+/// unchanged. The five markup characters become entity references. A
+/// carriage return becomes `&#xD;`, because XML turns a literal one into a
+/// line feed. White space at either edge becomes character references,
+/// because the reader drops literal edge white space as indentation.
 pub(crate) fn escape_text(value: &str) -> Cow<'_, str> {
     let needs_escape = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\r');
     let has_edge_space = value.starts_with(is_xml_space) || value.ends_with(is_xml_space);
