@@ -1,3 +1,15 @@
-//! The application connector service and its store.
+//! The application connector: an HTTPS service that responds to callouts from its own store.
+//!
+//! [`serve`] runs the service for the command line; [`bind`] does the same
+//! in two steps, so that tests and benchmarks can listen on port 0 and learn
+//! the address before they send requests.
 
+pub mod auth;
+pub mod callouts;
+pub mod config;
+pub mod metrics;
+pub mod server;
 pub mod store;
+
+pub use config::{Config, ConfigError, Secret};
+pub use server::{BoundConnector, ServeOptions, bind, router, serve};

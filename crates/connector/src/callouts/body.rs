@@ -1,0 +1,129 @@
+//! Reading an XML request body: content type, size limit and read timeout.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::AppState;
+use crate::server::errors::CalloutError;
+
+/// The raw bytes of an XML request body that passed the checks: an XML
+/// content type, at most `limits.body_bytes` bytes, received within
+/// `timeouts.body_read_secs`.
+pub(crate) struct XmlBody(pub Bytes);
+
+impl FromRequest<AppState> for XmlBody {
+    type Rejection = CalloutError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let settings = &state.settings;
+        let headers = request.headers();
+
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok());
+        if !content_type.is_some_and(is_xml_content_type) {
+            return Err(CalloutError::UnsupportedMediaType);
+        }
+
+        // A declared length over the limit is rejected before any byte is read.
+        let declared_length = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|text| text.parse::<u64>().ok());
+        if declared_length.is_some_and(|length| length > settings.body_limit as u64) {
+            return Err(CalloutError::BodyTooLarge {
+                limit: settings.body_limit,
+            });
+        }
+
+        let limited = Limited::new(request.into_body(), settings.body_limit);
+        let collected = tokio::time::timeout(settings.body_read_timeout, limited.collect())
+            .await
+            .map_err(|_| CalloutError::BodyTimedOut {
+                seconds: settings.body_read_timeout.as_secs(),
+            })?;
+
+        match collected {
+            Ok(collected) => Ok(XmlBody(collected.to_bytes())),
+            Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                Err(CalloutError::BodyTooLarge {
+                    limit: settings.body_limit,
+                })
+            }
+            Err(error) => {
+                tracing::debug!(%error, "failed to read the request body");
+                Err(CalloutError::BodyUnreadable)
+            }
+        }
+    }
+}
+
+/// Accepts `application/xml` or `text/xml`, with `charset=utf-8` or no
+/// charset; other parameters are ignored.
+fn is_xml_content_type(value: &str) -> bool {
+    let mut parts = value.split(';');
+    let media_type = parts.next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/xml")
+        && !media_type.eq_ignore_ascii_case("text/xml")
+    {
+        return false;
+    }
+
+    for parameter in parts {
+        let Some((name, parameter_value)) = parameter.split_once('=') else {
+            if parameter.trim().is_empty() {
+                continue;
+            }
+            return false;
+        };
+        if name.trim().eq_ignore_ascii_case("charset") {
+            let charset = parameter_value.trim().trim_matches('"');
+            if !charset.eq_ignore_ascii_case("utf-8") {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_application_xml() {
+        assert!(is_xml_content_type("application/xml"));
+    }
+
+    #[test]
+    fn content_type_text_xml_with_utf8() {
+        assert!(is_xml_content_type("text/xml; charset=UTF-8"));
+    }
+
+    #[test]
+    fn content_type_quoted_charset() {
+        assert!(is_xml_content_type("application/xml;charset=\"utf-8\""));
+    }
+
+    #[test]
+    fn content_type_other_charset() {
+        assert!(!is_xml_content_type("application/xml; charset=iso-8859-1"));
+    }
+
+    #[test]
+    fn content_type_json() {
+        assert!(!is_xml_content_type("application/json"));
+    }
+
+    #[test]
+    fn content_type_xml_suffix_is_not_xml() {
+        assert!(!is_xml_content_type("application/soap+xml"));
+    }
+
+    #[test]
+    fn content_type_parameter_without_value() {
+        assert!(!is_xml_content_type("application/xml; charset"));
+    }
+}
