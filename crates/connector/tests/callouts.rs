@@ -313,6 +313,26 @@ async fn store_failure_is_503_without_cause() {
 }
 
 #[tokio::test]
+async fn slow_store_is_503_after_request_timeout() {
+    let store = Arc::new(people());
+    store.attendee_delay_ms.store(3_000, Ordering::SeqCst);
+    let mut config = test_config();
+    config.timeouts.request_secs = 1;
+    let connector = spawn_connector(store, config).await;
+
+    let response = connector
+        .post_xml(ATTENDEE_V2_PATH, attendee_request("Doe", None))
+        .await;
+
+    assert_eq!(response.status(), 503);
+    assert!(
+        body_text(response)
+            .await
+            .contains("did not complete within 1 seconds")
+    );
+}
+
+#[tokio::test]
 async fn healthz_without_credentials_is_ok() {
     let connector = spawn_connector(Arc::new(MemoryStore::default()), test_config()).await;
 

@@ -11,6 +11,10 @@
 //! the host's own successful callouts would otherwise reset an attacker's
 //! count on every callout and allow unlimited guessing. Failures expire only
 //! with their window.
+//!
+//! NOTE: behind a proxy every client has the proxy's address, so one client's
+//! failures throttle the host too. Forwarded-for headers are not read,
+//! because any client could forge them unless the proxy is trusted.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

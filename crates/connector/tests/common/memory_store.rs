@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use connector::store::{
     AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, ListImport, ListQuery, Store,
@@ -28,6 +29,8 @@ pub struct MemoryStore {
     pub lists: BTreeMap<String, Vec<StoredItem>>,
     /// When set, every call fails as a broken database would.
     pub failing: AtomicBool,
+    /// Delay of every attendee search, in milliseconds, as a slow database would take.
+    pub attendee_delay_ms: AtomicU64,
     pub attendee_searches: AtomicUsize,
     pub last_attendee_query: Mutex<Option<AttendeeQuery>>,
     pub last_list_query: Mutex<Option<ListQuery>>,
@@ -71,6 +74,8 @@ fn starts_with_ignoring_case(value: &str, prefix: &str) -> bool {
 impl Store for MemoryStore {
     async fn search_attendees(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
         self.check_failing()?;
+        let delay = self.attendee_delay_ms.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
         self.attendee_searches.fetch_add(1, Ordering::SeqCst);
         *self.last_attendee_query.lock().unwrap() = Some(query.clone());
 
