@@ -88,7 +88,7 @@ impl fmt::Display for Rule {
             Rule::UnknownEntity { name } => {
                 write!(
                     f,
-                    "unknown entity reference {name}, only the five XML predefined entities are accepted"
+                    "unknown entity reference {name}: only the five predefined XML entities and character references are accepted"
                 )
             }
             Rule::ForbiddenCharacter { code_point } => {

@@ -1,6 +1,12 @@
 //! Messages of the callouts, shared by host and connector: types, strict
 //! parsing from bytes, writing to bytes and the length limits of each field.
 //! No I/O happens here, so both sides agree on every byte.
+//!
+//! Parsers drop the literal leading and trailing white space of each field
+//! value, because pretty-printing senders indent it, and keep everything
+//! else exactly. White space written as a character reference (`&#x20;`) or
+//! inside CDATA is kept, and the writers use character references for edge
+//! white space, so every value survives a write and a parse.
 
 pub mod attendee;
 pub mod error;

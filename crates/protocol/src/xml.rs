@@ -1,9 +1,12 @@
 //! Strict XML reading into a small element tree, and escaping XML writing.
 
+mod element;
 mod read;
+mod text;
 mod write;
 
-pub(crate) use read::{Element, parse_document};
+pub(crate) use element::Element;
+pub(crate) use read::parse_document;
 pub(crate) use write::XmlWriter;
 
 /// Returns whether XML 1.0 allows `c` in a document (the `Char` production).

@@ -255,7 +255,8 @@ fn forbidden_literal_character_rejected() {
 #[test]
 fn null_character_reference_rejected() {
     let error = parse_request(&request_with("<LastName>&#0;</LastName>"));
-    assert!(is_malformed(error.rule()), "{error}");
+    assert_eq!(error.element(), "AttendeeSearchRequest/Attendee/LastName");
+    assert_eq!(error.rule(), &Rule::ForbiddenCharacter { code_point: 0 });
 }
 
 #[test]

@@ -1,18 +1,12 @@
 //! Strict pull reading of one message document into the elements the message defines.
-//!
-//! Value whitespace: the literal leading and trailing XML white space of an
-//! element's text is indentation from pretty-printing senders and is dropped.
-//! Everything else is kept exactly, including inner white space and white
-//! space written as a character reference or inside CDATA. Line ends are
-//! normalized to `\n` as XML 1.0 requires.
-
-use std::borrow::Cow;
 
 use quick_xml::Reader;
-use quick_xml::escape::{EscapeError, unescape};
+use quick_xml::escape::{EscapeError, ParseCharRefError};
 use quick_xml::events::{BytesStart, Event};
 
-use super::{is_xml_char, is_xml_space};
+use super::element::Element;
+use super::is_xml_space;
+use super::text::{TextBuffer, check_characters};
 use crate::error::{Excerpt, ParseError, Rule};
 use crate::limits::MAX_DEPTH;
 
@@ -23,61 +17,11 @@ const MAX_NAME_CHARS: usize = 64;
 /// Characters of a parser message kept in an error.
 const MAX_DETAIL_CHARS: usize = 160;
 
-/// One element that the message defines, with its known children.
-#[derive(Debug, Default)]
-pub(crate) struct Element {
-    pub name: String,
-    /// Text content, after the white-space handling in the module docs.
-    pub text: String,
-    /// Whether any child element appeared, known or not.
-    pub has_elements: bool,
-    /// Known children, in document order; unknown ones are checked and dropped.
-    pub children: Vec<Element>,
-}
-
-impl Element {
-    /// Rejects text in an element that should hold only elements.
-    pub fn expect_container(&self, path: &str) -> Result<(), ParseError> {
-        if self.text.is_empty() {
-            Ok(())
-        } else {
-            Err(ParseError::new(path, Rule::TextInContainer))
-        }
-    }
-
-    /// Returns the single child called `name`, rejecting a second one.
-    pub fn child(&self, path: &str, name: &str) -> Result<Option<&Element>, ParseError> {
-        let mut matches = self.children.iter().filter(|child| child.name == name);
-        let first = matches.next();
-        if matches.next().is_some() {
-            return Err(ParseError::new(format!("{path}/{name}"), Rule::Duplicate));
-        }
-        Ok(first)
-    }
-
-    /// Returns the text of the single child called `name`, rejecting a second
-    /// one and a child that contains elements.
-    pub fn value(&self, path: &str, name: &str) -> Result<Option<&str>, ParseError> {
-        match self.child(path, name)? {
-            Some(child) if child.has_elements => Err(ParseError::new(
-                format!("{path}/{name}"),
-                Rule::ElementInValue,
-            )),
-            Some(child) => Ok(Some(&child.text)),
-            None => Ok(None),
-        }
-    }
-
-    /// Returns the children called `name`, for elements that may repeat.
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
-        self.children.iter().filter(move |child| child.name == name)
-    }
-}
-
 /// Parses `bytes` as a document whose root must be `root`, keeping the
-/// elements for which `is_known` returns true (below a kept parent).
+/// elements for which `is_known` returns true (below a parent in the tree).
 ///
-/// Errors about the document as a whole name `root` as the element.
+/// Errors about the document as a whole name `root` as the element. Memory
+/// grows with the number of known elements, so callers bound the body size.
 pub(crate) fn parse_document(
     bytes: &[u8],
     root: &'static str,
@@ -114,20 +58,27 @@ fn decode_utf8(bytes: &[u8]) -> Result<&str, Rule> {
 fn rule_of(error: &quick_xml::Error) -> Rule {
     match error {
         quick_xml::Error::Escape(escape) => rule_of_escape(escape),
-        other => Rule::MalformedXml {
-            detail: Excerpt::with_limit(&other.to_string(), MAX_DETAIL_CHARS),
-        },
+        other => malformed(&other.to_string()),
     }
 }
 
-fn rule_of_escape(error: &EscapeError) -> Rule {
+fn malformed(detail: &str) -> Rule {
+    Rule::MalformedXml {
+        detail: Excerpt::with_limit(detail, MAX_DETAIL_CHARS),
+    }
+}
+
+pub(super) fn rule_of_escape(error: &EscapeError) -> Rule {
     match error {
         EscapeError::UnrecognizedEntity(_, name) => Rule::UnknownEntity {
             name: Excerpt::new(name),
         },
-        other => Rule::MalformedXml {
-            detail: Excerpt::with_limit(&other.to_string(), MAX_DETAIL_CHARS),
-        },
+        EscapeError::InvalidCharRef(ParseCharRefError::IllegalCharacter(code_point)) => {
+            Rule::ForbiddenCharacter {
+                code_point: *code_point,
+            }
+        }
+        other => malformed(&other.to_string()),
     }
 }
 
@@ -136,7 +87,7 @@ struct Frame {
     /// Name for error paths, cut to [`MAX_NAME_CHARS`].
     path_name: String,
     /// Whether the element goes into the tree.
-    kept: bool,
+    in_tree: bool,
     element: Element,
     text: TextBuffer,
 }
@@ -187,8 +138,8 @@ impl<'k> TreeBuilder<'k> {
         match event {
             Event::Decl(declaration) if first => self.check_declaration(&declaration)?,
             Event::Decl(_) => {
-                let detail = Excerpt::new("XML declaration not at the start of the document");
-                return Err(self.error(Rule::MalformedXml { detail }));
+                let detail = "XML declaration not at the start of the document";
+                return Err(self.error(malformed(detail)));
             }
             Event::DocType(_) => return Err(self.error(Rule::DoctypeRejected)),
             Event::PI(_) | Event::Comment(_) => {}
@@ -226,10 +177,7 @@ impl<'k> TreeBuilder<'k> {
         let Some(encoding) = declaration.encoding() else {
             return Ok(());
         };
-        let encoding = encoding.map_err(|error| {
-            let detail = Excerpt::with_limit(&error.to_string(), MAX_DETAIL_CHARS);
-            self.error(Rule::MalformedXml { detail })
-        })?;
+        let encoding = encoding.map_err(|error| self.error(malformed(&error.to_string())))?;
         if encoding.eq_ignore_ascii_case(b"UTF-8") {
             Ok(())
         } else {
@@ -242,7 +190,7 @@ impl<'k> TreeBuilder<'k> {
         let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
         let path_name: String = name.chars().take(MAX_NAME_CHARS).collect();
 
-        let kept = match self.stack.last_mut() {
+        let in_tree = match self.stack.last_mut() {
             None if self.root_done.is_some() => return Err(self.error(Rule::ContentOutsideRoot)),
             None if name != self.root => {
                 let expected = self.root;
@@ -251,7 +199,7 @@ impl<'k> TreeBuilder<'k> {
             None => true,
             Some(parent) => {
                 parent.element.has_elements = true;
-                parent.kept && (self.is_known)(&name)
+                parent.in_tree && (self.is_known)(&name)
             }
         };
         if self.stack.len() >= MAX_DEPTH {
@@ -262,14 +210,14 @@ impl<'k> TreeBuilder<'k> {
         }
 
         let element = Element {
-            name: if kept { name } else { String::new() },
+            name: if in_tree { name } else { String::new() },
             ..Element::default()
         };
         self.stack.push(Frame {
             path_name,
-            kept,
+            in_tree,
             element,
-            text: TextBuffer::default(),
+            text: TextBuffer::new(in_tree),
         });
         self.check_attributes(start)
     }
@@ -278,10 +226,7 @@ impl<'k> TreeBuilder<'k> {
     /// so their values are dropped.
     fn check_attributes(&self, start: &BytesStart<'_>) -> Result<(), ParseError> {
         for attribute in start.attributes() {
-            let attribute = attribute.map_err(|error| {
-                let detail = Excerpt::with_limit(&error.to_string(), MAX_DETAIL_CHARS);
-                self.error(Rule::MalformedXml { detail })
-            })?;
+            let attribute = attribute.map_err(|error| self.error(malformed(&error.to_string())))?;
             let value = attribute
                 .unescape_value()
                 .map_err(|error| self.error(rule_of(&error)))?;
@@ -295,7 +240,7 @@ impl<'k> TreeBuilder<'k> {
         let Some(mut frame) = self.stack.pop() else {
             return;
         };
-        if !frame.kept {
+        if !frame.in_tree {
             return;
         }
         frame.element.text = frame.text.finish();
@@ -327,85 +272,11 @@ impl<'k> TreeBuilder<'k> {
 
     fn finish(&mut self) -> Result<Element, ParseError> {
         if !self.stack.is_empty() {
-            let detail = Excerpt::new("element not closed before the end of the document");
-            return Err(self.error(Rule::MalformedXml { detail }));
+            let detail = "element not closed before the end of the document";
+            return Err(self.error(malformed(detail)));
         }
         self.root_done
             .take()
             .ok_or_else(|| ParseError::new(self.root, Rule::Missing))
-    }
-}
-
-/// Collects the text of one element, dropping literal white space at its edges.
-#[derive(Default)]
-struct TextBuffer {
-    value: String,
-    /// Whether anything other than leading literal white space came yet.
-    started: bool,
-    /// Bytes of literal white space at the end of `value`.
-    trailing_space: usize,
-}
-
-impl TextBuffer {
-    fn push_literal(&mut self, raw: &str) -> Result<(), Rule> {
-        let normalized = normalize_line_ends(raw);
-        let mut piece = normalized.as_ref();
-        if !self.started {
-            piece = piece.trim_start_matches(is_xml_space);
-        }
-        if piece.is_empty() {
-            return Ok(());
-        }
-
-        // References end in `;`, so literal white space at the end of the raw
-        // piece is also at the end of its unescaped form.
-        let space = piece.len() - piece.trim_end_matches(is_xml_space).len();
-        self.trailing_space = if space == piece.len() {
-            self.trailing_space + space
-        } else {
-            space
-        };
-
-        let unescaped = unescape(piece).map_err(|error| rule_of_escape(&error))?;
-        check_characters(&unescaped)?;
-        self.value.push_str(&unescaped);
-        self.started = true;
-        Ok(())
-    }
-
-    fn push_cdata(&mut self, raw: &str) -> Result<(), Rule> {
-        let normalized = normalize_line_ends(raw);
-        check_characters(&normalized)?;
-        if normalized.is_empty() {
-            return Ok(());
-        }
-        self.value.push_str(&normalized);
-        self.started = true;
-        self.trailing_space = 0;
-        Ok(())
-    }
-
-    fn finish(mut self) -> String {
-        let kept = self.value.len() - self.trailing_space;
-        self.value.truncate(kept);
-        self.value
-    }
-}
-
-/// Replaces `\r\n` and lone `\r` with `\n`, as an XML processor must.
-fn normalize_line_ends(raw: &str) -> Cow<'_, str> {
-    if raw.contains('\r') {
-        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(raw)
-    }
-}
-
-fn check_characters(text: &str) -> Result<(), Rule> {
-    match text.chars().find(|&c| !is_xml_char(c)) {
-        Some(c) => Err(Rule::ForbiddenCharacter {
-            code_point: u32::from(c),
-        }),
-        None => Ok(()),
     }
 }
