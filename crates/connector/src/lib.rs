@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod callouts;
 pub mod config;
+pub mod import;
 pub mod metrics;
 pub mod server;
 pub mod store;

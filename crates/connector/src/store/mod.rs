@@ -3,7 +3,10 @@
 
 use protocol::{Attendee, ListItem, SearchBy};
 
+pub mod pattern;
 pub mod sqlite;
+
+pub use sqlite::SqliteStore;
 
 /// Attendee search as the spec defines it: every non-empty criterion must
 /// match (logical AND); text fields match case-insensitively as "begins
@@ -38,6 +41,70 @@ pub struct ListQuery {
     pub limit: usize,
 }
 
+/// One validated row of a list file.
+#[derive(Debug, Clone, Default)]
+pub struct ListRow {
+    /// Line in the source file, for error messages.
+    pub line: u64,
+    /// Long code of the parent item; empty on the first level.
+    pub parent: String,
+    /// Short code of the item; never contains `-`.
+    pub code: String,
+    pub text: String,
+    /// Language of `text`; `None` means the list's default language.
+    pub lang: Option<String>,
+}
+
+/// A whole list file to import into the list `list_name`.
+#[derive(Debug, Clone, Default)]
+pub struct ListImport {
+    pub list_name: String,
+    /// Language of texts without a `lang` value, and the fallback language
+    /// of searches; set when the list is first imported.
+    pub default_lang: String,
+    pub rows: Vec<ListRow>,
+}
+
+/// One validated attendee row.
+#[derive(Debug, Clone, Default)]
+pub struct AttendeeRecord {
+    pub line: u64,
+    /// The attendee, with all 25 custom fields.
+    pub attendee: Attendee,
+    /// Login id of the owner; empty when the attendee belongs to everyone.
+    pub owner_login_id: String,
+}
+
+/// Counts of an import that was committed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub inserted: u64,
+    pub updated: u64,
+}
+
+/// A rule broken by one cell of an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub rule: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, column `{}`: {}", self.line, self.column, self.rule)
+    }
+}
+
+/// Why an import changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} invalid row(s); nothing was imported", .0.len())]
+    Rejected(Vec<RowError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Failure of the store itself; bad queries are refused before they get here.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -61,4 +128,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Checks that the database answers; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Imports a list in one transaction, upserting items by long code;
+    /// rejects the whole import when a row's parent does not exist.
+    async fn import_list(&self, import: ListImport) -> Result<ImportSummary, ImportError>;
+
+    /// Imports attendees in one transaction, upserting by ExternalID.
+    async fn import_attendees(
+        &self,
+        records: Vec<AttendeeRecord>,
+    ) -> Result<ImportSummary, ImportError>;
 }

@@ -1,0 +1,177 @@
+//! Search patterns shared by every store engine: case folding, the `*`
+//! wildcard, and the index-friendly part of a pattern.
+
+/// Folds a value for case-insensitive comparison. Stores keep folded copies
+/// of searchable columns, computed with this same function, so that the
+/// database compares bytes and still matches without regard to case.
+pub fn fold(value: &str) -> String {
+    value.to_lowercase()
+}
+
+/// Reverses a folded value character by character; an index on the reversed
+/// value turns an "ends with" search into a "begins with" range.
+pub fn reverse(folded: &str) -> String {
+    folded.chars().rev().collect()
+}
+
+/// A folded search value split at its `*` wildcards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// Literal segments between wildcards; a leading or trailing `*` leaves
+    /// an empty first or last segment.
+    segments: Vec<String>,
+}
+
+/// How a store can find the candidates of a pattern without a full scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access<'a> {
+    /// No wildcard: the folded value equals this.
+    Exact(&'a str),
+    /// The folded value begins with this.
+    Prefix(&'a str),
+    /// The reversed folded value begins with this (already reversed).
+    Suffix(String),
+    /// The folded value contains this literal segment.
+    Contains(&'a str),
+    /// Only wildcards: every value matches.
+    All,
+}
+
+impl Pattern {
+    /// Builds the pattern of a raw search value; folding happens here.
+    pub fn new(raw: &str) -> Pattern {
+        let folded = fold(raw);
+        Pattern {
+            segments: folded.split('*').map(str::to_owned).collect(),
+        }
+    }
+
+    /// Builds a "begins with" pattern: the value followed by an implicit `*`,
+    /// as attendee fields are searched.
+    pub fn begins_with(raw: &str) -> Pattern {
+        let mut pattern = Pattern::new(raw);
+        if pattern.segments.last().is_some_and(|last| !last.is_empty()) {
+            pattern.segments.push(String::new());
+        }
+        pattern
+    }
+
+    fn has_wildcard(&self) -> bool {
+        self.segments.len() > 1
+    }
+
+    /// Picks the most selective indexed access: a literal prefix first, then
+    /// a literal suffix, then the longest inner segment.
+    pub fn access(&self) -> Access<'_> {
+        if !self.has_wildcard() {
+            return Access::Exact(&self.segments[0]);
+        }
+        let first = &self.segments[0];
+        if !first.is_empty() {
+            return Access::Prefix(first);
+        }
+        let last = &self.segments[self.segments.len() - 1];
+        if !last.is_empty() {
+            return Access::Suffix(reverse(last));
+        }
+        match self.segments.iter().max_by_key(|segment| segment.chars().count()) {
+            Some(longest) if !longest.is_empty() => Access::Contains(longest),
+            _ => Access::All,
+        }
+    }
+
+    /// Tests a folded value against the whole pattern.
+    pub fn matches(&self, folded: &str) -> bool {
+        let segments = &self.segments;
+        if !self.has_wildcard() {
+            return folded == segments[0];
+        }
+        let first = &segments[0];
+        let last = &segments[segments.len() - 1];
+        if folded.len() < first.len() + last.len() {
+            return false;
+        }
+        if !folded.starts_with(first.as_str()) || !folded.ends_with(last.as_str()) {
+            return false;
+        }
+        // Inner segments must appear in order between the fixed ends; a
+        // greedy leftmost search is exact for `*`-only patterns.
+        let mut rest = &folded[first.len()..folded.len() - last.len()];
+        for segment in &segments[1..segments.len() - 1] {
+            match rest.find(segment.as_str()) {
+                Some(at) => rest = &rest[at + segment.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Returns the smallest byte string greater than every string that begins
+/// with `prefix`, for a range scan `prefix <= value < upper`. The result may
+/// not be valid UTF-8, which is why stores bind it as raw text bytes; `None`
+/// means no upper bound (an empty prefix).
+pub fn prefix_upper_bound(prefix: &str) -> Option<Vec<u8>> {
+    let mut bytes = prefix.as_bytes().to_vec();
+    while let Some(last) = bytes.pop() {
+        if last < u8::MAX {
+            bytes.push(last + 1);
+            return Some(bytes);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_exact_without_wildcard() {
+        assert_eq!(Pattern::new("West").access(), Access::Exact("west"));
+    }
+
+    #[test]
+    fn access_prefix_suffix_contains_all() {
+        assert_eq!(Pattern::new("San*").access(), Access::Prefix("san"));
+        assert_eq!(Pattern::new("*West").access(), Access::Suffix("tsew".into()));
+        assert_eq!(Pattern::new("*ber*").access(), Access::Contains("ber"));
+        assert_eq!(Pattern::new("*").access(), Access::All);
+        assert_eq!(Pattern::new("**").access(), Access::All);
+    }
+
+    #[test]
+    fn matches_each_form() {
+        assert!(Pattern::new("San*").matches("san francisco"));
+        assert!(!Pattern::new("San*").matches("pasadena"));
+        assert!(Pattern::new("*West").matches("far west"));
+        assert!(!Pattern::new("*West").matches("western"));
+        assert!(Pattern::new("*ber*").matches("berlin"));
+        assert!(Pattern::new("*ber*").matches("alberta"));
+        assert!(Pattern::new("west").matches("west"));
+        assert!(!Pattern::new("west").matches("western"));
+        assert!(Pattern::new("s*n*o").matches("san francisco"));
+        assert!(!Pattern::new("ab*ba").matches("aba"));
+    }
+
+    #[test]
+    fn begins_with_adds_trailing_wildcard() {
+        let pattern = Pattern::begins_with("Sm*th");
+        assert!(pattern.matches("smithers"));
+        assert!(!pattern.matches("asmith"));
+        assert_eq!(Pattern::begins_with("Doe").access(), Access::Prefix("doe"));
+    }
+
+    #[test]
+    fn fold_is_case_insensitive_beyond_ascii() {
+        assert_eq!(fold("ÉCOLE Zoë"), "école zoë");
+    }
+
+    #[test]
+    fn upper_bound_orders_after_prefix() {
+        let upper = prefix_upper_bound("sa").expect("bound");
+        assert!(b"san francisco".as_slice() < upper.as_slice());
+        assert!(b"sb".as_slice() >= upper.as_slice());
+        assert_eq!(prefix_upper_bound(""), None);
+    }
+}

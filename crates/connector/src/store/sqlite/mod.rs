@@ -1,0 +1,202 @@
+//! The embedded SQLite store: one file in WAL mode, a small pool of reader
+//! connections and one writer.
+//!
+//! Queries are short index lookups (microseconds), so they run on the
+//! calling task instead of hopping to a blocking thread, which would cost
+//! more than the query; imports, which are long, run in `spawn_blocking`.
+
+mod attendees;
+mod lists;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{
+    AttendeeQuery, AttendeeRecord, ImportSummary, ListImport, ListQuery, Store, StoreError,
+    ImportError,
+};
+use protocol::{Attendee, ListItem};
+
+/// Text bound as raw bytes: a range's upper bound ends in an incremented
+/// byte that may not be valid UTF-8, yet must compare as text (SQLite orders
+/// every text before every blob), bytewise like the indexed column.
+pub(super) struct TextBytes(pub Vec<u8>);
+
+impl rusqlite::ToSql for TextBytes {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(
+            rusqlite::types::ValueRef::Text(&self.0),
+        ))
+    }
+}
+
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// Number of reader connections; readers never block each other in WAL mode.
+const READERS: usize = 4;
+
+/// SQLite store shared by all request handlers.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    writer: Mutex<Connection>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Database(Box::new(error))
+    }
+}
+
+fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    // FULL makes every committed import survive a power loss, not only a
+    // process crash; readers are unaffected.
+    connection.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -32000;",
+    )?;
+    connection.set_prepared_statement_cache_capacity(64);
+    Ok(connection)
+}
+
+impl SqliteStore {
+    /// Opens (creating when absent) the database file and applies the schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let writer = open_connection(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        writer.execute_batch(SCHEMA)?;
+
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = open_connection(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                readers,
+                next_reader: AtomicUsize::new(0),
+                writer: Mutex::new(writer),
+            }),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Takes a reader connection, preferring one that is free.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let readers = &self.inner.readers;
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..readers.len() {
+            if let Ok(guard) = readers[(start + offset) % readers.len()].try_lock() {
+                return guard;
+            }
+        }
+        lock(&readers[start % readers.len()])
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.inner.writer)
+    }
+
+    /// Runs the attendee search synchronously; the async trait method and the
+    /// store benchmark both call this.
+    pub fn search_attendees_now(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
+        attendees::search(&self.reader(), query)
+    }
+
+    /// Runs the list search synchronously.
+    pub fn search_list_now(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+        lists::search(&self.reader(), query)
+    }
+
+    /// Imports a list in one transaction; nothing changes when a row fails.
+    pub fn import_list_now(&self, import: &ListImport) -> Result<ImportSummary, ImportError> {
+        lists::import(&mut self.writer(), import)
+    }
+
+    /// Imports attendees in one transaction, upserting by ExternalID.
+    pub fn import_attendees_now(
+        &self,
+        records: &[AttendeeRecord],
+    ) -> Result<ImportSummary, ImportError> {
+        attendees::import(&mut self.writer(), records)
+    }
+}
+
+/// Locks a connection; a panic while holding it leaves SQLite consistent
+/// (the transaction rolls back on drop), so a poisoned lock is still usable.
+fn lock(mutex: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn search_attendees(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
+        self.search_attendees_now(query)
+    }
+
+    async fn search_list(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+        self.search_list_now(query)
+    }
+
+    async fn list_names(&self) -> Result<Vec<String>, StoreError> {
+        let reader = self.reader();
+        let mut statement = reader.prepare_cached("SELECT name FROM lists ORDER BY id")?;
+        let names = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(names)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let reader = self.reader();
+        reader.query_row("SELECT count(*) FROM lists", [], |row| row.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    async fn import_list(&self, import: ListImport) -> Result<ImportSummary, ImportError> {
+        let store = self.clone();
+        run_blocking(move || store.import_list_now(&import)).await
+    }
+
+    async fn import_attendees(
+        &self,
+        records: Vec<AttendeeRecord>,
+    ) -> Result<ImportSummary, ImportError> {
+        let store = self.clone();
+        run_blocking(move || store.import_attendees_now(&records)).await
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
+) -> Result<T, ImportError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| ImportError::Store(StoreError::Database(Box::new(join))))?
+}

@@ -1,0 +1,91 @@
+-- Schema of the connector's embedded SQLite store. Folded (lowercased)
+-- copies of searchable values, and their character-reversed forms, carry the
+-- indexes that answer "begins with", "ends with" and exact searches without
+-- a full scan; trigram FTS5 tables answer "contains".
+
+CREATE TABLE IF NOT EXISTS lists (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    default_lang TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS list_items (
+    id INTEGER PRIMARY KEY,
+    list_id INTEGER NOT NULL REFERENCES lists(id),
+    parent_id INTEGER NOT NULL,          -- 0 on the first level
+    short_code TEXT NOT NULL,
+    long_code TEXT NOT NULL,
+    code_fold TEXT NOT NULL,
+    code_reversed TEXT NOT NULL,
+    UNIQUE (list_id, long_code)
+);
+CREATE INDEX IF NOT EXISTS list_items_by_code
+    ON list_items (list_id, parent_id, code_fold);
+CREATE INDEX IF NOT EXISTS list_items_by_code_reversed
+    ON list_items (list_id, parent_id, code_reversed);
+
+CREATE TABLE IF NOT EXISTS list_languages (
+    list_id INTEGER NOT NULL REFERENCES lists(id),
+    lang TEXT NOT NULL,
+    PRIMARY KEY (list_id, lang)
+);
+
+-- One row per item and language; the list's default language always has one.
+CREATE TABLE IF NOT EXISTS list_item_texts (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES list_items(id),
+    list_id INTEGER NOT NULL,
+    parent_id INTEGER NOT NULL,
+    lang TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_fold TEXT NOT NULL,
+    text_reversed TEXT NOT NULL,
+    UNIQUE (item_id, lang)
+);
+CREATE INDEX IF NOT EXISTS list_item_texts_by_text
+    ON list_item_texts (list_id, parent_id, lang, text_fold);
+CREATE INDEX IF NOT EXISTS list_item_texts_by_text_reversed
+    ON list_item_texts (list_id, parent_id, lang, text_reversed);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS list_item_texts_trigrams USING fts5 (
+    text_fold, content = 'list_item_texts', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER IF NOT EXISTS list_item_texts_trigrams_insert AFTER INSERT ON list_item_texts BEGIN
+    INSERT INTO list_item_texts_trigrams (rowid, text_fold) VALUES (new.id, new.text_fold);
+END;
+CREATE TRIGGER IF NOT EXISTS list_item_texts_trigrams_update AFTER UPDATE OF text_fold ON list_item_texts BEGIN
+    INSERT INTO list_item_texts_trigrams (list_item_texts_trigrams, rowid, text_fold)
+        VALUES ('delete', old.id, old.text_fold);
+    INSERT INTO list_item_texts_trigrams (rowid, text_fold) VALUES (new.id, new.text_fold);
+END;
+
+CREATE VIRTUAL TABLE IF NOT EXISTS list_items_code_trigrams USING fts5 (
+    code_fold, content = 'list_items', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER IF NOT EXISTS list_items_code_trigrams_insert AFTER INSERT ON list_items BEGIN
+    INSERT INTO list_items_code_trigrams (rowid, code_fold) VALUES (new.id, new.code_fold);
+END;
+
+CREATE TABLE IF NOT EXISTS attendees (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT NOT NULL UNIQUE,
+    first_name TEXT NOT NULL,
+    middle_initial TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    suffix TEXT NOT NULL,
+    company TEXT NOT NULL,
+    attendee_type_code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    custom TEXT NOT NULL,                -- Custom1 … Custom25 joined by U+001F
+    owner_login_id TEXT NOT NULL,
+    external_id_fold TEXT NOT NULL,
+    first_name_fold TEXT NOT NULL,
+    last_name_fold TEXT NOT NULL,
+    company_fold TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attendees_by_last_name ON attendees (last_name_fold);
+CREATE INDEX IF NOT EXISTS attendees_by_first_name ON attendees (first_name_fold);
+CREATE INDEX IF NOT EXISTS attendees_by_company ON attendees (company_fold);
+CREATE INDEX IF NOT EXISTS attendees_by_external_id ON attendees (external_id_fold);
+CREATE INDEX IF NOT EXISTS attendees_by_type_and_last_name
+    ON attendees (attendee_type_code, last_name_fold);
