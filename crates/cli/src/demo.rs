@@ -1,5 +1,5 @@
-//! `callouts demo`: everything a new user needs to see the connector answer
-//! real callouts, on loopback, with nothing but this executable.
+//! `callouts demo`: the connector serving real callouts on loopback from
+//! bundled data, with nothing but this executable.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

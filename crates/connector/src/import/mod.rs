@@ -14,7 +14,7 @@ use crate::store::{ImportError, ImportSummary, RowError, Store};
 /// Rows reported in full when an import fails; the count covers the rest.
 pub const MAX_REPORTED_ERRORS: usize = 100;
 
-/// Why an import file changed nothing.
+/// Failure of an import, after which the store is unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportFailure {
     #[error("cannot read {path}: {source}")]

@@ -22,7 +22,7 @@ pub struct Pattern {
     segments: Vec<String>,
 }
 
-/// How a store can find the candidates of a pattern without a full scan.
+/// Index access path that finds the candidates of a pattern without a full scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access<'a> {
     /// No wildcard: the folded value equals this.

@@ -111,8 +111,8 @@ struct Scope<'a> {
     list_id: i64,
     parent_id: i64,
     default_lang: &'a str,
-    /// Requested language when the list has texts in it and it is not the
-    /// default; items without a text in it fall back to the default.
+    /// Requested language, set only when the list has texts in it and it is
+    /// not the default. Items without a text in it fall back to the default.
     lang: Option<&'a str>,
     limit: usize,
 }

@@ -2,8 +2,8 @@
 //! connections and one writer.
 //!
 //! Queries are short index lookups (microseconds), so they run on the
-//! calling task instead of hopping to a blocking thread, which would cost
-//! more than the query; imports, which are long, run in `spawn_blocking`.
+//! calling task: hopping to a blocking thread would cost more than the
+//! query. Imports take seconds, so they run in `spawn_blocking`.
 
 mod attendees;
 mod lists;
@@ -35,7 +35,8 @@ impl rusqlite::ToSql for TextBytes {
 
 const SCHEMA: &str = include_str!("schema.sql");
 
-/// Number of reader connections; readers never block each other in WAL mode.
+/// Number of reader connections. In WAL mode readers do not block each other
+/// or the writer, so a handful covers the runtime's worker threads.
 const READERS: usize = 4;
 
 /// SQLite store shared by all request handlers.
