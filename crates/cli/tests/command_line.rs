@@ -1,0 +1,222 @@
+//! The `callouts` executable as a user runs it: real processes, real files,
+//! real HTTPS.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const USERNAME: &str = "cli-test-user";
+const PASSWORD: &str = "cli-test-password:✓";
+
+fn callouts() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
+    command.env("RUST_LOG", "info").env("NO_COLOR", "1");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run callouts")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+fn dev_ca(dir: &Path) -> PathBuf {
+    let certs = dir.join("certs");
+    let output = run(callouts().args(["dev-ca", "--name", "localhost", "--name", "127.0.0.1", "--out"]).arg(&certs));
+    assert!(output.status.success(), "dev-ca failed: {}", stderr(&output));
+    certs
+}
+
+/// A `connector serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    /// Log lines up to and including the start line.
+    startup_lines: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `callouts connector serve` on port 0 and reads the bound address
+/// from its start line.
+fn serve(db: &Path, extra: &[&str]) -> Server {
+    let mut child = callouts()
+        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra)
+        .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        if line.contains("connector started") {
+            let address = line
+                .split_whitespace()
+                .find_map(|field| field.strip_prefix("address="))
+                .expect("address in the start line")
+                .to_owned();
+            seen.push(line);
+            // Keep draining the pipe so the server never blocks on logging.
+            std::thread::spawn(move || while receiver.recv().is_ok() {});
+            return Server { child, address, startup_lines: seen };
+        }
+        seen.push(line);
+    }
+    panic!("connector did not start: {seen:#?}");
+}
+
+fn client(ca: &Path) -> reqwest::Client {
+    let pem = std::fs::read(ca).expect("read CA");
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
+        .build()
+        .expect("client")
+}
+
+fn list_request(query: &str) -> String {
+    format!(
+        "<fetch-list-request><long-code>US-W</long-code><query>{query}</query>\
+         <search-by>TEXT</search-by><list-name>geo</list-name></fetch-list-request>"
+    )
+}
+
+const GEO: &str = "parent,code,text\n,US,United States\nUS,W,West\nUS-W,CA,California\nUS-W,OR,Oregon\n";
+
+#[test]
+fn dev_ca_writes_files_and_reuses_ca() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let certs = dev_ca(dir.path());
+    for name in ["ca.pem", "ca.key", "server.pem", "server.key"] {
+        assert!(certs.join(name).exists(), "{name} missing");
+    }
+    let first_ca = std::fs::read(certs.join("ca.pem")).expect("read CA");
+    let output = run(callouts().args(["dev-ca", "--name", "localhost", "--out"]).arg(&certs));
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(reused)"));
+    assert_eq!(std::fs::read(certs.join("ca.pem")).expect("read CA"), first_ca);
+}
+
+#[test]
+fn import_list_reports_line_column_rule() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = write(dir.path(), "bad.csv", "parent,code,text\n,US,United States\n,A-B,Dash\n");
+    let db = dir.path().join("connector.db");
+    let output = run(callouts().args(["connector", "import", "list", "--name", "geo", "--db"]).arg(&db).arg(&file));
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("line 3, column `code`: must not contain `-`"), "{message}");
+    assert!(message.contains("nothing was imported"), "{message}");
+}
+
+#[test]
+fn import_attendees_prints_summary() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = write(dir.path(), "people.csv", "ExternalID,FirstName,LastName\nE1,Ann,Able\nE2,Bob,Baker\n");
+    let db = dir.path().join("connector.db");
+    let output = run(callouts().args(["connector", "import", "attendees", "--db"]).arg(&db).arg(&file));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("2 inserted, 0 updated"));
+}
+
+#[tokio::test]
+async fn serve_over_tls_survives_kill() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let certs = dev_ca(dir.path());
+    let db = dir.path().join("connector.db");
+    let file = write(dir.path(), "geo.csv", GEO);
+    let output = run(callouts().args(["connector", "import", "list", "--name", "geo", "--db"]).arg(&db).arg(&file));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let tls_args = [
+        "--tls-cert".to_owned(),
+        certs.join("server.pem").display().to_string(),
+        "--tls-key".to_owned(),
+        certs.join("server.key").display().to_string(),
+    ];
+    let tls_args: Vec<&str> = tls_args.iter().map(String::as_str).collect();
+    let client = client(&certs.join("ca.pem"));
+    for round in 0..2 {
+        let server = serve(&db, &tls_args);
+        let port = server.address.rsplit(':').next().expect("port");
+        let url = format!("https://localhost:{port}/concur/list/v1.2/fetch");
+        let response = client
+            .post(&url)
+            .basic_auth(USERNAME, Some(PASSWORD))
+            .header("Content-Type", "application/xml")
+            .body(list_request("C*"))
+            .send()
+            .await
+            .expect("fetch list");
+        assert_eq!(response.status(), 200, "round {round}");
+        let body = response.text().await.expect("body");
+        assert!(body.contains("<code>US-W-CA</code>"), "round {round}: {body}");
+        // Killing without a chance to clean up must leave the database usable.
+        drop(server);
+    }
+}
+
+#[tokio::test]
+async fn serve_plain_http_warns() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("connector.db");
+    let server = serve(&db, &["--dangerous-plain-http"]);
+    let warning = server.startup_lines.iter().find(|line| line.contains("WARN"));
+    assert!(warning.is_some(), "no warning logged: {:#?}", server.startup_lines);
+    let response = reqwest::get(format!("http://{}/healthz", server.address)).await.expect("healthz");
+    assert_eq!(response.status(), 200);
+}
+
+#[test]
+fn serve_without_tls_or_flag_is_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = run(callouts()
+        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("connector.db")));
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--tls-cert"), "{}", stderr(&output));
+}
+
+#[test]
+fn demo_starts_on_bundled_data() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = run(callouts()
+        .args(["demo", "--listen", "127.0.0.1:0", "--exit-when-ready", "--state-dir"])
+        .arg(dir.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("The connector is listening on https://localhost:"), "{stdout}");
+    assert!(stdout.contains("curl -u 'demo-connector:"), "{stdout}");
+    assert!(dir.path().join("tls/ca.pem").exists());
+}
