@@ -88,6 +88,41 @@ async fn malformed_credentials_are_401() {
 }
 
 #[tokio::test]
+async fn malformed_credentials_name_the_rule() {
+    let connector = start().await;
+    let no_colon = format!("Basic {}", base64_of(b"no-colon-here"));
+    let not_utf8 = format!("Basic {}", base64_of(b"user:\xff\xfe"));
+    let cases = [
+        ("Bearer abc", "the Authorization scheme is not Basic"),
+        ("Basic %%%", "not valid base64"),
+        (no_colon.as_str(), "no `:` between user name and password"),
+        (not_utf8.as_str(), "not valid UTF-8"),
+    ];
+
+    for (malformed, rule) in cases {
+        let response = test_connection_with(&connector, Some(malformed)).await;
+        let body = response.text().await.unwrap();
+
+        assert!(body.contains(rule), "for {malformed:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn missing_credentials_name_the_header() {
+    let connector = start().await;
+
+    let response = test_connection_with(&connector, None).await;
+    let body = response.text().await.unwrap();
+
+    assert!(body.contains("the Authorization header is missing"), "{body}");
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[tokio::test]
 async fn password_with_colon_and_non_ascii_is_accepted() {
     let connector = start().await;
     assert!(PASSWORD.contains(':'));

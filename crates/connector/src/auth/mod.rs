@@ -51,12 +51,12 @@ impl Authenticator {
             return Err(CalloutError::Throttled(retry_after));
         }
 
-        let reason = match parse_basic(authorization) {
+        let (reason, error) = match parse_basic(authorization) {
             Ok(presented) => match self.verifier.verify(&presented).await {
                 Verification::Accepted => return Ok(()),
-                Verification::Rejected => "wrong",
+                Verification::Rejected => ("wrong", CalloutError::Unauthorized),
             },
-            Err(error) => error.reason(),
+            Err(error) => (error.reason(), CalloutError::AuthorizationUnreadable(error)),
         };
 
         let limit_reached = self.throttle.record_failure(client, Instant::now());
@@ -66,7 +66,7 @@ impl Authenticator {
         if limit_reached {
             tracing::warn!(client = %client, "too many authentication failures; throttling the client");
         }
-        Err(CalloutError::Unauthorized)
+        Err(error)
     }
 }
 

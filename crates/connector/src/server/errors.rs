@@ -7,7 +7,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::RetryAfter;
+use crate::auth::{BasicAuthError, RetryAfter};
 use crate::store::StoreError;
 
 /// `WWW-Authenticate` value sent with every `401`.
@@ -21,6 +21,11 @@ pub const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
 pub enum CalloutError {
     #[error("authentication required: send valid Basic credentials")]
     Unauthorized,
+    /// The Authorization header is missing or is not readable as Basic
+    /// credentials. The message names the reason, which reveals nothing
+    /// about the configured credentials.
+    #[error("authentication required: {0}")]
+    AuthorizationUnreadable(BasicAuthError),
     #[error("too many failed authentication attempts; retry after {} seconds", .0.seconds())]
     Throttled(RetryAfter),
     #[error("Content-Type must be application/xml or text/xml, with charset utf-8 or none")]
@@ -54,7 +59,9 @@ pub enum CalloutError {
 impl CalloutError {
     pub fn status(&self) -> StatusCode {
         match self {
-            CalloutError::Unauthorized => StatusCode::UNAUTHORIZED,
+            CalloutError::Unauthorized | CalloutError::AuthorizationUnreadable(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             CalloutError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             CalloutError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CalloutError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -100,7 +107,7 @@ impl IntoResponse for CalloutError {
             HeaderValue::from_static(XML_CONTENT_TYPE),
         );
         match &self {
-            CalloutError::Unauthorized => {
+            CalloutError::Unauthorized | CalloutError::AuthorizationUnreadable(_) => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(WWW_AUTHENTICATE),
