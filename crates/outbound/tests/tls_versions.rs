@@ -13,6 +13,9 @@ const LEGACY_CIPHERS: &str = "DEFAULT:@SECLEVEL=0";
 
 #[tokio::test]
 async fn tls_1_1_only_server_too_old() {
+    if !common::openssl_available() {
+        return;
+    }
     let pki = TestPki::new();
     let server = OpensslServer::start(
         &pki.server.chain_pem,
@@ -31,6 +34,9 @@ async fn tls_1_1_only_server_too_old() {
 
 #[tokio::test]
 async fn tls_1_2_without_ecdhe_too_old() {
+    if !common::openssl_available() {
+        return;
+    }
     let (certificate, key) = openssl_rsa_certificate();
     // AES128-SHA is RSA key exchange: no forward secrecy, no AEAD.
     let server =
@@ -46,6 +52,9 @@ async fn tls_1_2_without_ecdhe_too_old() {
 
 #[tokio::test]
 async fn tls_1_2_with_ecdhe_accepted() {
+    if !common::openssl_available() {
+        return;
+    }
     let pki = TestPki::new();
     let server = OpensslServer::start(
         &pki.server.chain_pem,

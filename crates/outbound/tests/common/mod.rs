@@ -424,6 +424,21 @@ fn write(directory: &Path, name: &str, contents: &str) -> String {
 }
 
 /// Generates an RSA key and a self-signed certificate for `localhost` with the openssl binary.
+/// Reports whether the `openssl` command runs here; tests that need it print
+/// why they skip when it does not (`.ci/run` installs it).
+pub fn openssl_available() -> bool {
+    let available = std::process::Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !available {
+        eprintln!("skipped: the `openssl` command is not installed (Debian package openssl)");
+    }
+    available
+}
+
 pub fn openssl_rsa_certificate() -> (String, String) {
     let directory = tempfile::tempdir().expect("create temporary directory");
     let key = directory.path().join("rsa.key");
