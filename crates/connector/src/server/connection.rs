@@ -18,7 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use super::idle::IdleTracked;
-use crate::config::TimeoutsConfig;
+use super::listener::ListenerSettings;
 
 /// Largest HTTP/1.1 read buffer, which bounds the request head; the body
 /// has its own limit.
@@ -38,19 +38,19 @@ pub(crate) struct ConnectionContext {
 }
 
 impl ConnectionContext {
-    pub(crate) fn new(router: Router, tls: Option<TlsAcceptor>, timeouts: &TimeoutsConfig) -> Self {
+    pub(crate) fn new(router: Router, tls: Option<TlsAcceptor>, settings: &ListenerSettings) -> Self {
         ConnectionContext {
             router,
             tls,
-            tls_handshake: timeouts.tls_handshake(),
-            header_read: timeouts.header_read(),
-            idle: timeouts.idle(),
+            tls_handshake: settings.tls_handshake,
+            header_read: settings.header_read,
+            idle: settings.idle,
         }
     }
 }
 
 /// Serves one accepted TCP connection to its end. The permit counts the
-/// connection against `limits.max_connections` until this returns.
+/// connection against the listener's connection limit until this returns.
 pub(crate) async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,

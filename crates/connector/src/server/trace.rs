@@ -93,7 +93,7 @@ pub(crate) async fn trace_request(
 
 /// Keeps the client's request id when it is short and made of letters,
 /// digits and `-_.:`, so that it is safe in logs and headers.
-fn accepted_request_id(request: &Request) -> Option<String> {
+pub fn accepted_request_id(request: &Request) -> Option<String> {
     let value = request.headers().get(REQUEST_ID_HEADER)?.to_str().ok()?;
     let allowed = |character: char| character.is_ascii_alphanumeric() || "-_.:".contains(character);
     let acceptable =
