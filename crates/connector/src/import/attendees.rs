@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use protocol::{Attendee, AttendeeVersion, attendee::ATTENDEE_ELEMENTS};
 
-use super::{CsvSource, Errors, ImportFailure, control_character, csv_error, line_of};
+use super::{
+    CsvSource, Errors, ImportFailure, csv_error, forbidden_character, forbidden_character_rule,
+    line_of, read_records,
+};
 use crate::store::AttendeeRecord;
 
 const OWNER: &str = "OwnerLoginID";
@@ -20,7 +23,7 @@ pub fn read_attendees(source: CsvSource) -> Result<Vec<AttendeeRecord>, ImportFa
     let header = match reader.headers() {
         Ok(header) => header.clone(),
         Err(error) => {
-            csv_error(&mut errors, error);
+            csv_error(&mut errors, error, &reader, None);
             return Err(errors.into_failure());
         }
     };
@@ -45,15 +48,8 @@ pub fn read_attendees(source: CsvSource) -> Result<Vec<AttendeeRecord>, ImportFa
 
     let mut records = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                csv_error(&mut errors, error);
-                continue;
-            }
-        };
-        let line = line_of(&record);
+    read_records(&mut reader, &header, &mut errors, |record, errors| {
+        let line = line_of(record);
         let cell = |name: &str| {
             positions
                 .get(name)
@@ -78,8 +74,8 @@ pub fn read_attendees(source: CsvSource) -> Result<Vec<AttendeeRecord>, ImportFa
             errors.push(line, error.element(), error.rule().to_string());
         }
         for (name, &index) in &positions {
-            if let Some(c) = record.get(index).and_then(control_character) {
-                errors.push(line, name, format!("contains the control character U+{:04X}", c as u32));
+            if let Some(c) = record.get(index).and_then(forbidden_character) {
+                errors.push(line, name, forbidden_character_rule(c));
             }
         }
         if owner_login_id.chars().count() > OWNER_LOGIN_ID_MAX {
@@ -93,7 +89,7 @@ pub fn read_attendees(source: CsvSource) -> Result<Vec<AttendeeRecord>, ImportFa
             attendee,
             owner_login_id,
         });
-    }
+    });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use protocol::limits;
 
-use super::{CsvSource, Errors, ImportFailure, control_character, csv_error, line_of};
+use super::{
+    CsvSource, Errors, ImportFailure, csv_error, forbidden_character, forbidden_character_rule,
+    line_of, read_records,
+};
 use crate::store::{ListImport, ListRow};
 
 const REQUIRED: [&str; 3] = ["parent", "code", "text"];
@@ -51,7 +54,7 @@ pub fn read_list(source: CsvSource, name: &str, default_lang: &str) -> Result<Li
     let header = match reader.headers() {
         Ok(header) => header.clone(),
         Err(error) => {
-            csv_error(&mut errors, error);
+            csv_error(&mut errors, error, &reader, None);
             return Err(errors.into_failure());
         }
     };
@@ -61,15 +64,8 @@ pub fn read_list(source: CsvSource, name: &str, default_lang: &str) -> Result<Li
 
     let mut rows = Vec::new();
     let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                csv_error(&mut errors, error);
-                continue;
-            }
-        };
-        let line = line_of(&record);
+    read_records(&mut reader, &header, &mut errors, |record, errors| {
+        let line = line_of(record);
         let field = |index: usize| record.get(index).unwrap_or("").to_owned();
         let row = ListRow {
             line,
@@ -78,13 +74,13 @@ pub fn read_list(source: CsvSource, name: &str, default_lang: &str) -> Result<Li
             text: field(columns.text),
             lang: columns.lang.map(field).filter(|lang| !lang.is_empty()),
         };
-        check_row(&row, &mut errors);
+        check_row(&row, errors);
         let key = (row.parent.clone(), row.code.clone(), row.lang.clone().unwrap_or_default().to_uppercase());
         if let Some(first) = seen.insert(key, line) {
             errors.push(line, "code", format!("duplicate of line {first} (same parent, code and lang)"));
         }
         rows.push(row);
-    }
+    });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -110,8 +106,8 @@ fn check_row(row: &ListRow, errors: &mut Errors) {
         if row.parent.split('-').any(str::is_empty) {
             errors.push(line, "parent", "a long code is item codes joined by single `-`; found an empty code");
         }
-        if let Some(c) = control_character(&row.parent) {
-            errors.push(line, "parent", format!("contains the control character U+{:04X}", c as u32));
+        if let Some(c) = forbidden_character(&row.parent) {
+            errors.push(line, "parent", forbidden_character_rule(c));
         }
     }
     let long_code_length = if row.parent.is_empty() {
@@ -145,7 +141,7 @@ fn check_text(line: u64, column: &str, value: &str, max: usize, errors: &mut Err
     } else if length > max {
         errors.push(line, column, format!("{length} characters, over the maximum of {max}"));
     }
-    if let Some(c) = control_character(value) {
-        errors.push(line, column, format!("contains the control character U+{:04X}", c as u32));
+    if let Some(c) = forbidden_character(value) {
+        errors.push(line, column, forbidden_character_rule(c));
     }
 }

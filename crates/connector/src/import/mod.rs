@@ -3,13 +3,20 @@
 
 mod attendees;
 mod lists;
+mod quoting;
 mod source;
+
+use std::io::Read;
 
 pub use attendees::read_attendees;
 pub use lists::read_list;
 pub use source::CsvSource;
 
 use crate::store::{ImportError, ImportSummary, RowError, Store};
+use quoting::QuoteChecked;
+
+/// The CSV reader of an import, over bytes whose quoting is checked.
+pub(crate) type CsvReader = csv::Reader<QuoteChecked<Box<dyn Read + Send>>>;
 
 /// Rows reported in full when an import fails; the count covers the rest.
 pub const MAX_REPORTED_ERRORS: usize = 100;
@@ -79,17 +86,29 @@ impl Errors {
         self.rows.is_empty()
     }
 
-    pub(crate) fn into_failure(self) -> ImportFailure {
+    /// Ends the import with the errors in line order; quoting violations
+    /// are found apart from the other checks.
+    pub(crate) fn into_failure(mut self) -> ImportFailure {
+        self.rows.sort_by_key(|row| row.line);
         ImportFailure::Invalid(self.rows)
     }
 }
 
-/// Rejects control characters, which XML 1.0 text cannot carry (tab, line
-/// feed and carriage return excepted).
-pub(crate) fn control_character(value: &str) -> Option<char> {
-    value
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+/// Finds a character that the callout XML cannot carry: control
+/// characters other than tab, line feed and carriage return, and the
+/// noncharacters U+FFFE and U+FFFF, which XML 1.0 forbids.
+pub(crate) fn forbidden_character(value: &str) -> Option<char> {
+    value.chars().find(|&c| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    })
+}
+
+/// Describes a character that [`forbidden_character`] found.
+pub(crate) fn forbidden_character_rule(character: char) -> String {
+    format!(
+        "contains the character U+{:04X}, which callout XML cannot carry",
+        u32::from(character)
+    )
 }
 
 /// Line number of a CSV record (1-based, the header being line 1).
@@ -97,15 +116,66 @@ pub(crate) fn line_of(record: &csv::StringRecord) -> u64 {
     record.position().map(|position| position.line()).unwrap_or(0)
 }
 
-/// Converts a CSV read error into a row error.
-pub(crate) fn csv_error(errors: &mut Errors, error: csv::Error) {
-    let line = error.position().map(|position| position.line()).unwrap_or(0);
-    let rule = match error.kind() {
+/// Name of the column at `index`, from the header when it was read.
+fn column_name(header: Option<&csv::StringRecord>, index: usize) -> String {
+    header
+        .and_then(|header| header.get(index))
+        .map(|name| name.trim_start_matches('\u{feff}').to_owned())
+        .unwrap_or_else(|| format!("field {}", index + 1))
+}
+
+/// Converts a CSV read error into a row error. An error without a position,
+/// such as a failed read, is reported at the line the reader had reached.
+pub(crate) fn csv_error(
+    errors: &mut Errors,
+    error: csv::Error,
+    reader: &CsvReader,
+    header: Option<&csv::StringRecord>,
+) {
+    let line = error
+        .position()
+        .map_or_else(|| reader.position().line(), |position| position.line());
+    match error.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("expected {expected_len} fields, found {len}")
+            errors.push(line, "*", format!("expected {expected_len} fields, found {len}"));
         }
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
-        _ => format!("unreadable CSV: {error}"),
-    };
-    errors.push(line, "*", rule);
+        csv::ErrorKind::Utf8 { err, .. } => {
+            errors.push(line, &column_name(header, err.field()), "not valid UTF-8");
+        }
+        csv::ErrorKind::Io(cause) => errors.push(
+            line,
+            "*",
+            format!("reading failed here, so the file ends early or is damaged: {cause}"),
+        ),
+        _ => errors.push(line, "*", format!("unreadable CSV: {error}")),
+    }
+}
+
+/// Reads every record after the header, passing each to `row`. CSV errors
+/// and quoting violations go to `errors`. Reading stops at the first failed
+/// read, because nothing after it can be trusted.
+pub(crate) fn read_records(
+    reader: &mut CsvReader,
+    header: &csv::StringRecord,
+    errors: &mut Errors,
+    mut row: impl FnMut(&csv::StringRecord, &mut Errors),
+) {
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => row(&record, errors),
+            Ok(false) => break,
+            Err(error) => {
+                let failed_read = matches!(error.kind(), csv::ErrorKind::Io(_));
+                csv_error(errors, error, reader, Some(header));
+                if failed_read {
+                    break;
+                }
+            }
+        }
+    }
+    for violation in reader.get_ref().violations() {
+        let column = column_name(Some(header), violation.field);
+        errors.push(violation.line, &column, violation.rule);
+    }
 }

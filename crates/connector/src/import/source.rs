@@ -8,7 +8,8 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::ImportFailure;
+use super::quoting::QuoteChecked;
+use super::{CsvReader, ImportFailure, MAX_REPORTED_ERRORS};
 
 /// Files above this size show a progress bar.
 const PROGRESS_THRESHOLD: u64 = 1 << 20;
@@ -68,11 +69,11 @@ impl CsvSource {
         }
     }
 
-    pub(crate) fn into_csv(self) -> (csv::Reader<Box<dyn Read + Send>>, Option<ProgressBar>) {
+    pub(crate) fn into_csv(self) -> (CsvReader, Option<ProgressBar>) {
         let reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(self.reader);
+            .from_reader(QuoteChecked::new(self.reader, MAX_REPORTED_ERRORS));
         (reader, self.progress)
     }
 }
