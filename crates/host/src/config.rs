@@ -1,0 +1,231 @@
+//! Host configuration: documented defaults, then a TOML file, then `CALLOUTS_HOST_SECRET_KEY`.
+//!
+//! The listen address, TLS files, trusted CAs and the private-address switch
+//! come from the command line; everything else lives here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use connector::config::{LimitsConfig, TimeoutsConfig};
+use serde::Deserialize;
+
+/// Environment variable holding the base64 key that encrypts registration passwords.
+pub const SECRET_KEY_ENV: &str = "CALLOUTS_HOST_SECRET_KEY";
+
+/// The whole host configuration.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// File holding the base64 encoding of the 32-byte key that encrypts
+    /// registration passwords. Use either this or `CALLOUTS_HOST_SECRET_KEY`,
+    /// not both. No default: the host does not start without a key.
+    pub secret_key_file: Option<PathBuf>,
+    /// Time limits for each connection and request: `tls_handshake_secs`
+    /// (default 10), `header_read_secs` (10), `body_read_secs` (10),
+    /// `request_secs` (30) and `idle_secs` (120).
+    pub timeouts: TimeoutsConfig,
+    /// `body_bytes`, the largest accepted request body (default 65536), and
+    /// `max_connections`, the most connections served at once (default 1024).
+    pub limits: LimitsConfig,
+    /// Limits of the host's own calls to connectors, such as Test Connection.
+    pub outbound: OutboundConfig,
+    /// Serve plain HTTP when no TLS configuration is given. Only for running
+    /// behind a TLS-terminating proxy, because API tokens and connector
+    /// passwords cross the network. Default false.
+    pub dangerous_plain_http: bool,
+}
+
+/// Limits of calls from the host to connectors.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Establishing the TCP connection and the TLS handshake, in seconds. Default 5.
+    pub connect_timeout_secs: u64,
+    /// The whole call, from connecting to the last byte of the response,
+    /// in seconds. Must stay below `timeouts.request_secs`. Default 15.
+    pub total_timeout_secs: u64,
+    /// Largest response body read from a connector, in bytes. Default 65536.
+    pub max_response_bytes: usize,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        OutboundConfig {
+            connect_timeout_secs: 5,
+            total_timeout_secs: 15,
+            max_response_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl OutboundConfig {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    pub fn total_timeout(&self) -> Duration {
+        Duration::from_secs(self.total_timeout_secs)
+    }
+}
+
+/// A configuration that could not be read, parsed or accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("failed to read configuration file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file {path}: {message}")]
+    Toml { path: PathBuf, message: String },
+    #[error("invalid configuration key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+impl Config {
+    /// Loads the defaults, then the file at `path` when given, and validates the result.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Config::from_toml_str(&text).map_err(|message| ConfigError::Toml {
+                    path: path.to_owned(),
+                    message,
+                })?
+            }
+            None => Config::default(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a TOML document over the defaults, without validation. The
+    /// error names the line and the key but never quotes the file.
+    pub fn from_toml_str(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|error| match error.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}: {}", error.message())
+            }
+            None => error.message().to_owned(),
+        })
+    }
+
+    /// Checks every rule a usable configuration must follow; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        // Durations become `Instant` offsets; a year is far beyond any useful value.
+        const MAX_SECS: u64 = 365 * 24 * 3600;
+        let timeouts = &self.timeouts;
+        let durations = [
+            ("timeouts.tls_handshake_secs", timeouts.tls_handshake_secs),
+            ("timeouts.header_read_secs", timeouts.header_read_secs),
+            ("timeouts.body_read_secs", timeouts.body_read_secs),
+            ("timeouts.request_secs", timeouts.request_secs),
+            ("timeouts.idle_secs", timeouts.idle_secs),
+            ("outbound.connect_timeout_secs", self.outbound.connect_timeout_secs),
+            ("outbound.total_timeout_secs", self.outbound.total_timeout_secs),
+        ];
+        let counts = [
+            ("limits.body_bytes", self.limits.body_bytes as u64),
+            ("limits.max_connections", self.limits.max_connections as u64),
+            ("outbound.max_response_bytes", self.outbound.max_response_bytes as u64),
+        ];
+        for (key, value) in durations {
+            if value > MAX_SECS {
+                return Err(invalid(key, format!("must be at most {MAX_SECS} seconds")));
+            }
+        }
+        for (key, value) in durations.into_iter().chain(counts) {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        // Test Connection runs inside an API request, so it must finish first.
+        if self.outbound.total_timeout_secs >= timeouts.request_secs {
+            return Err(invalid(
+                "outbound.total_timeout_secs",
+                format!(
+                    "must be less than timeouts.request_secs ({})",
+                    timeouts.request_secs
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_key(config: &Config) -> Option<String> {
+        match config.validate() {
+            Err(ConfigError::Invalid { key, .. }) => Some(key),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn config_defaults_are_valid() {
+        assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn config_file_overrides_defaults() {
+        let config = Config::from_toml_str(
+            "secret_key_file = \"/etc/callouts/key\"\n[outbound]\ntotal_timeout_secs = 9\n",
+        )
+        .unwrap();
+
+        assert_eq!(config.outbound.total_timeout_secs, 9);
+        assert_eq!(config.outbound.connect_timeout_secs, 5);
+        assert_eq!(
+            config.secret_key_file.as_deref(),
+            Some(Path::new("/etc/callouts/key"))
+        );
+    }
+
+    #[test]
+    fn config_unknown_key_names_line() {
+        let error = Config::from_toml_str("\n\nsecret_key = \"abc\"\n").unwrap_err();
+
+        assert!(error.starts_with("line 3:"), "{error}");
+    }
+
+    #[test]
+    fn config_unknown_key_does_not_quote_value() {
+        let error = Config::from_toml_str("secret_key = \"very-secret-value\"\n").unwrap_err();
+
+        assert!(!error.contains("very-secret-value"), "{error}");
+    }
+
+    #[test]
+    fn config_outbound_timeout_must_fit_request() {
+        let mut config = Config::default();
+        config.outbound.total_timeout_secs = config.timeouts.request_secs;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("outbound.total_timeout_secs")
+        );
+    }
+
+    #[test]
+    fn config_zero_body_limit_names_key() {
+        let mut config = Config::default();
+        config.limits.body_bytes = 0;
+
+        assert_eq!(error_key(&config).as_deref(), Some("limits.body_bytes"));
+    }
+}

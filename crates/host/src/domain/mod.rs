@@ -1,0 +1,15 @@
+//! The host's domain: accounts and permissions, registrations, services and their rules.
+
+pub mod accounts;
+pub mod fields;
+pub mod registration;
+pub mod registrations;
+pub mod services;
+
+pub use accounts::{Actor, Company, CompanyId, Edition, Role, User, UserId};
+pub use fields::{FieldError, FieldErrors, rules};
+pub use registration::{
+    AuditAction, AuditEntry, Registration, RegistrationId, TestConnectionResult, TestOutcome,
+};
+pub use registrations::{DomainError, RegistrationInput, Registrations};
+pub use services::{ServiceConfig, ServiceInput, ServiceKind, ServiceSettings, ServiceSettingsInput};

@@ -1,0 +1,21 @@
+//! The host: companies, users and the registrations of their application connectors.
+//!
+//! The layers build on each other and nothing below reaches up:
+//! - [`domain`]: validated values, permission rules and the operations on
+//!   registrations ([`domain::Registrations`]) and accounts ([`domain::accounts`]);
+//! - [`store`]: the [`store::HostStore`] trait and its SQLite implementation;
+//! - [`api`]: the JSON API under `/api/v1`, authenticated by bearer tokens;
+//! - [`server`]: the listener, `/healthz`, request tracing, and a place to
+//!   mount further routers such as admin pages.
+
+pub mod api;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod server;
+pub mod store;
+pub mod tester;
+
+pub use config::{Config, ConfigError};
+pub use connector::Secret;
+pub use server::{BoundHost, HostApp, ServeOptions, bind, router, serve};

@@ -1,0 +1,139 @@
+//! Persistence of companies, users, API tokens, registrations and the audit trail, behind a
+//! trait so that another database engine can replace SQLite.
+
+pub mod sqlite;
+
+use std::collections::BTreeSet;
+
+use time::OffsetDateTime;
+
+use crate::crypto::SealedPassword;
+use crate::domain::fields::{CredentialUserName, Description, HostName, RegistrationName};
+use crate::domain::services::Services;
+use crate::domain::{
+    Actor, AuditEntry, Company, CompanyId, Edition, Registration, RegistrationId, Role, User,
+    UserId,
+};
+
+pub use sqlite::SqliteHostStore;
+
+/// A company to insert.
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: String,
+    pub edition: Edition,
+    pub development_partner: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// A user to insert, with the argon2 hash of their password.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub company_id: CompanyId,
+    pub login: String,
+    pub roles: BTreeSet<Role>,
+    pub password_hash: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A user with their company and password hash, for password logins.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub actor: Actor,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A registration to insert; the store assigns the id.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    pub company_id: CompanyId,
+    pub name: RegistrationName,
+    pub description: Description,
+    pub host_name: HostName,
+    pub user_name: CredentialUserName,
+    pub password: SealedPassword,
+    pub services: Services,
+    pub created_at: OffsetDateTime,
+}
+
+/// Failure of a store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken: a company name, a login, or a
+    /// registration name within its company.
+    #[error("an entry with the same unique name exists")]
+    Duplicate,
+    /// The row changed since it was read (its revision differs).
+    #[error("the entry was changed by another request")]
+    Conflict,
+    #[error("database error")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Everything the host keeps. Writes that change a registration also
+/// write their audit entry, in the same transaction.
+#[async_trait::async_trait]
+pub trait HostStore: Send + Sync + 'static {
+    /// Checks that the database answers; used by `/healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Inserts a company; [`StoreError::Duplicate`] when the name exists.
+    async fn insert_company(&self, company: &NewCompany) -> Result<Company, StoreError>;
+
+    async fn company_by_name(&self, name: &str) -> Result<Option<Company>, StoreError>;
+
+    /// Inserts a user; [`StoreError::Duplicate`] when the login exists.
+    async fn insert_user(&self, user: &NewUser) -> Result<User, StoreError>;
+
+    async fn user_by_login(&self, login: &str) -> Result<Option<UserCredentials>, StoreError>;
+
+    /// The user and their company, for sessions that keep only the user id.
+    async fn actor_by_user_id(&self, user: UserId) -> Result<Option<Actor>, StoreError>;
+
+    /// Stores the SHA-256 hash of a new API token.
+    async fn insert_api_token(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        created_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    async fn actor_by_token_hash(&self, token_hash: &str) -> Result<Option<Actor>, StoreError>;
+
+    /// Registrations of one company, ordered by name.
+    async fn registrations(&self, company: CompanyId) -> Result<Vec<Registration>, StoreError>;
+
+    /// One registration, only when it belongs to `company`.
+    async fn registration(
+        &self,
+        company: CompanyId,
+        id: RegistrationId,
+    ) -> Result<Option<Registration>, StoreError>;
+
+    /// Inserts a registration with its services and its first audit entry;
+    /// [`StoreError::Duplicate`] when the company has a registration of
+    /// the same name, compared without regard to case.
+    async fn insert_registration(
+        &self,
+        registration: &NewRegistration,
+        audit: &AuditEntry,
+    ) -> Result<RegistrationId, StoreError>;
+
+    /// Saves every field and service of a registration and appends `audit`,
+    /// when the stored revision is still `expected_revision`
+    /// ([`StoreError::Conflict`] otherwise); the revision then increases by one.
+    async fn update_registration(
+        &self,
+        registration: &Registration,
+        expected_revision: i64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Audit entries of one registration of `company`, oldest first.
+    async fn audit_trail(
+        &self,
+        company: CompanyId,
+        id: RegistrationId,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+}

@@ -1,0 +1,81 @@
+-- Schema of the host's SQLite store. Times are Unix milliseconds (UTC).
+
+CREATE TABLE IF NOT EXISTS companies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    edition TEXT NOT NULL CHECK (edition IN ('standard', 'professional')),
+    development_partner INTEGER NOT NULL CHECK (development_partner IN (0, 1)),
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    login TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS user_roles (
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (user_id, role)
+);
+
+-- Only the SHA-256 of each token is kept.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS registrations (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    name TEXT NOT NULL,
+    -- Lowercased name: names are unique within a company regardless of case.
+    name_key TEXT NOT NULL,
+    description TEXT NOT NULL,
+    host_name TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    -- XChaCha20-Poly1305: version byte, nonce, ciphertext and tag.
+    sealed_password BLOB NOT NULL,
+    verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
+    last_test_at INTEGER,
+    last_test_duration_ms INTEGER,
+    last_test_succeeded INTEGER,
+    last_test_tls_version TEXT,
+    last_test_cipher_suite TEXT,
+    last_test_failure_kind TEXT,
+    last_test_failure TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    UNIQUE (company_id, name_key)
+);
+
+CREATE TABLE IF NOT EXISTS registration_services (
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    service TEXT NOT NULL,
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    endpoint_path TEXT NOT NULL,
+    -- JSON of the service-specific settings.
+    settings TEXT NOT NULL,
+    PRIMARY KEY (registration_id, service)
+);
+
+CREATE TABLE IF NOT EXISTS audit_entries (
+    id INTEGER PRIMARY KEY,
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    at INTEGER NOT NULL,
+    actor_user_id INTEGER NOT NULL REFERENCES users (id),
+    actor_login TEXT NOT NULL,
+    action TEXT NOT NULL,
+    service TEXT,
+    -- JSON array of changed field names.
+    changes TEXT NOT NULL,
+    result TEXT
+);
+
+CREATE INDEX IF NOT EXISTS audit_entries_by_registration
+    ON audit_entries (registration_id, id);

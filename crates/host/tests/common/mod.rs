@@ -1,0 +1,354 @@
+//! Test harness: the real host on 127.0.0.1:0 over TLS, a fresh SQLite file, accounts and clients.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use host::domain::accounts::{self, CompanyInput, UserInput};
+use host::store::SqliteHostStore;
+use host::tester::{ConnectionTester, TestConnectionReport, TestFailure, TlsDetails};
+use host::{Config, HostApp, Secret, ServeOptions};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Base64 of 32 bytes of 0x2a; only for tests.
+pub const TEST_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+/// Connector password used by registrations in tests; easy to search for in files and logs.
+pub const CONNECTOR_PASSWORD: &str = "Pw-9f3c1e7a-never-shown";
+pub const CONNECTOR_USER: &str = "connector-user";
+pub const USER_PASSWORD: &str = "user-password-for-tests";
+const SERVER_NAME: &str = "localhost";
+
+/// Records every Test Connection call and answers with a preset outcome.
+pub struct FakeTester {
+    outcome: Mutex<Result<TlsDetails, TestFailure>>,
+    /// (origin, path, username, password) of each call.
+    pub calls: Mutex<Vec<(String, String, String, String)>>,
+}
+
+impl FakeTester {
+    pub fn succeeding() -> Arc<FakeTester> {
+        Arc::new(FakeTester {
+            outcome: Mutex::new(Ok(TlsDetails {
+                protocol_version: "TLSv1.3".to_owned(),
+                cipher_suite: "TLS13_AES_256_GCM_SHA384".to_owned(),
+            })),
+            calls: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn fail_with(&self, kind: &str, message: &str) {
+        *self.outcome.lock().unwrap() = Err(TestFailure {
+            kind: kind.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
+    pub fn call_count(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTester for FakeTester {
+    async fn test_connection(
+        &self,
+        origin: &str,
+        path: &str,
+        username: &str,
+        password: &str,
+    ) -> TestConnectionReport {
+        self.calls.lock().unwrap().push((
+            origin.to_owned(),
+            path.to_owned(),
+            username.to_owned(),
+            password.to_owned(),
+        ));
+        TestConnectionReport {
+            started_at: SystemTime::now(),
+            duration: Duration::from_millis(12),
+            outcome: self.outcome.lock().unwrap().clone(),
+        }
+    }
+}
+
+/// Defaults with short timeouts, so that tests of slow clients finish quickly.
+pub fn test_config() -> Config {
+    let mut config = Config::default();
+    config.timeouts.body_read_secs = 1;
+    config.timeouts.header_read_secs = 2;
+    config.timeouts.request_secs = 20;
+    config.outbound.total_timeout_secs = 10;
+    config
+}
+
+/// A running host and what a test needs to call it.
+pub struct TestHost {
+    /// `https://localhost:PORT`.
+    pub url: String,
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    /// Directory of the database file and its WAL.
+    pub dir: tempfile::TempDir,
+    pub store: SqliteHostStore,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts the host over TLS on a fresh database with `tester`.
+pub async fn spawn_host(tester: Arc<dyn ConnectionTester>) -> TestHost {
+    spawn_host_with(tester, test_config()).await
+}
+
+pub async fn spawn_host_with(tester: Arc<dyn ConnectionTester>, config: Config) -> TestHost {
+    let dir = tempfile::tempdir().expect("create temporary directory");
+    let store = SqliteHostStore::open(dir.path().join("host.db")).expect("open store");
+    let cipher = host::crypto::PasswordCipher::from_base64(TEST_KEY).expect("test key");
+    let app = HostApp::new(Arc::new(store.clone()), cipher, tester, config).expect("assemble host");
+
+    let ca = tls::dev_ca::DevCa::generate("host test CA").expect("generate test CA");
+    let issued = ca
+        .issue_server(&[SERVER_NAME.to_owned()])
+        .expect("issue server certificate");
+    let server_tls = tls::server::server_config_from_pem(
+        issued.chain_pem.as_bytes(),
+        issued.private_key_pem.as_bytes(),
+    )
+    .expect("server TLS configuration");
+    let options = ServeOptions {
+        app,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: Some(server_tls),
+        extra_routes: None,
+    };
+    let bound = host::bind(options).await.expect("bind host");
+    let address = bound.local_addr();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(bound.run(async move {
+        let _ = stopped.await;
+    }));
+
+    let ca_pem = ca.certificate_pem().as_bytes().to_vec();
+    let tls_client = tls::client::client_config(std::slice::from_ref(&ca_pem)).expect("client TLS");
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls((*tls_client).clone())
+        .resolve(SERVER_NAME, address)
+        .https_only(true)
+        // A fresh connection per request: a pooled one may meet the
+        // server's keep-alive limit while a test hashes passwords.
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("build HTTP client");
+    TestHost {
+        url: format!("https://{SERVER_NAME}:{}", address.port()),
+        address,
+        client,
+        dir,
+        store,
+        shutdown: Some(shutdown),
+        task: Some(task),
+    }
+}
+
+/// A response: status and body (JSON when it parses, `Null` otherwise) and the raw text.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub text: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// `(field, rule)` of every validation error.
+    pub fn errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|error| {
+                (
+                    error["field"].as_str().unwrap_or_default().to_owned(),
+                    error["rule"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Whether a validation error names `field` with `rule`.
+    pub fn has_error(&self, field: &str, rule: &str) -> bool {
+        self.errors()
+            .iter()
+            .any(|(found_field, found_rule)| found_field == field && found_rule == rule)
+    }
+}
+
+impl TestHost {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("send request");
+        answer(response).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.send(reqwest::Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.send(reqwest::Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
+    /// Creates a company with one user holding `roles`, and returns the user's API token.
+    pub async fn account(
+        &self,
+        company: &str,
+        edition: &str,
+        development_partner: bool,
+        roles: &[&str],
+    ) -> String {
+        let login = format!("{}@{}", roles.join("+"), company.to_lowercase());
+        if self.store_company_missing(company).await {
+            accounts::create_company(
+                &self.store,
+                &CompanyInput {
+                    name: company.to_owned(),
+                    edition: edition.to_owned(),
+                    development_partner,
+                },
+            )
+            .await
+            .expect("create company");
+        }
+        accounts::create_user(
+            &self.store,
+            &UserInput {
+                company_name: company.to_owned(),
+                login: login.clone(),
+                roles: roles.iter().map(|role| (*role).to_owned()).collect(),
+                password: Secret::new(USER_PASSWORD),
+            },
+        )
+        .await
+        .expect("create user");
+        let token = accounts::issue_api_token(&self.store, &login)
+            .await
+            .expect("issue token");
+        token.expose().to_owned()
+    }
+
+    async fn store_company_missing(&self, company: &str) -> bool {
+        use host::store::HostStore;
+        self.store
+            .company_by_name(company)
+            .await
+            .expect("read company")
+            .is_none()
+    }
+
+    /// Token of a Can Administer user of a Standard company named `company`.
+    pub async fn administrator(&self, company: &str) -> String {
+        self.account(company, "standard", false, &["can-administer"])
+            .await
+    }
+
+    /// Creates a registration through the API and returns its id.
+    pub async fn create_registration(&self, token: &str, name: &str) -> i64 {
+        let answer = self
+            .post("/api/v1/connectors", token, &registration_body(name))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        answer.body["id"].as_i64().expect("registration id")
+    }
+
+    /// Every byte of every file in the database directory (database, WAL, shared memory).
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).expect("list database directory") {
+            let path = entry.expect("directory entry").path();
+            bytes.extend(std::fs::read(&path).unwrap_or_default());
+        }
+        bytes
+    }
+
+    /// Signals shutdown and waits for the server to return.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let task = self.task.take().expect("server task present");
+        tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("server stops within 30 seconds")
+            .expect("server task did not panic")
+    }
+}
+
+impl Drop for TestHost {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        body,
+        text,
+        headers,
+    }
+}
+
+/// A valid registration body named `name`.
+pub fn registration_body(name: &str) -> Value {
+    json!({
+        "name": name,
+        "description": "HR system of record",
+        "host_name": "https://connector.example.com",
+        "user_name": CONNECTOR_USER,
+        "password": CONNECTOR_PASSWORD,
+    })
+}
+
+/// Whether `haystack` contains `needle` as bytes.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
