@@ -59,11 +59,12 @@ pub(crate) fn normalize_lang(lang: &str) -> String {
 }
 
 /// A candidate row: the folded value the pattern is tested against, the key
-/// pages are ordered by, and the item it belongs to.
+/// pages are ordered by, and the codes of the item it belongs to.
 struct Candidate {
-    item_id: i64,
     folded: String,
     text: String,
+    long_code: String,
+    short_code: String,
 }
 
 pub(super) fn search(connection: &Connection, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
@@ -140,10 +141,9 @@ fn search_by_text(
 
     let mut page = Vec::with_capacity(candidates.len());
     for candidate in candidates {
-        let (long_code, short_code) = item_codes(connection, candidate.item_id)?;
         let item = ListItem {
-            code: long_code,
-            short_code,
+            code: candidate.long_code,
+            short_code: candidate.short_code,
             match_value: candidate.text.clone(),
             text: candidate.text,
         };
@@ -167,7 +167,12 @@ fn text_candidates(
     } else {
         " AND ?5 IS NULL"
     };
-    let base = "SELECT t.item_id, t.text_fold, t.text FROM list_item_texts t";
+    // The codes come from the same statement, with the texts as the outer
+    // loop (CROSS JOIN), instead of one more query per returned item.
+    let columns = "t.text_fold, t.text, i.long_code, i.short_code";
+    let item_join = "CROSS JOIN list_items i ON i.id = t.item_id";
+    let base = format!("SELECT {columns} FROM list_item_texts t {item_join}");
+    let base = base.as_str();
     let scope_filter = "t.list_id = ?1 AND t.parent_id = ?2 AND t.lang = ?3";
 
     let access = pattern.access();
@@ -184,8 +189,9 @@ fn text_candidates(
         Access::Contains(segment) if segment.chars().count() >= TRIGRAM => (
             // CROSS JOIN keeps the trigram index as the outer loop.
             format!(
-                "SELECT t.item_id, t.text_fold, t.text FROM list_item_texts_trigrams
+                "SELECT {columns} FROM list_item_texts_trigrams
                  CROSS JOIN list_item_texts t ON t.id = list_item_texts_trigrams.rowid
+                 {item_join}
                  WHERE list_item_texts_trigrams MATCH ?4 AND ?6 IS NULL AND {scope_filter}{fallback_filter}"
             ),
             fts_phrase(segment).into_bytes(),
@@ -215,14 +221,15 @@ fn text_candidates(
     ])?;
     let mut candidates = Vec::new();
     while let Some(row) = rows.next()? {
-        let folded: String = row.get(1)?;
+        let folded: String = row.get(0)?;
         if !pattern.matches(&folded) {
             continue;
         }
         candidates.push(Candidate {
-            item_id: row.get(0)?,
             folded,
-            text: row.get(2)?,
+            text: row.get(1)?,
+            long_code: row.get(2)?,
+            short_code: row.get(3)?,
         });
         if candidates.len() >= scope.limit {
             break;
@@ -251,12 +258,6 @@ fn range_sql(
 /// Quotes a literal as an FTS5 phrase, so no character acts as syntax.
 fn fts_phrase(literal: &str) -> String {
     format!("\"{}\"", literal.replace('"', "\"\""))
-}
-
-fn item_codes(connection: &Connection, item_id: i64) -> Result<(String, String), StoreError> {
-    let mut statement =
-        connection.prepare_cached("SELECT long_code, short_code FROM list_items WHERE id = ?1")?;
-    Ok(statement.query_row([item_id], |row| Ok((row.get(0)?, row.get(1)?)))?)
 }
 
 /// Searches short codes, then attaches each item's text in the requested
