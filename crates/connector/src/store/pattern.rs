@@ -1,11 +1,33 @@
 //! Search patterns shared by every store engine: case folding, the `*`
 //! wildcard, and the index-friendly part of a pattern.
 
+/// Version of the [`fold`] rules. Stores record the version their folded
+/// copies were computed with and compute them again when it changes.
+pub const FOLD_VERSION: u32 = 1;
+
 /// Folds a value for case-insensitive comparison. Stores keep folded copies
 /// of searchable columns, computed with this same function, so that the
 /// database compares bytes and still matches without regard to case.
+///
+/// Each character is lowercased on its own, because `str::to_lowercase`
+/// picks final sigma by context and so folds `ΑΣ*` and `ασ*` differently.
+/// A few full case foldings follow Unicode CaseFolding.txt: final sigma
+/// to sigma, and ß and ẞ to `ss`. Dotted capital I folds to `i`, as in
+/// Turkish, so that `istanbul` finds `İstanbul`.
+///
+/// NOTE: other full foldings (ligatures such as `ﬁ`, `ŉ`) are not applied,
+/// so those characters match only their own lowercase form.
 pub fn fold(value: &str) -> String {
-    value.to_lowercase()
+    let mut folded = String::with_capacity(value.len());
+    for character in value.chars() {
+        match character {
+            'ς' => folded.push('σ'),
+            'ß' | 'ẞ' => folded.push_str("ss"),
+            'İ' => folded.push('i'),
+            _ => folded.extend(character.to_lowercase()),
+        }
+    }
+    folded
 }
 
 /// Reverses a folded value character by character; an index on the reversed
@@ -165,6 +187,19 @@ mod tests {
     #[test]
     fn fold_is_case_insensitive_beyond_ascii() {
         assert_eq!(fold("ÉCOLE Zoë"), "école zoë");
+    }
+
+    #[test]
+    fn fold_sigma_ignores_position() {
+        assert_eq!(fold("ΑΣ*"), fold("ας*"));
+        assert_eq!(fold("ΟΔΟΣ"), fold("οδοσ"));
+    }
+
+    #[test]
+    fn fold_sharp_s_and_dotted_i() {
+        assert_eq!(fold("Straße"), fold("STRASSE"));
+        assert_eq!(fold("STRAẞE"), "strasse");
+        assert_eq!(fold("İstanbul"), "istanbul");
     }
 
     #[test]

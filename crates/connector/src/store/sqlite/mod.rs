@@ -7,6 +7,7 @@
 
 mod attendees;
 mod lists;
+mod refold;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,16 +79,18 @@ fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreErr
 }
 
 impl SqliteStore {
-    /// Opens (creating when absent) the database file and applies the schema.
+    /// Opens (creating when absent) the database file, applies the schema and
+    /// recomputes folded columns that older folding rules wrote.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let writer = open_connection(
+        let mut writer = open_connection(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         writer.execute_batch(SCHEMA)?;
+        refold::refold_if_outdated(&mut writer)?;
 
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
