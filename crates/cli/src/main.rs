@@ -3,6 +3,7 @@
 mod bundled;
 mod connector_command;
 mod demo;
+mod host_command;
 mod logging;
 
 use std::path::PathBuf;
@@ -35,6 +36,10 @@ enum Command {
     /// The application connector: serve callouts, import data.
     #[command(subcommand)]
     Connector(connector_command::ConnectorCommand),
+    /// The host: serve the registration API; create companies, users,
+    /// API tokens and the secret key.
+    #[command(subcommand)]
+    Host(host_command::HostCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,6 +57,7 @@ fn main() -> std::process::ExitCode {
             Command::Demo(args) => demo::run(args).await,
             Command::DevCa { out, names } => write_dev_ca(&out, &names),
             Command::Connector(command) => connector_command::run(command).await,
+            Command::Host(command) => host_command::run(command).await,
         }
     });
     match result {

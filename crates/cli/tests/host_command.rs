@@ -1,0 +1,225 @@
+//! `callouts host …` as an operator runs it: bootstrap commands, then a real `host serve` process.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Base64 of 32 bytes of 0x2a; only for tests.
+const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+const USER_PASSWORD: &str = "operator-password-1";
+
+fn callouts() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("CALLOUTS_HOST_SECRET_KEY")
+        .env_remove("CALLOUTS_USER_PASSWORD")
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run callouts")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn succeed(command: &mut Command) -> Output {
+    let output = run(command);
+    assert!(output.status.success(), "{}", stderr(&output));
+    output
+}
+
+/// Creates a Standard company, a Can Administer user and a token; returns the token.
+fn bootstrap(db: &Path) -> String {
+    succeed(
+        callouts()
+            .args(["host", "company", "create", "--name", "Acme", "--edition", "standard", "--db"])
+            .arg(db),
+    );
+    succeed(
+        callouts()
+            .args(["host", "user", "create", "--company", "Acme", "--login", "ada"])
+            .args(["--role", "employee", "--role", "can-administer", "--db"])
+            .arg(db)
+            .env("CALLOUTS_USER_PASSWORD", USER_PASSWORD),
+    );
+    let output = succeed(
+        callouts()
+            .args(["host", "token", "create", "--login", "ada", "--db"])
+            .arg(db),
+    );
+    stdout(&output).trim().to_owned()
+}
+
+/// A `host serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dev_ca(dir: &Path) -> PathBuf {
+    let certs = dir.join("certs");
+    succeed(
+        callouts()
+            .args(["dev-ca", "--name", "localhost", "--out"])
+            .arg(&certs),
+    );
+    certs
+}
+
+fn serve(db: &Path, certs: &Path) -> Server {
+    let mut child = callouts()
+        .args(["host", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .arg("--tls-cert")
+        .arg(certs.join("server.pem"))
+        .arg("--tls-key")
+        .arg(certs.join("server.key"))
+        .env("RUST_LOG", "info")
+        .env("CALLOUTS_HOST_SECRET_KEY", KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+
+    // The start line carries `address=127.0.0.1:PORT`; the pipe is drained
+    // to the end so the server never blocks on logging.
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let port = loop {
+        let line = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("host start line within 30 seconds");
+        let address = line
+            .split_whitespace()
+            .find_map(|field| field.strip_prefix("address="));
+        if let (true, Some(address)) = (line.contains("host started"), address) {
+            break address
+                .rsplit(':')
+                .next()
+                .and_then(|port| port.parse().ok())
+                .expect("port");
+        }
+    };
+    Server { child, port }
+}
+
+fn client(certs: &Path) -> reqwest::Client {
+    let ca = std::fs::read(certs.join("ca.pem")).expect("read CA");
+    let tls = tls::client::client_config(&[ca]).expect("client TLS");
+    reqwest::Client::builder()
+        .use_preconfigured_tls((*tls).clone())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client")
+}
+
+#[tokio::test]
+async fn host_serves_api_for_bootstrapped_token() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("host.db");
+    let token = bootstrap(&db);
+    let certs = dev_ca(dir.path());
+    let server = serve(&db, &certs);
+    let client = client(&certs);
+    let url = format!("https://localhost:{}/api/v1/connectors", server.port);
+
+    let created = client
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body(r#"{"name":"HR","host_name":"https://hr.example.com","user_name":"connector-user","password":"connector-password-1"}"#)
+        .send()
+        .await
+        .expect("create registration");
+    let listed = client.get(&url).bearer_auth(&token).send().await.expect("list");
+
+    assert_eq!(created.status(), 201);
+    let text = listed.text().await.unwrap_or_default();
+    assert!(text.contains("\"name\":\"HR\""), "{text}");
+    assert!(!text.contains("connector-password-1"), "{text}");
+}
+
+#[test]
+fn token_is_printed_alone_with_prefix() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+
+    let token = bootstrap(&dir.path().join("host.db"));
+
+    assert!(token.starts_with("cht_"), "{token}");
+    assert!(!token.contains(char::is_whitespace));
+}
+
+#[test]
+fn duplicate_company_fails_with_message() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("host.db");
+    bootstrap(&db);
+
+    let output = run(callouts()
+        .args(["host", "company", "create", "--name", "Acme", "--edition", "professional", "--db"])
+        .arg(&db));
+
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("already exists"), "{}", stderr(&output));
+}
+
+#[test]
+fn unknown_role_is_rejected() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+
+    let output = run(callouts()
+        .args(["host", "user", "create", "--company", "Acme", "--login", "bob", "--role", "auditor", "--db"])
+        .arg(dir.path().join("host.db"))
+        .env("CALLOUTS_USER_PASSWORD", USER_PASSWORD));
+
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("auditor"), "{}", stderr(&output));
+}
+
+#[test]
+fn serve_without_key_names_variable() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let certs = dev_ca(dir.path());
+
+    let output = run(callouts()
+        .args(["host", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("host.db"))
+        .arg("--tls-cert")
+        .arg(certs.join("server.pem"))
+        .arg("--tls-key")
+        .arg(certs.join("server.key")));
+
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("CALLOUTS_HOST_SECRET_KEY"), "{}", stderr(&output));
+}
+
+#[test]
+fn generated_key_is_32_bytes_of_base64() {
+    let output = succeed(callouts().args(["host", "key", "generate"]));
+
+    let key = stdout(&output).trim().to_owned();
+    assert_eq!(key.len(), 44, "{key}");
+    assert!(key.ends_with('='), "{key}");
+}
