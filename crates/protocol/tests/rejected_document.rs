@@ -199,6 +199,27 @@ fn text_before_root_rejected() {
 }
 
 #[test]
+fn second_byte_order_mark_rejected() {
+    let error = parse_request(b"\xEF\xBB\xBF\xEF\xBB\xBF<AttendeeSearchRequest/>");
+    assert_eq!(error.element(), "AttendeeSearchRequest");
+    assert_eq!(error.rule(), &Rule::ContentOutsideRoot);
+}
+
+#[test]
+fn less_than_in_attribute_rejected() {
+    let error = parse_request(&request_with("<LastName note=\"a<b\">Doe</LastName>"));
+    assert_eq!(error.element(), "AttendeeSearchRequest/Attendee/LastName");
+    assert!(is_malformed(error.rule()), "{error}");
+}
+
+#[test]
+fn xml_version_2_rejected() {
+    let error = parse_request(b"<?xml version=\"2.0\"?><AttendeeSearchRequest/>");
+    assert_eq!(error.element(), "AttendeeSearchRequest");
+    assert!(is_malformed(error.rule()), "{error}");
+}
+
+#[test]
 fn declaration_after_content_rejected() {
     let error = parse_request(b"<!-- c --><?xml version=\"1.0\"?><AttendeeSearchRequest/>");
     assert!(is_malformed(error.rule()), "{error}");

@@ -28,6 +28,11 @@ pub(crate) fn parse_document(
     is_known: &dyn Fn(&str) -> bool,
 ) -> Result<Element, ParseError> {
     let text = decode_utf8(bytes).map_err(|rule| ParseError::new(root, rule))?;
+    // The reader would skip a second byte-order mark, which is content
+    // before the root element.
+    if text.starts_with('\u{FEFF}') {
+        return Err(ParseError::new(root, Rule::ContentOutsideRoot));
+    }
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_comments = true;
     let mut builder = TreeBuilder::new(root, is_known);
@@ -53,6 +58,13 @@ fn decode_utf8(bytes: &[u8]) -> Result<&str, Rule> {
     std::str::from_utf8(bytes).map_err(|error| Rule::InvalidUtf8 {
         offset: error.valid_up_to(),
     })
+}
+
+/// Accepts the version numbers an XML 1.0 processor reads: `1.` and digits.
+fn is_xml_1_version(version: &[u8]) -> bool {
+    version
+        .strip_prefix(b"1.")
+        .is_some_and(|minor| !minor.is_empty() && minor.iter().all(u8::is_ascii_digit))
 }
 
 fn rule_of(error: &quick_xml::Error) -> Rule {
@@ -174,6 +186,17 @@ impl<'k> TreeBuilder<'k> {
         &self,
         declaration: &quick_xml::events::BytesDecl<'_>,
     ) -> Result<(), ParseError> {
+        let version = declaration
+            .version()
+            .map_err(|error| self.error(malformed(&error.to_string())))?;
+        if !is_xml_1_version(&version) {
+            let detail = format!(
+                "XML version {} is not 1.x",
+                String::from_utf8_lossy(&version)
+            );
+            return Err(self.error(malformed(&detail)));
+        }
+
         let Some(encoding) = declaration.encoding() else {
             return Ok(());
         };
@@ -227,6 +250,10 @@ impl<'k> TreeBuilder<'k> {
     fn check_attributes(&self, start: &BytesStart<'_>) -> Result<(), ParseError> {
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|error| self.error(malformed(&error.to_string())))?;
+            // The reader does not check this rule of the AttValue production.
+            if attribute.value.contains(&b'<') {
+                return Err(self.error(malformed("`<` is not allowed in an attribute value")));
+            }
             let value = attribute
                 .unescape_value()
                 .map_err(|error| self.error(rule_of(&error)))?;
