@@ -1,6 +1,7 @@
 //! `callouts`: one executable for every role of the callouts system.
 
 mod bundled;
+mod check_command;
 mod connector_command;
 mod demo;
 mod host_command;
@@ -40,11 +41,19 @@ enum Command {
     /// API tokens and the secret key.
     #[command(subcommand)]
     Host(host_command::HostCommand),
+    /// Checks a connector against the callouts contract: TLS, credentials,
+    /// strict responses, search semantics, limits, malformed requests and
+    /// latency. Exits non-zero when a check fails.
+    Check(check_command::CheckArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    logging::init();
+    // The report is what `check` prints; a log line per probe would bury it.
+    match cli.command {
+        Command::Check(_) => logging::init_with_default("error"),
+        _ => logging::init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -58,6 +67,7 @@ fn main() -> std::process::ExitCode {
             Command::DevCa { out, names } => write_dev_ca(&out, &names),
             Command::Connector(command) => connector_command::run(command).await,
             Command::Host(command) => host_command::run(command).await,
+            Command::Check(args) => check_command::run(args).await,
         }
     });
     match result {

@@ -9,6 +9,7 @@
 //! white space, so every value survives a write and a parse.
 
 pub mod attendee;
+mod content_type;
 pub mod error;
 mod field;
 pub mod limits;
@@ -18,5 +19,6 @@ mod xml;
 pub use attendee::{
     ATTENDEE_ELEMENTS, Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion,
 };
+pub use content_type::is_xml_content_type;
 pub use error::{Excerpt, FieldError, ParseError, Rule, WriteError};
 pub use list::{FetchListRequest, FetchListResponse, ListItem, SearchBy};

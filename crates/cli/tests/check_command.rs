@@ -1,0 +1,219 @@
+//! `callouts check` as CI runs it: a real `connector serve` process, the
+//! report on standard output, the verdict in the exit code.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const USERNAME: &str = "check-test-user";
+const PASSWORD: &str = "check-test-password:✓";
+const PASSWORD_VARIABLE: &str = "CALLOUTS_CHECK_TEST_PASSWORD";
+
+const CITIES: &str = "parent,code,text\n,US,United States\nUS,W,West\nUS-W,CA,California\nUS-W-CA,SF,San Francisco\nUS-W-CA,SJ,San Jose\n";
+const ATTENDEES: &str = "ExternalID,FirstName,LastName,Company,AttendeeTypeCode\nE-1,John,Doe,Acme Corporation,BUSGUEST\nE-2,Jane,Doe,Globex,BUSGUEST\n";
+
+fn callouts() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
+    command.env("NO_COLOR", "1");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run callouts")
+}
+
+fn succeed(command: &mut Command) {
+    let output = run(command);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A `connector serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Imports the test data into a fresh database and serves it on 127.0.0.1:0 with `certificate` and `key`.
+fn serve(dir: &Path, certificate: &Path, key: &Path) -> Server {
+    let db = dir.join("connector.db");
+    let cities = dir.join("cities.csv");
+    let attendees = dir.join("attendees.csv");
+    std::fs::write(&cities, CITIES).expect("write cities");
+    std::fs::write(&attendees, ATTENDEES).expect("write attendees");
+    succeed(
+        callouts()
+            .args(["connector", "import", "list", "--name", "Cities", "--db"])
+            .arg(&db)
+            .arg(&cities),
+    );
+    succeed(
+        callouts()
+            .args(["connector", "import", "attendees", "--db"])
+            .arg(&db)
+            .arg(&attendees),
+    );
+
+    let mut child = callouts()
+        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .arg("--tls-cert")
+        .arg(certificate)
+        .arg("--tls-key")
+        .arg(key)
+        .env("RUST_LOG", "info")
+        .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+
+    // The start line carries `address=127.0.0.1:PORT`; the pipe is drained
+    // to the end so the server never blocks on logging.
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let port = loop {
+        let line = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("connector start line within 30 seconds");
+        let address = line
+            .split_whitespace()
+            .find_map(|field| field.strip_prefix("address="));
+        if let (true, Some(address)) = (line.contains("connector started"), address) {
+            break address
+                .rsplit(':')
+                .next()
+                .and_then(|port| port.parse().ok())
+                .expect("port");
+        }
+    };
+    Server { child, port }
+}
+
+/// Runs `callouts check` against `server` with a one-second load run.
+fn check(server: &Server, extra: &[&str]) -> Output {
+    run(callouts()
+        .args([
+            "check",
+            "--url",
+            &format!("https://localhost:{}", server.port),
+        ])
+        .args(["--username", USERNAME, "--password-env", PASSWORD_VARIABLE])
+        .args([
+            "--list-name",
+            "Cities",
+            "--duration-secs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .env(PASSWORD_VARIABLE, PASSWORD))
+}
+
+fn dev_ca(dir: &Path) -> PathBuf {
+    let certs = dir.join("certs");
+    succeed(
+        callouts()
+            .args([
+                "dev-ca",
+                "--name",
+                "localhost",
+                "--name",
+                "127.0.0.1",
+                "--out",
+            ])
+            .arg(&certs),
+    );
+    certs
+}
+
+fn report(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("standard output is a JSON report")
+}
+
+fn outcome(report: &serde_json::Value, check: &str) -> String {
+    report["findings"]
+        .as_array()
+        .and_then(|findings| findings.iter().find(|finding| finding["check"] == check))
+        .and_then(|finding| finding["outcome"].as_str())
+        .unwrap_or("missing")
+        .to_owned()
+}
+
+#[test]
+fn check_real_connector_exits_zero() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let certs = dev_ca(dir.path());
+    let server = serve(
+        dir.path(),
+        &certs.join("server.pem"),
+        &certs.join("server.key"),
+    );
+    let ca = certs.join("ca.pem");
+
+    let output = check(&server, &["--trust-ca", ca.to_str().expect("UTF-8 path")]);
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(report(&output)["passed"], true);
+}
+
+#[test]
+fn check_self_signed_exits_nonzero() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let certs = dev_ca(dir.path());
+    let issued = tls::dev_ca::self_signed_server(&["localhost".to_owned()])
+        .expect("self-signed certificate");
+    let certificate = dir.path().join("self-signed.pem");
+    let key = dir.path().join("self-signed.key");
+    std::fs::write(&certificate, issued.chain_pem).expect("write certificate");
+    std::fs::write(&key, issued.private_key_pem).expect("write key");
+    let server = serve(dir.path(), &certificate, &key);
+    let ca = certs.join("ca.pem");
+
+    let output = check(&server, &["--trust-ca", ca.to_str().expect("UTF-8 path")]);
+
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&output);
+    assert_eq!(report["passed"], false);
+    assert_eq!(outcome(&report, "tls.certificate_chain"), "fail");
+}
+
+#[test]
+fn check_missing_password_variable_fails() {
+    let output = run(callouts()
+        .args([
+            "check",
+            "--url",
+            "https://localhost:9",
+            "--username",
+            USERNAME,
+        ])
+        .args(["--password-env", "CALLOUTS_CHECK_TEST_UNSET_VARIABLE"])
+        .env_remove("CALLOUTS_CHECK_TEST_UNSET_VARIABLE"));
+
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CALLOUTS_CHECK_TEST_UNSET_VARIABLE"));
+}

@@ -1,0 +1,129 @@
+//! The checks of the suite, grouped by what they probe.
+
+pub(crate) mod attendee;
+pub(crate) mod auth;
+pub(crate) mod latency;
+pub(crate) mod list;
+pub(crate) mod malformed;
+pub(crate) mod response;
+pub(crate) mod test_connection;
+pub(crate) mod tls;
+
+use protocol::AttendeeVersion;
+
+use crate::client::{Client, Sent};
+use crate::config::CheckConfig;
+use crate::report::{Exchange, Finding, Outcome};
+
+/// One check: a stable identifier and the rule the connector is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Check {
+    pub id: &'static str,
+    pub rule: &'static str,
+}
+
+impl Check {
+    pub fn finding(&self, outcome: Outcome, message: impl Into<String>) -> Finding {
+        Finding::new(self.id, outcome, self.rule, message)
+    }
+
+    pub fn pass(&self, message: impl Into<String>) -> Finding {
+        self.finding(Outcome::Pass, message)
+    }
+
+    pub fn warn(&self, message: impl Into<String>) -> Finding {
+        self.finding(Outcome::Warn, message)
+    }
+
+    pub fn fail(&self, message: impl Into<String>) -> Finding {
+        self.finding(Outcome::Fail, message)
+    }
+
+    pub fn skipped(&self, message: impl Into<String>) -> Finding {
+        self.finding(Outcome::Skipped, message)
+    }
+}
+
+/// Inputs every check reads: the configuration, the client and the attendee version.
+pub(crate) struct Context<'a> {
+    pub config: &'a CheckConfig,
+    pub client: Client,
+    pub attendee_version: AttendeeVersion,
+}
+
+/// Findings in the order the checks ran.
+#[derive(Default)]
+pub(crate) struct Findings(pub Vec<Finding>);
+
+impl Findings {
+    pub fn push(&mut self, finding: Finding) {
+        self.0.push(finding);
+    }
+
+    /// Records every check of `checks` as skipped for `reason`.
+    pub fn skip_all(&mut self, checks: &[Check], reason: &str) {
+        for check in checks {
+            self.push(check.skipped(reason));
+        }
+    }
+}
+
+/// Returns the exchange of `sent`, for a finding.
+pub(crate) fn exchange_of(sent: &Sent) -> Exchange {
+    sent.exchange.clone()
+}
+
+/// Case-insensitive "begins with", folding as the connector's store does.
+pub(crate) fn begins_with_folded(value: &str, prefix: &str) -> bool {
+    value.to_lowercase().starts_with(&prefix.to_lowercase())
+}
+
+/// Case-insensitive "ends with".
+pub(crate) fn ends_with_folded(value: &str, suffix: &str) -> bool {
+    value.to_lowercase().ends_with(&suffix.to_lowercase())
+}
+
+/// Case-insensitive "contains".
+pub(crate) fn contains_folded(value: &str, part: &str) -> bool {
+    value.to_lowercase().contains(&part.to_lowercase())
+}
+
+/// Swaps the case of every letter, so that a case-sensitive search misses the result.
+pub(crate) fn swap_case(value: &str) -> String {
+    value
+        .chars()
+        .flat_map(|character| {
+            let swapped: Vec<char> = if character.is_lowercase() {
+                character.to_uppercase().collect()
+            } else {
+                character.to_lowercase().collect()
+            };
+            swapped
+        })
+        .collect()
+}
+
+/// Quotes a data value for a message, shortened so a long value cannot flood the report.
+pub(crate) fn quoted(value: &str) -> String {
+    format!("\"{}\"", crate::client::excerpt(value, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swap_case_letters() {
+        assert_eq!(swap_case("McDonald é"), "mCdONALD É");
+    }
+
+    #[test]
+    fn begins_with_folded_ignores_case() {
+        assert!(begins_with_folded("Doe", "dO"));
+    }
+
+    #[test]
+    fn ends_with_folded_ignores_case() {
+        assert!(ends_with_folded("San Francisco", "SCO"));
+    }
+}
