@@ -31,6 +31,8 @@ pub struct PresentedCredentials {
 pub enum BasicAuthError {
     #[error("the Authorization header is missing")]
     Missing,
+    #[error("the Authorization header contains bytes other than visible ASCII")]
+    NotAscii,
     #[error("the Authorization scheme is not Basic")]
     NotBasic,
     #[error("the Basic credentials are not valid base64")]
@@ -55,7 +57,7 @@ impl BasicAuthError {
 /// decoded text at the first `:` so that the password may contain colons.
 pub fn parse_basic(header: Option<&HeaderValue>) -> Result<PresentedCredentials, BasicAuthError> {
     let header = header.ok_or(BasicAuthError::Missing)?;
-    let text = header.to_str().map_err(|_| BasicAuthError::NotBasic)?;
+    let text = header.to_str().map_err(|_| BasicAuthError::NotAscii)?;
 
     let (scheme, token) = text
         .trim()
@@ -131,6 +133,16 @@ mod tests {
     #[test]
     fn parse_basic_missing_header() {
         assert_eq!(parse_basic(None).unwrap_err(), BasicAuthError::Missing);
+    }
+
+    #[test]
+    fn parse_basic_latin1_bytes() {
+        let value = HeaderValue::from_bytes(b"Basic \xe9\xe9").unwrap();
+
+        assert_eq!(
+            parse_basic(Some(&value)).unwrap_err(),
+            BasicAuthError::NotAscii
+        );
     }
 
     #[test]
