@@ -19,15 +19,18 @@ pub(super) fn refold_if_outdated(connection: &mut Connection) -> Result<(), Stor
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version = user_version(&transaction)?;
     if version < FOLD_VERSION {
-        refold_attendees(&transaction)?;
-        refold_list_texts(&transaction)?;
-        refold_list_codes(&transaction)?;
+        let changed = refold_attendees(&transaction)?
+            + refold_list_texts(&transaction)?
+            + refold_list_codes(&transaction)?;
         transaction.pragma_update(None, "user_version", FOLD_VERSION)?;
-        tracing::info!(
-            from = version,
-            to = FOLD_VERSION,
-            "recomputed folded search columns"
-        );
+        if changed > 0 {
+            tracing::info!(
+                from = version,
+                to = FOLD_VERSION,
+                changed,
+                "recomputed folded search columns"
+            );
+        }
     }
     transaction.commit()?;
     Ok(())
@@ -58,44 +61,50 @@ fn changed_folds(
     Ok(changed)
 }
 
-fn refold_attendees(connection: &Connection) -> Result<(), StoreError> {
+/// Refolds the attendee columns; like the two functions below, it returns
+/// the number of values it changed.
+fn refold_attendees(connection: &Connection) -> Result<usize, StoreError> {
     let columns = [
         ("external_id", "external_id_fold"),
         ("first_name", "first_name_fold"),
         ("last_name", "last_name_fold"),
         ("company", "company_fold"),
     ];
+    let mut changed = 0;
     for (value, fold) in columns {
         let select = format!("SELECT id, {value}, {fold} FROM attendees");
         let update = format!("UPDATE attendees SET {fold} = ?2 WHERE id = ?1");
         for (id, _, folded) in changed_folds(connection, &select)? {
             connection.execute(&update, params![id, folded])?;
+            changed += 1;
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Refolds texts; the update trigger on `text_fold` keeps the trigram
 /// index in step.
-fn refold_list_texts(connection: &Connection) -> Result<(), StoreError> {
+fn refold_list_texts(connection: &Connection) -> Result<usize, StoreError> {
     let select = "SELECT id, text, text_fold FROM list_item_texts";
-    for (id, _, folded) in changed_folds(connection, select)? {
+    let changed = changed_folds(connection, select)?;
+    for (id, _, folded) in &changed {
         connection.execute(
             "UPDATE list_item_texts SET text_fold = ?2, text_reversed = ?3 WHERE id = ?1",
-            params![id, folded, pattern::reverse(&folded)],
+            params![id, folded, pattern::reverse(folded)],
         )?;
     }
-    Ok(())
+    Ok(changed.len())
 }
 
 /// Refolds short codes and updates their trigram index by hand, because
 /// imports never change a code and so the schema has no update trigger.
-fn refold_list_codes(connection: &Connection) -> Result<(), StoreError> {
+fn refold_list_codes(connection: &Connection) -> Result<usize, StoreError> {
     let select = "SELECT id, short_code, code_fold FROM list_items";
-    for (id, stored, folded) in changed_folds(connection, select)? {
+    let changed = changed_folds(connection, select)?;
+    for (id, stored, folded) in &changed {
         connection.execute(
             "UPDATE list_items SET code_fold = ?2, code_reversed = ?3 WHERE id = ?1",
-            params![id, folded, pattern::reverse(&folded)],
+            params![id, folded, pattern::reverse(folded)],
         )?;
         connection.execute(
             "INSERT INTO list_items_code_trigrams (list_items_code_trigrams, rowid, code_fold)
@@ -107,5 +116,5 @@ fn refold_list_codes(connection: &Connection) -> Result<(), StoreError> {
             params![id, folded],
         )?;
     }
-    Ok(())
+    Ok(changed.len())
 }
