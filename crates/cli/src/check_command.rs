@@ -34,15 +34,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub attendee_version: Option<VersionArg>,
     /// OwnerLoginID sent with Fetch Attendee requests. Default: owner@example.com.
-    #[arg(long, default_value = "")]
-    pub owner_login_id: String,
+    #[arg(long)]
+    pub owner_login_id: Option<String>,
     /// Fetch List path.
     #[arg(long, default_value = conformance::DEFAULT_LIST_PATH)]
     pub list_path: String,
     /// `list-name` sent with Fetch List requests; needed when the connector
-    /// serves several lists on one path.
-    #[arg(long, default_value = "")]
-    pub list_name: String,
+    /// serves several lists on one path. Default: an empty element.
+    #[arg(long)]
+    pub list_name: Option<String>,
     /// Report format: text for people, json for CI.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -52,14 +52,14 @@ pub struct CheckArgs {
     /// Length of the load run in seconds, shared by the callouts measured; 0 skips it.
     #[arg(long, default_value_t = conformance::DEFAULT_LOAD_DURATION.as_secs())]
     pub duration_secs: u64,
-    /// Requests in flight during the load run.
+    /// Requests in flight during the load run, 1 to 32.
     #[arg(long, default_value_t = conformance::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Limit on one request in seconds, connection included.
     #[arg(long, default_value_t = 15)]
     pub timeout_secs: u64,
     /// Call private, link-local and other non-public addresses, which a host
-    /// refuses. Loopback URLs (localhost, 127.0.0.0/8, ::1) are allowed without it.
+    /// rejects. Loopback URLs (localhost, 127.0.0.0/8, ::1) are allowed without it.
     #[arg(long)]
     pub allow_private_addresses: bool,
 }
@@ -128,9 +128,9 @@ fn check_config(args: CheckArgs) -> anyhow::Result<CheckConfig> {
         VersionArg::V1_0 => AttendeeVersion::V1_0,
         VersionArg::V2_0 => AttendeeVersion::V2_0,
     });
-    config.owner_login_id = args.owner_login_id;
+    config.owner_login_id = args.owner_login_id.unwrap_or_default();
     config.list_path = args.list_path;
-    config.list_name = args.list_name;
+    config.list_name = args.list_name.unwrap_or_default();
     config.trusted_ca_pems = trusted_ca_pems;
     config.allow_private_addresses = args.allow_private_addresses || is_loopback(&origin);
     config.load_duration = Duration::from_secs(args.duration_secs);

@@ -3,6 +3,8 @@
 //! credentials and with the response headers read, go through [`crate::raw`].
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -26,6 +28,9 @@ const EXCERPT_CHARS: usize = 300;
 /// Bytes of a response body looked at for an excerpt; the password is
 /// redacted within them before the excerpt is cut.
 const EXCERPT_SCAN_BYTES: usize = 4096;
+
+/// Timeouts in a row after which the client stops sending.
+const MAX_CONSECUTIVE_TIMEOUTS: usize = 3;
 
 /// Largest response body read. A full Fetch Attendee response of 100
 /// version 2.0 attendees with every field at its maximum length is about
@@ -114,13 +119,23 @@ pub(crate) struct NoReply {
     pub message: String,
     /// The status the outbound client turned into a failure (401, 3xx), if any.
     pub status: Option<u16>,
+    /// Whether a time limit ended the request.
+    pub timed_out: bool,
 }
 
 impl NoReply {
-    fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         NoReply {
             message: message.into(),
             status: None,
+            timed_out: false,
+        }
+    }
+
+    pub fn timed_out(message: impl Into<String>) -> Self {
+        NoReply {
+            timed_out: true,
+            ..NoReply::new(message)
         }
     }
 }
@@ -156,6 +171,8 @@ pub(crate) struct Client {
     username: String,
     password: Password,
     wrong_password: String,
+    /// Requests in a row that ended in a timeout, shared by clones.
+    consecutive_timeouts: Arc<AtomicUsize>,
 }
 
 impl Client {
@@ -184,6 +201,7 @@ impl Client {
             username: config.username.clone(),
             wrong_password: wrong_password(config.password.expose()),
             password: config.password.clone(),
+            consecutive_timeouts: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -210,20 +228,13 @@ impl Client {
     /// Sends `probe` with the configured credentials without summarising it,
     /// for the load run.
     pub async fn call(&self, probe: &Probe) -> Result<Reply, NoReply> {
-        self.send_outbound(probe).await
+        self.dispatch(probe).await
     }
 
     /// Sends `probe` and summarises the exchange for the report.
     pub async fn send(&self, probe: &Probe) -> Sent {
         let started = Instant::now();
-        let reply = match probe.credentials {
-            Credentials::Configured => self.send_outbound(probe).await,
-            Credentials::WrongPassword => {
-                let authorization = basic_authorization(&self.username, &self.wrong_password);
-                self.send_raw(probe, Some(authorization)).await
-            }
-            Credentials::Missing => self.send_raw(probe, None).await,
-        };
+        let reply = self.dispatch(probe).await;
         let elapsed = started.elapsed();
 
         let exchange = Exchange {
@@ -241,6 +252,36 @@ impl Client {
             reply
         });
         Sent { exchange, reply }
+    }
+
+    /// Sends `probe` on the transport its credentials need. After
+    /// [`MAX_CONSECUTIVE_TIMEOUTS`] timeouts in a row nothing more is sent,
+    /// so a connector that accepts connections but never responds costs
+    /// three request timeouts instead of one per probe.
+    async fn dispatch(&self, probe: &Probe) -> Result<Reply, NoReply> {
+        let timeouts = self.consecutive_timeouts.load(Ordering::Relaxed);
+        if timeouts >= MAX_CONSECUTIVE_TIMEOUTS {
+            return Err(NoReply::timed_out(format!(
+                "not sent, because the connector timed out {timeouts} times in a row"
+            )));
+        }
+
+        let reply = match probe.credentials {
+            Credentials::Configured => self.send_outbound(probe).await,
+            Credentials::WrongPassword => {
+                let authorization = basic_authorization(&self.username, &self.wrong_password);
+                self.send_raw(probe, Some(authorization)).await
+            }
+            Credentials::Missing => self.send_raw(probe, None).await,
+        };
+
+        match &reply {
+            Err(no_reply) if no_reply.timed_out => {
+                self.consecutive_timeouts.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => self.consecutive_timeouts.store(0, Ordering::Relaxed),
+        }
+        reply
     }
 
     async fn send_outbound(&self, probe: &Probe) -> Result<Reply, NoReply> {
@@ -263,6 +304,7 @@ impl Client {
                     FailureCause::Redirected { status } => Some(*status),
                     _ => None,
                 },
+                timed_out: matches!(cause, FailureCause::TimedOut { .. }),
                 message: cause.to_string(),
             })?;
         Ok(Reply {
@@ -286,10 +328,7 @@ impl Client {
             content_type: probe.content_type.as_deref(),
             body: probe.body.clone(),
         };
-        self.raw
-            .send(&self.origin, request)
-            .await
-            .map_err(NoReply::new)
+        self.raw.send(&self.origin, request).await
     }
 
     fn summarize_request(&self, probe: &Probe) -> RequestSummary {

@@ -30,7 +30,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::client::{MAX_RESPONSE_BYTES, Reply};
+use crate::client::{MAX_RESPONSE_BYTES, NoReply, Reply};
 use crate::config::ConfigError;
 
 /// `User-Agent` of the checker's own requests.
@@ -100,7 +100,7 @@ impl RawClient {
     }
 
     /// Sends one request on a new verified connection and reads the whole response.
-    pub async fn send(&self, origin: &Origin, request: RawRequest<'_>) -> Result<Reply, String> {
+    pub async fn send(&self, origin: &Origin, request: RawRequest<'_>) -> Result<Reply, NoReply> {
         let started = Instant::now();
         let exchange = async {
             let tcp = self.connect_tcp(origin).await?;
@@ -112,7 +112,13 @@ impl RawClient {
         };
         let (status, headers, body) = tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|_| format!("no complete response within {} s", self.timeout.as_secs()))??;
+            .map_err(|_| {
+                NoReply::timed_out(format!(
+                    "no complete response within {} s",
+                    self.timeout.as_secs()
+                ))
+            })?
+            .map_err(NoReply::new)?;
 
         Ok(Reply {
             status,

@@ -50,23 +50,27 @@ pub async fn run(config: &CheckConfig) -> Result<Report, ConfigError> {
         return Ok(Report::new(target, findings.0));
     }
 
-    let mut load_targets: Vec<(Service, Probe)> = Vec::new();
-    for service in Service::ALL
+    let selected: Vec<Service> = Service::ALL
         .into_iter()
         .filter(|service| config.checks(*service))
-    {
-        if let Some(probe) = run_service(&context, &mut findings, service).await {
-            load_targets.push((service, probe));
-        } else {
-            findings.push(latency::check_for(service).skipped("no request to repeat"));
-        }
+        .collect();
+    let mut load_targets: Vec<(Service, Option<Probe>)> = Vec::new();
+    for service in &selected {
+        let probe = run_service(&context, &mut findings, *service).await;
+        load_targets.push((*service, probe));
     }
     latency::run(&context, &mut findings, &load_targets).await;
+
+    // Failed logins come last: a connector that throttles an address after
+    // repeated failures would otherwise turn away the valid requests above.
+    for service in &selected {
+        run_auth(&context, &mut findings, *service).await;
+    }
 
     Ok(Report::new(target, findings.0))
 }
 
-/// Runs the credential checks and the service's own checks; returns the request the load run repeats.
+/// Runs the checks of one service; returns the request the load run repeats.
 async fn run_service(
     context: &Context<'_>,
     findings: &mut Findings,
@@ -74,35 +78,29 @@ async fn run_service(
 ) -> Option<Probe> {
     match service {
         Service::TestConnection => {
-            let probe = Probe::get(&context.config.test_connection_path);
             test_connection::run(context, findings).await;
-            auth::run(context, findings, service, probe.clone()).await;
-            Some(probe)
+            Some(Probe::get(&context.config.test_connection_path))
         }
-        Service::FetchAttendee => {
-            run_auth(context, findings, service, attendee::example_probe(context)).await;
-            attendee::run(context, findings).await
-        }
-        Service::FetchList => {
-            run_auth(context, findings, service, list::example_probe(context)).await;
-            list::run(context, findings).await
-        }
+        Service::FetchAttendee => attendee::run(context, findings).await,
+        Service::FetchList => list::run(context, findings).await,
     }
 }
 
-async fn run_auth(
-    context: &Context<'_>,
-    findings: &mut Findings,
-    service: Service,
-    probe: Result<Probe, String>,
-) {
+/// Runs the credential checks of one service with its example request.
+async fn run_auth(context: &Context<'_>, findings: &mut Findings, service: Service) {
+    let probe = match service {
+        Service::TestConnection => Ok(Probe::get(&context.config.test_connection_path)),
+        Service::FetchAttendee => attendee::example_probe(context),
+        Service::FetchList => list::example_probe(context),
+    };
     match probe {
         Ok(probe) => auth::run(context, findings, service, probe).await,
         Err(error) => findings.skip_all(&auth::checks_for(service), &error),
     }
 }
 
-/// Lists the checks of `services` in run order, TLS first and latency last.
+/// Lists the checks of `services` in run order: TLS, each service's own
+/// checks, latency, then credentials.
 fn planned_checks(services: &[Service]) -> Vec<Check> {
     let selected: Vec<Service> = Service::ALL
         .into_iter()
@@ -112,21 +110,15 @@ fn planned_checks(services: &[Service]) -> Vec<Check> {
     let mut checks = tls::CHECKS.to_vec();
     for service in &selected {
         match service {
-            Service::TestConnection => {
-                checks.extend(test_connection::CHECKS);
-                checks.extend(auth::checks_for(*service));
-            }
-            Service::FetchAttendee => {
-                checks.extend(auth::checks_for(*service));
-                checks.extend(attendee::checks());
-            }
-            Service::FetchList => {
-                checks.extend(auth::checks_for(*service));
-                checks.extend(list::checks());
-            }
+            Service::TestConnection => checks.extend(test_connection::CHECKS),
+            Service::FetchAttendee => checks.extend(attendee::checks()),
+            Service::FetchList => checks.extend(list::checks()),
         }
     }
     checks.extend(selected.iter().map(|service| latency::check_for(*service)));
+    for service in &selected {
+        checks.extend(auth::checks_for(*service));
+    }
     checks
 }
 

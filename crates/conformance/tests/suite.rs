@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use common::broken::{Defect, spawn_broken};
 use common::{Running, outcome_of, spawn_connector};
@@ -105,6 +106,23 @@ async fn report_never_contains_password() {
     let json = report.to_json();
     assert!(!json.contains(common::PASSWORD));
     assert!(!report.to_text().contains(common::PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_runs_survive_login_throttling() {
+    let (server, _dir) = spawn_connector().await;
+    let mut config = server.check_config();
+    config.load_duration = Duration::ZERO;
+
+    let first = conformance::run(&config).await.expect("first run");
+    let second = conformance::run(&config).await.expect("second run");
+
+    assert!(first.passed, "{}", not_passed(&first));
+    assert!(second.passed, "{}", not_passed(&second));
+    assert_eq!(outcome_of(&second, "list.example_request"), "Pass");
+    // The connector throttles an address after 10 failed logins a minute,
+    // and the two runs send 12.
+    assert_eq!(outcome_of(&second, "auth.wrong_credentials.fetch_list"), "Warn");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,6 +269,28 @@ async fn broken_self_signed_skips_callouts() {
 
     assert_eq!(outcome_of(&report, "test_connection.status"), "Skipped");
     assert_eq!(outcome_of(&report, "tls.protocol_version"), "Pass");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_connector_ends_after_three_timeouts() {
+    let server = spawn_broken(Defect::NeverResponds).await;
+    let mut config = server.check_config();
+    config.request_timeout = Duration::from_secs(1);
+    let started = Instant::now();
+
+    let report = conformance::run(&config).await.expect("suite runs");
+
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(outcome_of(&report, "test_connection.status"), "Fail");
+    let message = &report
+        .finding("list.example_request")
+        .expect("finding")
+        .message;
+    assert!(message.contains("timed out 3 times in a row"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,23 +37,27 @@ pub(crate) fn check_for(service: Service) -> Check {
     }
 }
 
-/// Repeats each target's request for an equal share of the load run.
+/// Repeats each target's request for an equal share of the load run; a
+/// target without a request is skipped.
 pub(crate) async fn run(
     context: &Context<'_>,
     findings: &mut Findings,
-    targets: &[(Service, Probe)],
+    targets: &[(Service, Option<Probe>)],
 ) {
     let config = context.config;
-    if config.load_duration.is_zero() {
-        for (service, _) in targets {
-            findings.push(check_for(*service).skipped("the load run is off (duration 0)"));
-        }
-        return;
-    }
+    let runnable = targets.iter().filter(|(_, probe)| probe.is_some()).count();
+    let share = config.load_duration / u32::try_from(runnable.max(1)).unwrap_or(u32::MAX);
 
-    let share = config.load_duration / u32::try_from(targets.len().max(1)).unwrap_or(u32::MAX);
     for (service, probe) in targets {
         let check = check_for(*service);
+        let Some(probe) = probe else {
+            findings.push(check.skipped("no request to repeat"));
+            continue;
+        };
+        if config.load_duration.is_zero() {
+            findings.push(check.skipped("the load run is off (duration 0)"));
+            continue;
+        }
         let measured = measure(&context.client, probe, share, config.concurrency).await;
         findings.push(judge(check, &measured, config.concurrency));
     }
@@ -85,7 +89,13 @@ async fn measure(client: &Client, probe: &Probe, length: Duration, concurrency: 
                 }
                 Err(error) => {
                     measured.failed += 1;
+                    let timed_out = error.timed_out;
                     measured.first_failure.get_or_insert(error.message);
+                    // Once requests time out, the client stops sending and
+                    // fails at once, so going on would only spin.
+                    if timed_out {
+                        break;
+                    }
                 }
             }
         }

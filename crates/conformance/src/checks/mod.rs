@@ -56,7 +56,23 @@ pub(crate) struct Context<'a> {
 pub(crate) struct Findings(pub Vec<Finding>);
 
 impl Findings {
-    pub fn push(&mut self, finding: Finding) {
+    /// Records `finding`. A failure decided by a `429 Too Many Requests`
+    /// becomes a skip, because the connector turned the request away
+    /// without evaluating it.
+    pub fn push(&mut self, mut finding: Finding) {
+        let throttled = finding.exchanges.iter().any(|exchange| {
+            exchange
+                .response
+                .as_ref()
+                .is_some_and(|response| response.status == 429)
+        });
+        if finding.outcome == Outcome::Fail && throttled {
+            finding.outcome = Outcome::Skipped;
+            finding.message = format!(
+                "inconclusive, because the connector throttled this address (429 Too Many Requests); run again after its Retry-After time: {}",
+                finding.message
+            );
+        }
         self.0.push(finding);
     }
 
@@ -120,6 +136,58 @@ mod tests {
     #[test]
     fn begins_with_folded_ignores_case() {
         assert!(begins_with_folded("Doe", "dO"));
+    }
+
+    fn throttled_exchange() -> crate::report::Exchange {
+        crate::report::Exchange {
+            request: crate::report::RequestSummary {
+                method: "POST".to_owned(),
+                path: "/concur/list/v1.2/fetch".to_owned(),
+                credentials: "configured".to_owned(),
+                content_type: None,
+                body_bytes: 0,
+                body_excerpt: String::new(),
+            },
+            response: Some(crate::report::ResponseSummary {
+                status: 429,
+                content_type: None,
+                www_authenticate: None,
+                body_bytes: 0,
+                body_excerpt: String::new(),
+                duration_ms: 1.0,
+            }),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn push_turns_throttled_failure_into_skip() {
+        let check = Check {
+            id: "list.example_request",
+            rule: "rule",
+        };
+        let mut findings = Findings::default();
+
+        findings.push(
+            check
+                .fail("status 429")
+                .with_exchanges([throttled_exchange()]),
+        );
+
+        assert_eq!(findings.0[0].outcome, Outcome::Skipped);
+    }
+
+    #[test]
+    fn push_keeps_throttled_warning() {
+        let check = Check {
+            id: "auth.wrong_credentials.fetch_list",
+            rule: "rule",
+        };
+        let mut findings = Findings::default();
+
+        findings.push(check.warn("429").with_exchanges([throttled_exchange()]));
+
+        assert_eq!(findings.0[0].outcome, Outcome::Warn);
     }
 
     #[test]

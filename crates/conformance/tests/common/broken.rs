@@ -42,6 +42,8 @@ pub enum Defect {
     AcceptsAnyCredentials,
     /// Presents a self-signed certificate.
     SelfSigned,
+    /// Completes the TLS handshake but never sends a response.
+    NeverResponds,
 }
 
 struct Data {
@@ -210,7 +212,15 @@ fn limit(data: &Data, requested: Option<u32>) -> usize {
     }
 }
 
+/// Waits forever with the `NeverResponds` defect.
+async fn stall(data: &Data) {
+    if data.defect == Defect::NeverResponds {
+        std::future::pending::<()>().await;
+    }
+}
+
 async fn test_connection(State(data): State<Shared>, headers: HeaderMap) -> Response {
+    stall(&data).await;
     if let Some(rejection) = reject_credentials(&data, &headers) {
         return rejection;
     }
@@ -218,6 +228,7 @@ async fn test_connection(State(data): State<Shared>, headers: HeaderMap) -> Resp
 }
 
 async fn fetch_attendee(State(data): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    stall(&data).await;
     if let Some(rejection) =
         reject_credentials(&data, &headers).or_else(|| reject_content_type(&headers))
     {
@@ -275,6 +286,7 @@ async fn fetch_attendee(State(data): State<Shared>, headers: HeaderMap, body: By
 }
 
 async fn fetch_list(State(data): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    stall(&data).await;
     if let Some(rejection) =
         reject_credentials(&data, &headers).or_else(|| reject_content_type(&headers))
     {
