@@ -43,7 +43,7 @@ impl fmt::Debug for SealedPassword {
     }
 }
 
-/// Why a key could not be loaded. Messages never contain the key.
+/// Reason a key could not be loaded. Messages never contain the key.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("the secret key is not valid base64")]
@@ -113,7 +113,8 @@ impl PasswordCipher {
             msg: password.expose().as_bytes(),
             aad: ASSOCIATED_DATA,
         };
-        // Encryption fails only for messages beyond 256 GiB; passwords are at most 200 bytes.
+        // Encryption fails only for messages beyond 256 GiB (chacha20poly1305
+        // 0.10), far beyond any password.
         let ciphertext = self
             .cipher
             .encrypt(XNonce::from_slice(&nonce), payload)

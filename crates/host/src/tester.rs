@@ -16,7 +16,7 @@ pub struct TlsDetails {
     pub cipher_suite: String,
 }
 
-/// Why Test Connection failed.
+/// Cause of a failed Test Connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestFailure {
     /// Short label for logs and clients, such as `unauthorized` or `tls`.
@@ -25,7 +25,7 @@ pub struct TestFailure {
     pub message: String,
 }
 
-/// What one Test Connection found.
+/// Outcome of one Test Connection.
 #[derive(Debug, Clone)]
 pub struct TestConnectionReport {
     pub started_at: SystemTime,

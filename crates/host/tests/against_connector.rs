@@ -55,7 +55,7 @@ async fn spawn_connector() -> RunningConnector {
     }
 }
 
-/// The host with the production tester, trusting the connector's CA and loopback.
+/// Starts the host with the production tester, trusting the connector's CA and loopback.
 async fn spawn_host_for(connector: &RunningConnector) -> TestHost {
     let config = test_config();
     let tester = host::tester::outbound_tester(&config.outbound, vec![connector.ca_pem.clone()], true)

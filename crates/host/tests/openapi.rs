@@ -66,7 +66,7 @@ async fn every_operation_is_routed() {
         let concrete = path.replace("{id}", "1").replace("{service}", "fetch-list");
         let answer = host.send(method.clone(), &concrete, None, None).await;
 
-        // Without a token, routed API paths answer 401 before looking up the id.
+        // Without a token, routed API paths return 401 before looking up the id.
         assert_ne!(answer.status, 404, "{method} {path} is not routed");
         assert_ne!(answer.status, 405, "{method} {path}: {}", answer.text);
     }

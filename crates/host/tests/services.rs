@@ -7,7 +7,7 @@ use host::domain::rules;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A host, an administrator token and a registration id.
+/// Starts a host and returns it with an administrator token and a registration id.
 async fn setup() -> (TestHost, String, i64) {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;

@@ -29,15 +29,15 @@ impl FromRequestParts<ApiState> for RegistrationManager {
         span.record("user_id", actor.user.id.0);
         span.record("company_id", actor.company.id.0);
         if !actor.may_manage_registrations() {
-            tracing::warn!(user_id = actor.user.id.0, "user without a managing role refused");
+            tracing::warn!(user_id = actor.user.id.0, "request rejected: the user has no role that manages registrations");
             return Err(ApiError::Forbidden);
         }
         Ok(RegistrationManager(actor))
     }
 }
 
-/// The token of an `Authorization: Bearer …` header; the scheme is
-/// case-insensitive as RFC 9110 requires.
+/// Returns the token of an `Authorization: Bearer …` header. The scheme is
+/// case-insensitive, as RFC 9110 requires.
 fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -1,11 +1,12 @@
-//! Reading a JSON request body: content type, size limit, read timeout, syntax.
+//! Reading request bodies: size limit and read timeout, then the JSON content type and syntax.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use super::ApiState;
 use super::errors::ApiError;
+use super::{ApiState, BodyLimits};
 
 /// A request body that is syntactically valid JSON, at most
 /// `limits.body_bytes` long and received within `timeouts.body_read_secs`.
@@ -17,44 +18,15 @@ impl FromRequest<ApiState> for JsonBody {
 
     async fn from_request(request: Request, state: &ApiState) -> Result<Self, ApiError> {
         let limits = &state.limits;
-        let headers = request.headers();
-
-        let content_type = headers
+        let content_type = request
+            .headers()
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok());
         if !content_type.is_some_and(is_json_content_type) {
             return Err(ApiError::UnsupportedMediaType);
         }
 
-        // A declared length over the limit is rejected before any byte is read.
-        let declared_length = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|text| text.parse::<u64>().ok());
-        if declared_length.is_some_and(|length| length > limits.body_bytes as u64) {
-            return Err(ApiError::BodyTooLarge {
-                limit: limits.body_bytes,
-            });
-        }
-
-        let limited = Limited::new(request.into_body(), limits.body_bytes);
-        let collected = tokio::time::timeout(limits.body_read, limited.collect())
-            .await
-            .map_err(|_| ApiError::BodyTimedOut {
-                seconds: limits.body_read.as_secs(),
-            })?;
-        let bytes = match collected {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-                return Err(ApiError::BodyTooLarge {
-                    limit: limits.body_bytes,
-                });
-            }
-            Err(error) => {
-                tracing::debug!(%error, "failed to read the request body");
-                return Err(ApiError::BodyUnreadable);
-            }
-        };
+        let bytes = read_limited(request, limits).await?;
 
         // serde_json's position is kept, its message dropped: the message
         // may describe the content, which can be a password.
@@ -64,6 +36,41 @@ impl FromRequest<ApiState> for JsonBody {
                 line: error.line(),
                 column: error.column(),
             })
+    }
+}
+
+/// Reads a whole request body of at most `limits.body_bytes` bytes within
+/// `limits.body_read`, for any content type; a declared length over the
+/// limit is rejected before any byte is read.
+pub async fn read_limited(request: Request, limits: &BodyLimits) -> Result<Bytes, ApiError> {
+    let declared_length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > limits.body_bytes as u64) {
+        return Err(ApiError::BodyTooLarge {
+            limit: limits.body_bytes,
+        });
+    }
+
+    let limited = Limited::new(request.into_body(), limits.body_bytes);
+    let collected = tokio::time::timeout(limits.body_read, limited.collect())
+        .await
+        .map_err(|_| ApiError::BodyTimedOut {
+            seconds: limits.body_read.as_secs(),
+        })?;
+    match collected {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(ApiError::BodyTooLarge {
+                limit: limits.body_bytes,
+            })
+        }
+        Err(error) => {
+            tracing::debug!(%error, "failed to read the request body");
+            Err(ApiError::BodyUnreadable)
+        }
     }
 }
 

@@ -70,7 +70,8 @@ pub(super) async fn update_connector(
     Ok(Json(RegistrationView::from(&registration)))
 }
 
-/// Registrations are never deleted; the response says how to deactivate one.
+/// Rejects every DELETE, because registrations are never deleted; the
+/// message explains how to deactivate one.
 pub(super) async fn delete_connector(
     RegistrationManager(_actor): RegistrationManager,
 ) -> ApiError {
@@ -121,7 +122,8 @@ pub(super) async fn audit_trail(
     Ok(Json(json!({ "entries": views })).into_response())
 }
 
-/// An id that is not a positive whole number names no registration: `404`.
+/// Parses the id of the path. An id that is not a positive whole number
+/// names no registration, so it gets `404`.
 fn registration_id(path: Result<Path<String>, PathRejection>) -> Result<RegistrationId, ApiError> {
     let Ok(Path(text)) = path else {
         return Err(ApiError::NotFound);

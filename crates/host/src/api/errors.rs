@@ -73,7 +73,7 @@ impl ApiError {
         }
     }
 
-    /// A validation failure of one field.
+    /// Builds a validation failure of one field.
     pub fn invalid(field: &str, rule: &str) -> ApiError {
         ApiError::Invalid(FieldErrors(vec![FieldError::new(field, rule)]))
     }

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 pub use auth::RegistrationManager;
-pub use body::JsonBody;
+pub use body::{JsonBody, read_limited};
 pub use errors::ApiError;
 
 use crate::domain::Registrations;
@@ -65,7 +65,7 @@ impl Endpoint {
     }
 }
 
-/// Every route the API serves.
+/// Returns every route the API serves.
 fn endpoints() -> Vec<Endpoint> {
     const CONNECTORS: &str = "/api/v1/connectors";
     const CONNECTOR: &str = "/api/v1/connectors/{id}";
@@ -147,7 +147,7 @@ async fn healthz(State(state): State<ApiState>) -> Response {
     }
 }
 
-/// The router adds the `Allow` header to this response.
+/// Returns `405`; the router adds the `Allow` header.
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }

@@ -70,7 +70,7 @@ pub struct TestConnectionView {
     pub cipher_suite: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_kind: Option<String>,
-    /// What failed, in a sentence an administrator can act on.
+    /// Cause of the failure, in a sentence an administrator can act on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
 }
@@ -104,7 +104,7 @@ impl From<&TestConnectionResult> for TestConnectionView {
     }
 }
 
-/// A service: `enabled` is the stored check box, `active` whether it counts
+/// Builds the JSON of a service: `enabled` is the stored check box, `active` whether it counts
 /// (enabled on a Verified registration), then the service's own settings.
 fn service_view(service: &ServiceConfig, active: bool) -> Value {
     let mut view = json!({

@@ -108,7 +108,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// Whether this user may list, create, change and test registrations
+    /// Returns whether this user may list, create, change and test registrations
     /// of their own company; see [`may_manage_registrations`].
     pub fn may_manage_registrations(&self) -> bool {
         may_manage_registrations(&self.company, &self.user.roles)
@@ -117,8 +117,8 @@ impl Actor {
 
 /// The permission rule: on Standard companies, Can Administer; on
 /// Professional companies that are Development Partners, Web Services
-/// Administrator or Company Administrator. Nobody else, in particular
-/// nobody on a Professional company that is not a Development Partner.
+/// Administrator or Company Administrator. No other role qualifies, and no
+/// role at all on a Professional company that is not a Development Partner.
 pub fn may_manage_registrations(company: &Company, roles: &BTreeSet<Role>) -> bool {
     match company.edition {
         Edition::Standard => roles.contains(&Role::CanAdminister),
@@ -130,7 +130,7 @@ pub fn may_manage_registrations(company: &Company, roles: &BTreeSet<Role>) -> bo
     }
 }
 
-/// Why an account operation failed.
+/// Reason an account operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("invalid input: {0}")]
@@ -273,8 +273,8 @@ async fn hash_password(password: Secret) -> Result<String, AccountError> {
 /// Prefix of every API token, so that scanners and readers recognize one.
 pub const API_TOKEN_PREFIX: &str = "cht_";
 
-/// Issues a new API token for a user and returns it; only its SHA-256 hash
-/// is stored, so this is the only time the token can be seen.
+/// Issues a new API token for a user and returns it. Only its SHA-256 hash
+/// is stored, so the token cannot be shown again.
 pub async fn issue_api_token(store: &dyn HostStore, login: &str) -> Result<Secret, AccountError> {
     let login = login.trim();
     let credentials = store
@@ -308,7 +308,8 @@ pub fn api_token_hash(token: &str) -> String {
         .collect()
 }
 
-/// Longest bearer token looked up; longer ones are rejected without a query.
+/// Maximum length of a bearer token that is looked up; longer ones are
+/// rejected without a query.
 const MAX_API_TOKEN_LENGTH: usize = 256;
 
 /// Returns the actor an API token belongs to, or `None` for an unknown token.
@@ -349,7 +350,8 @@ pub async fn actor_for_password(
     Ok(actor.filter(|_| matches))
 }
 
-/// An argon2id hash of a random password, with the default parameters.
+/// Returns an argon2id hash of a random password, with the default
+/// parameters, to verify against when the login is unknown.
 fn unknown_user_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {

@@ -138,7 +138,7 @@ macro_rules! text_newtype {
                 &self.0
             }
 
-            /// Wraps a value read back from the store, which only holds parsed values.
+            /// Wraps a value read back from the store, which contains only parsed values.
             pub fn from_stored(value: String) -> Self {
                 $name(value)
             }
@@ -157,7 +157,7 @@ text_newtype!(
     RegistrationName
 );
 text_newtype!(
-    /// What back-end a registration connects to; at most 500 characters, may span lines.
+    /// Description of the back end a registration connects to; at most 500 characters, may span lines.
     Description
 );
 text_newtype!(
@@ -174,7 +174,7 @@ impl RegistrationName {
         parse_line(text.trim(), 1..=100, rules::NAME_LENGTH).map(RegistrationName)
     }
 
-    /// The form that uniqueness is checked on: two names differing only in case collide.
+    /// Returns the form that uniqueness is checked on, so two names differing only in case collide.
     pub fn unique_key(&self) -> String {
         self.0.to_lowercase()
     }

@@ -35,7 +35,7 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// Whether callouts of this service may be sent: enabled and Verified.
+    /// Returns whether callouts of this service may be sent: enabled and Verified.
     /// A service stays enabled when the registration loses its Verified
     /// state, but it counts as inactive until a Test Connection succeeds.
     pub fn service_is_active(&self, kind: ServiceKind) -> bool {
@@ -46,7 +46,8 @@ impl Registration {
                 .is_some_and(|service| service.enabled)
     }
 
-    /// Whether any service is active; a registration without one is listed as inactive.
+    /// Returns whether any service is active. A registration without one is
+    /// listed as inactive.
     pub fn is_active(&self) -> bool {
         ServiceKind::ALL
             .into_iter()
@@ -76,7 +77,7 @@ pub enum TestOutcome {
 }
 
 impl TestOutcome {
-    /// One line for the audit trail.
+    /// Returns one line for the audit trail.
     pub fn summary(&self) -> String {
         match self {
             TestOutcome::Succeeded {
@@ -88,7 +89,7 @@ impl TestOutcome {
     }
 }
 
-/// What an audit entry records.
+/// Kind of change an audit entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     Created,
@@ -122,7 +123,7 @@ impl AuditAction {
 /// The text recorded for a changed password, in place of any value.
 pub const PASSWORD_CHANGED: &str = "password changed";
 
-/// Who did what to a registration, and when. Entries name fields, never
+/// Record of who did what to a registration, and when. Entries name fields, never
 /// their values, so no secret can reach the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {

@@ -20,7 +20,7 @@ use crate::crypto::{OpenError, PasswordCipher};
 use crate::store::{HostStore, NewRegistration, StoreError};
 use crate::tester::{ConnectionTester, TEST_CONNECTION_PATH};
 
-/// Why an operation on registrations did not happen.
+/// Reason an operation on registrations did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     /// The actor's roles do not allow managing registrations.

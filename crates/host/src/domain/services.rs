@@ -41,7 +41,7 @@ impl ServiceKind {
             .find(|kind| kind.as_str() == text)
     }
 
-    /// The service as first created: disabled, default path, empty settings.
+    /// Returns the service as first created: disabled, default path, empty settings.
     pub fn default_config(self) -> ServiceConfig {
         let settings = match self {
             ServiceKind::FetchAttendee => ServiceSettings::FetchAttendee {
@@ -131,7 +131,7 @@ pub struct ConfiguredList {
     pub category: String,
     /// Two uppercase letters, such as `EN`.
     pub language_code: String,
-    /// Level of the connected list this service answers, from 1.
+    /// Level of the connected list that this configuration serves, from 1.
     pub connected_list_level: u32,
 }
 
@@ -364,8 +364,8 @@ pub struct WorkflowStepInput {
 impl ServiceInput {
     /// Validates the input for `kind`. Disabling Fetch List removes its
     /// configured lists. The rule that only a Verified registration may
-    /// enable a service is checked by [`super::Registrations`], which knows
-    /// the registration.
+    /// enable a service is checked by [`super::Registrations`], because it
+    /// depends on the stored registration.
     pub fn parse(&self, kind: ServiceKind) -> Result<ServiceConfig, FieldErrors> {
         let mut errors = FieldErrors::default();
         let settings = parse_settings(kind, &self.settings, self.enabled, &mut errors);

@@ -22,7 +22,7 @@ pub const CONNECTOR_USER: &str = "connector-user";
 pub const USER_PASSWORD: &str = "user-password-for-tests";
 const SERVER_NAME: &str = "localhost";
 
-/// Records every Test Connection call and answers with a preset outcome.
+/// Records every Test Connection call and returns a preset outcome.
 pub struct FakeTester {
     outcome: Mutex<Result<TlsDetails, TestFailure>>,
     /// (origin, path, username, password) of each call.
@@ -91,6 +91,8 @@ pub struct TestHost {
     pub url: String,
     pub address: SocketAddr,
     pub client: reqwest::Client,
+    /// TLS client configuration trusting only the test CA, for raw clients.
+    pub tls_client: Arc<rustls::ClientConfig>,
     /// Directory of the database file and its WAL.
     pub dir: tempfile::TempDir,
     pub store: SqliteHostStore,
@@ -104,6 +106,15 @@ pub async fn spawn_host(tester: Arc<dyn ConnectionTester>) -> TestHost {
 }
 
 pub async fn spawn_host_with(tester: Arc<dyn ConnectionTester>, config: Config) -> TestHost {
+    spawn_host_with_routes(tester, config, None).await
+}
+
+/// Starts the host with `extra_routes` mounted beside the API.
+pub async fn spawn_host_with_routes(
+    tester: Arc<dyn ConnectionTester>,
+    config: Config,
+    extra_routes: Option<axum::Router>,
+) -> TestHost {
     let dir = tempfile::tempdir().expect("create temporary directory");
     let store = SqliteHostStore::open(dir.path().join("host.db")).expect("open store");
     let cipher = host::crypto::PasswordCipher::from_base64(TEST_KEY).expect("test key");
@@ -122,7 +133,7 @@ pub async fn spawn_host_with(tester: Arc<dyn ConnectionTester>, config: Config) 
         app,
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: Some(server_tls),
-        extra_routes: None,
+        extra_routes,
     };
     let bound = host::bind(options).await.expect("bind host");
     let address = bound.local_addr();
@@ -147,6 +158,7 @@ pub async fn spawn_host_with(tester: Arc<dyn ConnectionTester>, config: Config) 
         url: format!("https://{SERVER_NAME}:{}", address.port()),
         address,
         client,
+        tls_client,
         dir,
         store,
         shutdown: Some(shutdown),
@@ -178,7 +190,7 @@ impl Answer {
             .collect()
     }
 
-    /// Whether a validation error names `field` with `rule`.
+    /// Returns whether a validation error names `field` with `rule`.
     pub fn has_error(&self, field: &str, rule: &str) -> bool {
         self.errors()
             .iter()
@@ -293,7 +305,20 @@ impl TestHost {
         answer.body["id"].as_i64().expect("registration id")
     }
 
-    /// Every byte of every file in the database directory (database, WAL, shared memory).
+    /// Opens a raw TLS connection, for clients that misbehave on purpose.
+    pub async fn connect_raw(&self) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+        let tcp = tokio::net::TcpStream::connect(self.address)
+            .await
+            .expect("connect");
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&self.tls_client));
+        let server_name = rustls::pki_types::ServerName::try_from(SERVER_NAME).unwrap();
+        connector
+            .connect(server_name, tcp)
+            .await
+            .expect("TLS handshake")
+    }
+
+    /// Returns every byte of every file in the database directory (database, WAL, shared memory).
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         for entry in std::fs::read_dir(self.dir.path()).expect("list database directory") {
@@ -337,7 +362,7 @@ pub async fn answer(response: reqwest::Response) -> Answer {
     }
 }
 
-/// A valid registration body named `name`.
+/// Builds a valid registration body named `name`.
 pub fn registration_body(name: &str) -> Value {
     json!({
         "name": name,
@@ -348,7 +373,7 @@ pub fn registration_body(name: &str) -> Value {
     })
 }
 
-/// Whether `haystack` contains `needle` as bytes.
+/// Returns whether `haystack` contains `needle` as bytes.
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
 }
