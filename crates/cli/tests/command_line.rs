@@ -199,6 +199,37 @@ async fn serve_plain_http_warns() {
 }
 
 #[test]
+fn log_to_pipe_has_no_color_codes() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut child = callouts()
+        .env_remove("NO_COLOR")
+        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--dangerous-plain-http", "--db"])
+        .arg(dir.path().join("connector.db"))
+        .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let started = BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.contains("connector started"));
+        let _ = sender.send(started);
+    });
+
+    let started = receiver.recv_timeout(Duration::from_secs(30));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let line = started.ok().flatten().expect("start line logged");
+    assert!(!line.contains('\u{1b}'), "{line:?}");
+}
+
+#[test]
 fn serve_without_tls_or_flag_is_rejected() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let output = run(callouts()
