@@ -6,7 +6,8 @@
 //! - [`store`]: the [`store::HostStore`] trait and its SQLite implementation;
 //! - [`api`]: the JSON API under `/api/v1`, authenticated by bearer tokens;
 //! - [`server`]: the listener, `/healthz`, request tracing, and a place to
-//!   mount further routers such as admin pages.
+//!   mount further routers such as admin pages;
+//! - [`web`]: the admin pages, with browser sessions, mounted through [`server`].
 
 pub mod api;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod domain;
 pub mod server;
 pub mod store;
 pub mod tester;
+pub mod web;
 
 pub use config::{Config, ConfigError};
 pub use connector::Secret;

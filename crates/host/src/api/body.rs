@@ -76,9 +76,14 @@ pub async fn read_limited(request: Request, limits: &BodyLimits) -> Result<Bytes
 
 /// Accepts `application/json` with `charset=utf-8` or no charset.
 fn is_json_content_type(value: &str) -> bool {
+    has_media_type(value, "application/json")
+}
+
+/// Whether a `Content-Type` value names `expected` with `charset=utf-8` or no charset.
+pub fn has_media_type(value: &str, expected: &str) -> bool {
     let mut parts = value.split(';');
     let media_type = parts.next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
+    if !media_type.eq_ignore_ascii_case(expected) {
         return false;
     }
     parts.all(|parameter| match parameter.split_once('=') {

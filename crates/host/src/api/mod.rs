@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 pub use auth::RegistrationManager;
-pub use body::{JsonBody, read_limited};
+pub use body::{JsonBody, has_media_type, read_limited};
 pub use errors::ApiError;
 
 use crate::domain::Registrations;

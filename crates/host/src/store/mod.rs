@@ -57,6 +57,19 @@ pub struct NewRegistration {
     pub created_at: OffsetDateTime,
 }
 
+/// A signed-in browser session. Only the SHA-256 of its id is stored, so
+/// that a copy of the database does not let anyone take over a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    /// SHA-256 of the session id, in lowercase hexadecimal.
+    pub id_hash: String,
+    pub user_id: UserId,
+    /// The token that every form of this session must carry.
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+}
+
 /// Failure of a store operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -136,4 +149,23 @@ pub trait HostStore: Send + Sync + 'static {
         company: CompanyId,
         id: RegistrationId,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Inserts a browser session.
+    async fn insert_session(&self, session: &StoredSession) -> Result<(), StoreError>;
+
+    async fn session_by_hash(&self, id_hash: &str) -> Result<Option<StoredSession>, StoreError>;
+
+    /// Records that the session was used at `at`.
+    async fn touch_session(&self, id_hash: &str, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Deletes one session; deleting an absent session is not an error.
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+
+    /// Deletes the sessions last used before `before`, or created before
+    /// `created_before`, and returns how many were deleted.
+    async fn delete_expired_sessions(
+        &self,
+        before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 }

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod registrations;
+mod sessions;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,7 +17,7 @@ use rusqlite::Connection;
 use time::OffsetDateTime;
 
 use super::{
-    HostStore, NewCompany, NewRegistration, NewUser, StoreError, UserCredentials,
+    HostStore, NewCompany, NewRegistration, NewUser, StoreError, StoredSession, UserCredentials,
 };
 use crate::domain::{
     Actor, AuditEntry, Company, CompanyId, Registration, RegistrationId, User, UserId,
@@ -187,5 +188,29 @@ impl HostStore for SqliteHostStore {
         id: RegistrationId,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         registrations::audit_trail(&self.connection(), company, id)
+    }
+
+    async fn insert_session(&self, session: &StoredSession) -> Result<(), StoreError> {
+        sessions::insert(&self.connection(), session)
+    }
+
+    async fn session_by_hash(&self, id_hash: &str) -> Result<Option<StoredSession>, StoreError> {
+        sessions::by_hash(&self.connection(), id_hash)
+    }
+
+    async fn touch_session(&self, id_hash: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        sessions::touch(&self.connection(), id_hash, at)
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sessions::delete(&self.connection(), id_hash)
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        sessions::delete_expired(&self.connection(), before, created_before)
     }
 }

@@ -1,0 +1,115 @@
+//! Server-rendered admin pages: sign-in, registrations, their services and audit trail.
+//!
+//! The pages work without JavaScript. Every page is rendered by an
+//! auto-escaping askama template from `templates/`, every form carries the
+//! session's CSRF token, and every response carries the headers of
+//! [`headers::security_headers`]. Mount [`router`] through
+//! [`crate::ServeOptions::extra_routes`].
+
+mod csrf;
+mod errors;
+mod form;
+mod headers;
+mod pages;
+mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
+use connector::auth::FailureThrottle;
+use connector::config::ThrottleConfig;
+
+use crate::api::BodyLimits;
+use crate::domain::Registrations;
+use crate::server::HostApp;
+use crate::store::HostStore;
+
+pub use session::{LOGIN_COOKIE, LOGIN_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE};
+
+/// Settings of the admin pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebOptions {
+    /// Marks the cookies `Secure` and gives them the `__Host-` prefix. Set
+    /// it whenever browsers reach the host over HTTPS, including through a
+    /// TLS-terminating proxy; leave it off only for plain HTTP on loopback.
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request. Default 8 hours.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active. Default 24 hours.
+    pub session_lifetime: Duration,
+    /// Failed sign-ins allowed per address before the sign-in page answers
+    /// `429`; the same rules as the connector's Basic authentication.
+    pub login_throttle: ThrottleConfig,
+}
+
+impl WebOptions {
+    /// The defaults, with `Secure` cookies when `secure_cookies` is set.
+    pub fn new(secure_cookies: bool) -> Self {
+        WebOptions {
+            secure_cookies,
+            session_idle: Duration::from_secs(8 * 3600),
+            session_lifetime: Duration::from_secs(24 * 3600),
+            login_throttle: ThrottleConfig::default(),
+        }
+    }
+}
+
+/// State shared by the page handlers.
+#[derive(Clone)]
+pub(crate) struct WebState {
+    store: Arc<dyn HostStore>,
+    registrations: Arc<Registrations>,
+    sessions: Arc<session::SessionSettings>,
+    login_throttle: Arc<FailureThrottle>,
+    body_limits: Arc<BodyLimits>,
+}
+
+/// Builds the router of the admin pages with its state applied. It sets no
+/// fallback, so that [`crate::server::router`] can merge it with the API.
+pub fn router(app: &HostApp, options: WebOptions) -> Router {
+    let state = WebState {
+        store: Arc::clone(&app.store),
+        registrations: Arc::clone(&app.registrations),
+        sessions: Arc::new(session::SessionSettings::new(&options)),
+        login_throttle: Arc::new(FailureThrottle::new(&options.login_throttle)),
+        body_limits: Arc::new(BodyLimits {
+            body_bytes: app.config.limits.body_bytes,
+            body_read: app.config.timeouts.body_read(),
+        }),
+    };
+
+    use pages::{audit, home, login, registrations, services};
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route(
+            "/registrations",
+            get(registrations::list).post(registrations::create),
+        )
+        .route("/registrations/new", get(registrations::new_form))
+        .route("/registrations/{id}", get(registrations::show))
+        .route(
+            "/registrations/{id}/edit",
+            get(registrations::edit_form).post(registrations::update),
+        )
+        .route(
+            "/registrations/{id}/test-connection",
+            post(registrations::test_connection),
+        )
+        .route(
+            "/registrations/{id}/deactivate",
+            post(services::deactivate),
+        )
+        .route(
+            "/registrations/{id}/services/{service}",
+            get(services::form).post(services::configure),
+        )
+        .route("/registrations/{id}/audit", get(audit::show))
+        .route("/static/admin.css", get(pages::stylesheet))
+        .layer(from_fn(headers::security_headers))
+        .with_state(state)
+}
