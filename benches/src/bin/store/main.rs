@@ -1,0 +1,344 @@
+//! Store-level search latency on a large synthetic data set: one list of a
+//! million items on one level and a million attendees in a SQLite file.
+//!
+//! `cargo run --release -p callouts-benches --bin store -- --help`
+
+mod dataset;
+mod queries;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use benches::latency::{Latencies, format_duration, format_rate};
+use benches::table::Table;
+use clap::Parser;
+use connector::store::{ListQuery, SqliteStore, StoreError};
+use protocol::{Attendee, SearchBy};
+
+use dataset::{Dataset, LANG, LIST_NAME};
+use queries::{Expect, QuerySet};
+
+/// Imports a synthetic list and synthetic attendees into SQLite through the
+/// store's import methods, then measures the store's search methods.
+#[derive(Parser)]
+struct Options {
+    /// List items and attendees to generate (each).
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+    /// SQLite file to use. It is created and filled when absent or empty, and
+    /// reused without importing when it contains the same data set (same
+    /// --rows and --seed). Without it, a temporary file is filled and deleted.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Matching queries per query kind; each kind also gets a tenth as many
+    /// queries that match nothing.
+    #[arg(long, default_value_t = 2_000)]
+    queries: usize,
+    /// Maximum results per search (the host never requests more than 100).
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Seed of the data set and of the queries.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Measure only these searches; both by default. Useful under a profiler.
+    #[arg(long, value_enum)]
+    only: Option<Searches>,
+    /// Attendees per import transaction, which bounds the memory the
+    /// generated records take.
+    #[arg(long, default_value_t = 100_000)]
+    attendee_batch: u64,
+}
+
+/// The two families of searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Searches {
+    List,
+    Attendees,
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = Options::parse();
+    anyhow::ensure!(
+        (2..dataset::MAX_ROWS).contains(&options.rows),
+        "--rows must be at least 2 and below {}",
+        dataset::MAX_ROWS
+    );
+    anyhow::ensure!(options.queries >= 1, "--queries must be at least 1");
+    anyhow::ensure!(options.attendee_batch >= 1, "--attendee-batch must be at least 1");
+    let dataset = Dataset {
+        rows: options.rows,
+        seed: options.seed,
+    };
+
+    println!("# Store search latency\n");
+    println!("Machine: {}\n", benches::machine::describe());
+
+    let temporary = match options.db {
+        Some(_) => None,
+        None => Some(tempfile::tempdir().context("failed to create a temporary directory")?),
+    };
+    let path = match (&options.db, &temporary) {
+        (Some(path), _) => path.clone(),
+        (None, Some(directory)) => directory.path().join("bench.sqlite"),
+        (None, None) => unreachable!("a temporary directory exists when --db is absent"),
+    };
+    let store = SqliteStore::open(&path)
+        .with_context(|| format!("failed to open the store at {}", path.display()))?;
+
+    let mut setup = Table::new(&["step", "rows", "time", "rows/s"]);
+    match inspect(&store, &dataset)? {
+        Contents::Empty => import(&store, &dataset, options.attendee_batch, &mut setup)?,
+        Contents::Same => setup.row(vec![
+            format!("reused {}", path.display()),
+            format!("{} + {}", options.rows, options.rows),
+        ]),
+    }
+    setup.row(vec!["database size".to_owned(), String::new(), database_size(&path)]);
+    println!("{}", setup.render());
+
+    let list_sets = queries::list_sets(&dataset, options.queries, options.limit, options.seed);
+    let attendee_sets = queries::attendee_sets(&dataset, options.queries, options.limit, options.seed);
+
+    let mut list_rows = Vec::new();
+    if options.only != Some(Searches::Attendees) {
+        println!("## search_list_now (limit {})\n", options.limit);
+        for set in &list_sets {
+            list_rows.push(measure(set, |query| Ok(store.search_list_now(query)?.len()))?);
+        }
+        println!("{}", latency_table(&list_rows).render());
+    }
+
+    let mut attendee_rows = Vec::new();
+    if options.only != Some(Searches::List) {
+        println!("## search_attendees_now (limit {})\n", options.limit);
+        for set in &attendee_sets {
+            attendee_rows.push(measure(set, |query| Ok(store.search_attendees_now(query)?.len()))?);
+        }
+        println!("{}", latency_table(&attendee_rows).render());
+    }
+
+    let missed: Vec<&Measured> = list_rows
+        .iter()
+        .chain(&attendee_rows)
+        .filter(|row| row.unexpected > 0)
+        .collect();
+    for row in missed {
+        eprintln!(
+            "warning: {} queries of `{}` returned {} rows",
+            row.unexpected,
+            row.name,
+            if row.expect == Expect::Matches { "no" } else { "some" }
+        );
+    }
+    Ok(())
+}
+
+/// Contents of the database file.
+enum Contents {
+    Empty,
+    Same,
+}
+
+/// Checks through the store's own searches whether the file is empty or
+/// contains exactly this data set. It does when the first and last list
+/// items and attendees exist with their generated values and the next ones
+/// do not.
+fn inspect(store: &SqliteStore, dataset: &Dataset) -> anyhow::Result<Contents> {
+    let last = dataset.rows - 1;
+    let first_item = match find_item(store, &dataset.code(0)) {
+        Err(StoreError::ListNotFound(_)) => None,
+        found => found?,
+    };
+    let first_attendee = find_attendee(store, &dataset.external_id(0))?;
+    if first_item.is_none() && first_attendee.is_none() {
+        return Ok(Contents::Empty);
+    }
+
+    let same = first_item.as_deref() == Some(dataset.text(0).as_str())
+        && find_item(store, &dataset.code(last))?.as_deref() == Some(dataset.text(last).as_str())
+        && find_item(store, &dataset.code(dataset.rows))?.is_none()
+        && first_attendee.as_deref() == Some(dataset.attendee(0).last_name.as_str())
+        && find_attendee(store, &dataset.external_id(last))?.as_deref()
+            == Some(dataset.attendee(last).last_name.as_str())
+        && find_attendee(store, &dataset.external_id(dataset.rows))?.is_none();
+    if same {
+        Ok(Contents::Same)
+    } else {
+        anyhow::bail!(
+            "the database holds another data set than --rows {} --seed {}; \
+             delete the file or pass another --db",
+            dataset.rows,
+            dataset.seed
+        )
+    }
+}
+
+/// Returns the text of the list item with this short code.
+fn find_item(store: &SqliteStore, code: &str) -> Result<Option<String>, StoreError> {
+    let query = ListQuery {
+        list_name: LIST_NAME.to_owned(),
+        parent_long_code: String::new(),
+        query: code.to_owned(),
+        search_by: SearchBy::Code,
+        lang_code: LANG.to_owned(),
+        limit: 1,
+    };
+    Ok(store.search_list_now(&query)?.into_iter().next().map(|item| item.text))
+}
+
+/// Returns the last name of the attendee with this ExternalID.
+fn find_attendee(store: &SqliteStore, external_id: &str) -> Result<Option<String>, StoreError> {
+    let query = connector::store::AttendeeQuery {
+        criteria: Attendee {
+            external_id: external_id.to_owned(),
+            ..Attendee::default()
+        },
+        owner_login_id: None,
+        limit: 2,
+        custom_field_count: 25,
+    };
+    let found = store.search_attendees_now(&query)?;
+    // ExternalID is searched as "begins with", so BENCH00000001 also finds
+    // BENCH000000010 and the like when they exist; keep the exact one.
+    Ok(found
+        .into_iter()
+        .find(|attendee| attendee.external_id == external_id)
+        .map(|attendee| attendee.last_name))
+}
+
+/// Imports the list in one transaction and the attendees in batches,
+/// adding a row with the time of each to `setup`.
+fn import(store: &SqliteStore, dataset: &Dataset, batch: u64, setup: &mut Table) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let list = dataset.list_import();
+    let generated = started.elapsed();
+    eprintln!("generated {} list items in {}", dataset.rows, format_duration(generated));
+
+    let started = Instant::now();
+    let summary = store.import_list_now(&list).context("list import failed")?;
+    drop(list);
+    let elapsed = started.elapsed();
+    eprintln!("imported {} list items in {}", summary.inserted, format_duration(elapsed));
+    setup.row(import_row("import_list_now (one transaction)", summary.inserted, elapsed));
+
+    let started = Instant::now();
+    let mut inserted = 0;
+    let mut first = 0;
+    while first < dataset.rows {
+        let end = (first + batch).min(dataset.rows);
+        let records = dataset.attendee_records(first..end);
+        inserted += store
+            .import_attendees_now(&records)
+            .context("attendee import failed")?
+            .inserted;
+        first = end;
+        eprintln!("imported {first} attendees");
+    }
+    let elapsed = started.elapsed();
+    setup.row(import_row(
+        &format!("import_attendees_now (batches of {batch}, generation included)"),
+        inserted,
+        elapsed,
+    ));
+    Ok(())
+}
+
+fn import_row(step: &str, rows: u64, elapsed: Duration) -> Vec<String> {
+    vec![
+        step.to_owned(),
+        rows.to_string(),
+        format_duration(elapsed),
+        format_rate(rows as f64 / elapsed.as_secs_f64()),
+    ]
+}
+
+fn database_size(path: &Path) -> String {
+    let size = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::fs::metadata(PathBuf::from(name)).map(|metadata| metadata.len()).unwrap_or(0)
+    };
+    let bytes = size("") + size("-wal");
+    format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// Latencies and result sizes of one query set.
+struct Measured {
+    name: String,
+    expect: Expect,
+    target: queries::Target,
+    latencies: Latencies,
+    rows: u64,
+    /// Queries that returned rows when none were expected, or none when some were.
+    unexpected: u64,
+}
+
+/// Queries rerun before measuring, to bring the pages each set touches into the cache.
+const WARMUP_QUERIES: usize = 200;
+
+fn measure<Q>(
+    set: &QuerySet<Q>,
+    search: impl Fn(&Q) -> anyhow::Result<usize>,
+) -> anyhow::Result<Measured> {
+    for query in set.queries.iter().take(WARMUP_QUERIES) {
+        search(query)?;
+    }
+    let mut measured = Measured {
+        name: set.name.clone(),
+        expect: set.expect,
+        target: set.target,
+        latencies: Latencies::new(),
+        rows: 0,
+        unexpected: 0,
+    };
+    for query in &set.queries {
+        let started = Instant::now();
+        let rows = search(query)?;
+        measured.latencies.record(started.elapsed());
+        measured.rows += rows as u64;
+        let as_expected = match set.expect {
+            Expect::Matches => rows > 0,
+            Expect::NoMatch => rows == 0,
+        };
+        if !as_expected {
+            measured.unexpected += 1;
+        }
+    }
+    Ok(measured)
+}
+
+fn latency_table(rows: &[Measured]) -> Table {
+    let mut table = Table::new(&[
+        "query",
+        "queries",
+        "mean rows",
+        "p50",
+        "p99",
+        "max",
+        "p99 target",
+        "met",
+    ]);
+    for row in rows {
+        let count = row.latencies.count();
+        let p99 = row.latencies.percentile(99.0);
+        let (target, met) = match row.target {
+            Some(target) => (
+                format!("≤ {}", format_duration(target)),
+                if p99 <= target { "yes" } else { "no" }.to_owned(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        table.row(vec![
+            row.name.clone(),
+            count.to_string(),
+            format!("{:.1}", row.rows as f64 / count.max(1) as f64),
+            format_duration(row.latencies.percentile(50.0)),
+            format_duration(p99),
+            format_duration(row.latencies.max()),
+            target,
+            met,
+        ]);
+    }
+    table
+}

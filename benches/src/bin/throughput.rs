@@ -1,0 +1,308 @@
+//! End-to-end keep-alive throughput of the connector over TLS, next to a
+//! minimal hyper server (the ceiling) on the same TLS configuration.
+//!
+//! `cargo run --release -p callouts-benches --bin throughput -- --help`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use benches::ceiling::start_ceiling;
+use benches::certificates::dev_ca_identity;
+use benches::client::{RequestTemplate, Target};
+use benches::fixtures::{self, ATTENDEE_PATH, Fixtures, LIST_PATH, TEST_CONNECTION_PATH};
+use benches::latency::{format_duration, format_rate};
+use benches::load::{LoadOptions, LoadResult, Scenario, check, keep_alive};
+use benches::servers::{authorization, runtime, start_connector};
+use benches::table::Table;
+use clap::{Parser, ValueEnum};
+use hyper::Method;
+
+/// Measures requests per second of Test Connection, Fetch List and Fetch
+/// Attendee through the real connector over TLS, and of a minimal hyper
+/// server returning a fixed body, in interleaved rounds.
+#[derive(Parser)]
+struct Options {
+    /// Concurrent keep-alive connections per scenario.
+    #[arg(long, default_value_t = 8)]
+    connections: usize,
+    /// Measured seconds per scenario and round.
+    #[arg(long, default_value_t = 3)]
+    duration: u64,
+    /// Unmeasured seconds before each measurement.
+    #[arg(long, default_value_t = 1)]
+    warmup: u64,
+    /// Rounds; each round measures every scenario once, in a rotated order.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Worker threads of the server runtime (connector and ceiling).
+    #[arg(long, default_value_t = 2)]
+    server_threads: usize,
+    /// Worker threads of the client runtime (load generator).
+    #[arg(long, default_value_t = 2)]
+    client_threads: usize,
+    /// num-to-return of Fetch List and MaximumNumberRecords of Fetch Attendee.
+    #[arg(long, default_value_t = 25)]
+    results: usize,
+    /// Scenarios to run (repeat the option for several); all by default.
+    /// Running one alone is useful under a profiler.
+    #[arg(long = "scenario", value_enum)]
+    scenarios: Vec<Kind>,
+}
+
+/// The measured scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    Ceiling,
+    TestConnection,
+    FetchList,
+    FetchAttendee,
+}
+
+/// Name of the server runtime's threads, whose CPU time is measured.
+const SERVER_THREADS: &str = "server";
+
+const ALL_KINDS: [Kind; 4] = [Kind::Ceiling, Kind::TestConnection, Kind::FetchList, Kind::FetchAttendee];
+
+/// Ratios of mean rates with their targets: numerator, denominator, minimum.
+const RATIO_TARGETS: [(Kind, Kind, f64); 2] = [
+    (Kind::FetchList, Kind::TestConnection, 0.6),
+    (Kind::TestConnection, Kind::Ceiling, 0.8),
+];
+
+fn main() -> anyhow::Result<()> {
+    let mut options = Options::parse();
+    if options.scenarios.is_empty() {
+        options.scenarios = ALL_KINDS.to_vec();
+    }
+    println!("# Keep-alive throughput over TLS\n");
+    println!("Machine: {}\n", benches::machine::describe());
+
+    let fixtures = fixtures::load()?;
+    let identity = dev_ca_identity()?;
+    let server_tls = identity.server_config()?;
+    let server_runtime = runtime(options.server_threads, SERVER_THREADS)?;
+    let client_runtime = runtime(options.client_threads, "client")?;
+
+    let connector = start_connector(
+        &server_runtime,
+        Arc::new(fixtures.store.clone()),
+        Arc::clone(&server_tls),
+    )?;
+    let ceiling = start_ceiling(&server_runtime, server_tls)?;
+    let client_tls = identity.client_config()?;
+    let target = |kind: Kind| Target {
+        address: if kind == Kind::Ceiling { ceiling.address } else { connector.address },
+        tls: Arc::clone(&client_tls),
+    };
+
+    let scenarios: Vec<(Kind, Arc<Scenario>)> = options
+        .scenarios
+        .iter()
+        .map(|&kind| (kind, Arc::new(scenario(kind, &fixtures, options.results))))
+        .collect();
+    let mut tls_summary = String::new();
+    for (kind, scenario) in &scenarios {
+        tls_summary = client_runtime
+            .block_on(check(&target(*kind), scenario))
+            .with_context(|| format!("scenario {} failed its check", scenario.name))?;
+    }
+    println!(
+        "TLS: {tls_summary}, server certificate {} from {}\n",
+        identity.kind.label(),
+        identity.issuer
+    );
+
+    let load = LoadOptions {
+        concurrency: options.connections,
+        warmup: Duration::from_secs(options.warmup),
+        duration: Duration::from_secs(options.duration),
+        server_threads: Some(SERVER_THREADS),
+    };
+    let mut results: Vec<Vec<LoadResult>> = scenarios.iter().map(|_| Vec::new()).collect();
+    for round in 0..options.rounds {
+        for offset in 0..scenarios.len() {
+            let index = (round + offset) % scenarios.len();
+            let (kind, scenario) = &scenarios[index];
+            let result = client_runtime.block_on(keep_alive(&target(*kind), Arc::clone(scenario), load));
+            eprintln!(
+                "round {}: {}: {} requests/s",
+                round + 1,
+                scenario.name,
+                format_rate(result.per_second())
+            );
+            results[index].push(result);
+        }
+    }
+
+    server_runtime.block_on(connector.stop())?;
+    server_runtime.block_on(ceiling.stop())?;
+
+    println!(
+        "{} keep-alive connections, {} s measured per scenario and round after {} s warm-up, {} rounds; \
+         server runtime {} threads, client runtime {} threads, in one process; \
+         list of {} items ({} prefixes), {} attendees ({} prefixes), {} results requested; \
+         load average after the run {}.\n",
+        options.connections,
+        options.duration,
+        options.warmup,
+        options.rounds,
+        options.server_threads,
+        options.client_threads,
+        fixtures.list_items,
+        fixtures.list_queries.len(),
+        fixtures.attendees,
+        fixtures.last_name_queries.len(),
+        options.results,
+        benches::machine::load_average().unwrap_or_default(),
+    );
+    let rates = print_rates(&scenarios, &results);
+    print_ratios(&rates);
+    Ok(())
+}
+
+fn scenario(kind: Kind, fixtures: &Fixtures, results: usize) -> Scenario {
+    let request = |method: Method, path: &str, authorization: Option<String>, bodies: Vec<bytes::Bytes>| {
+        RequestTemplate {
+            method,
+            path: path.to_owned(),
+            authorization,
+            bodies,
+            close: false,
+        }
+    };
+    match kind {
+        Kind::Ceiling => Scenario {
+            name: "hyper ceiling (fixed 200)".to_owned(),
+            request: request(Method::GET, "/", None, Vec::new()),
+            // The ceiling's fixed body is the same text as Test Connection's.
+            expect: "connection OK",
+        },
+        Kind::TestConnection => Scenario {
+            name: "Test Connection (GET)".to_owned(),
+            request: request(Method::GET, TEST_CONNECTION_PATH, Some(authorization()), Vec::new()),
+            expect: "connection OK",
+        },
+        Kind::FetchList => Scenario {
+            name: "Fetch List (POST, `Abc*`)".to_owned(),
+            request: request(
+                Method::POST,
+                LIST_PATH,
+                Some(authorization()),
+                fixtures
+                    .list_queries
+                    .iter()
+                    .map(|query| fixtures::list_request(query, results))
+                    .collect(),
+            ),
+            expect: "<item>",
+        },
+        Kind::FetchAttendee => Scenario {
+            name: "Fetch Attendee (POST, last name)".to_owned(),
+            request: request(
+                Method::POST,
+                ATTENDEE_PATH,
+                Some(authorization()),
+                fixtures
+                    .last_name_queries
+                    .iter()
+                    .map(|query| fixtures::attendee_request(query, results))
+                    .collect(),
+            ),
+            expect: "<Attendee>",
+        },
+    }
+}
+
+/// Mean rate over the rounds, and server CPU time per request over all rounds.
+#[derive(Clone, Copy)]
+struct Figures {
+    kind: Kind,
+    rate: f64,
+    server_cpu: Option<Duration>,
+}
+
+/// Prints one row per scenario and returns each scenario's figures.
+fn print_rates(scenarios: &[(Kind, Arc<Scenario>)], results: &[Vec<LoadResult>]) -> Vec<Figures> {
+    let mut table = Table::new(&[
+        "scenario",
+        "requests/s (mean of rounds)",
+        "rounds min–max",
+        "server CPU per request",
+        "p50",
+        "p99",
+        "max",
+        "errors",
+    ]);
+    let mut figures = Vec::new();
+    for ((kind, scenario), rounds) in scenarios.iter().zip(results) {
+        let rates: Vec<f64> = rounds.iter().map(LoadResult::per_second).collect();
+        let mean = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
+        let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = rates.iter().copied().fold(0.0, f64::max);
+        let mut all = LoadResult::default();
+        for round in rounds {
+            all.merge(round);
+        }
+        let server_cpu = all.server_cpu_per_response();
+        let errors = match &all.first_error {
+            Some(error) => format!("{} (first: {error})", all.failed),
+            None => all.failed.to_string(),
+        };
+        table.row(vec![
+            scenario.name.clone(),
+            format_rate(mean),
+            format!("{}–{}", format_rate(low), format_rate(high)),
+            server_cpu.map(format_duration).unwrap_or_else(|| "unknown".to_owned()),
+            format_duration(all.latencies.percentile(50.0)),
+            format_duration(all.latencies.percentile(99.0)),
+            format_duration(all.latencies.max()),
+            errors,
+        ]);
+        figures.push(Figures {
+            kind: *kind,
+            rate: mean,
+            server_cpu,
+        });
+    }
+    println!("{}", table.render());
+    figures
+}
+
+/// Prints the target ratios whose two scenarios both ran. Each row shows the
+/// ratio of request rates, which the target is about, and the inverse ratio
+/// of server CPU time per request. The latter would be the rate ratio if the
+/// server had the CPUs to itself.
+fn print_ratios(figures: &[Figures]) {
+    let find = |wanted: Kind| figures.iter().find(|figure| figure.kind == wanted);
+    let mut table = Table::new(&["ratio", "requests/s ratio", "target", "met", "server CPU ratio"]);
+    for (numerator, denominator, target) in RATIO_TARGETS {
+        let (Some(top), Some(bottom)) = (find(numerator), find(denominator)) else {
+            continue;
+        };
+        let value = top.rate / bottom.rate;
+        let cpu_ratio = match (top.server_cpu, bottom.server_cpu) {
+            (Some(top_cpu), Some(bottom_cpu)) if !top_cpu.is_zero() => {
+                format!("{:.2}", bottom_cpu.as_secs_f64() / top_cpu.as_secs_f64())
+            }
+            _ => "unknown".to_owned(),
+        };
+        table.row(vec![
+            format!("{} / {}", label(numerator), label(denominator)),
+            format!("{value:.2}"),
+            format!("≥ {target:.1}"),
+            if value >= target { "yes" } else { "no" }.to_owned(),
+            cpu_ratio,
+        ]);
+    }
+    println!("{}", table.render());
+}
+
+fn label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Ceiling => "hyper ceiling",
+        Kind::TestConnection => "Test Connection",
+        Kind::FetchList => "Fetch List",
+        Kind::FetchAttendee => "Fetch Attendee",
+    }
+}

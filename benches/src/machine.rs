@@ -1,0 +1,66 @@
+//! A one-line description of the machine a benchmark ran on, printed with its results.
+
+use std::fs;
+
+/// Returns CPU count and model, memory, SQLite version, the UTC date and the
+/// load average, such as `2 CPUs (AMD EPYC), 23.4 GiB memory, SQLite 3.46.0,
+/// 2026-12-04, load average 0.12 0.30 0.41`. Other processes compete for
+/// the CPUs when the load average is high, which shows in the tail latencies.
+pub fn describe() -> String {
+    let cpus = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let model = read_cpu_model().unwrap_or_else(|| "unknown CPU".to_owned());
+    let memory = read_memory_gib()
+        .map(|gib| format!("{gib:.1} GiB memory"))
+        .unwrap_or_else(|| "unknown memory".to_owned());
+    let today = time::OffsetDateTime::now_utc().date();
+    let load = load_average().unwrap_or_else(|| "unknown".to_owned());
+    format!(
+        "{cpus} CPUs ({model}), {memory}, SQLite {}, {today}, load average {load}",
+        rusqlite::version()
+    )
+}
+
+fn read_cpu_model() -> Option<String> {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").ok()?;
+    cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, model)| model.trim().to_owned())
+}
+
+fn read_memory_gib() -> Option<f64> {
+    let meminfo = fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / (1024.0 * 1024.0))
+}
+
+/// Returns the 1, 5 and 15 minute load averages of Linux.
+pub fn load_average() -> Option<String> {
+    let loadavg = fs::read_to_string("/proc/loadavg").ok()?;
+    let averages: Vec<&str> = loadavg.split_whitespace().take(3).collect();
+    (averages.len() == 3).then(|| averages.join(" "))
+}
+
+/// Returns the CPU time used so far by this process's threads whose name
+/// starts with `prefix`, from the nanosecond counters of Linux
+/// (`/proc/self/task/*/schedstat`). Threads that have exited are not counted.
+pub fn threads_cpu_time(prefix: &str) -> Option<std::time::Duration> {
+    let mut total = 0u64;
+    let mut found = false;
+    for task in fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let path = task.path();
+        let Ok(name) = fs::read_to_string(path.join("comm")) else { continue };
+        if !name.trim_end().starts_with(prefix) {
+            continue;
+        }
+        let Ok(schedstat) = fs::read_to_string(path.join("schedstat")) else { continue };
+        let Some(nanos) = schedstat.split_whitespace().next().and_then(|field| field.parse::<u64>().ok()) else {
+            continue;
+        };
+        total += nanos;
+        found = true;
+    }
+    found.then(|| std::time::Duration::from_nanos(total))
+}
