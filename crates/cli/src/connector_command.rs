@@ -70,15 +70,16 @@ pub enum ImportCommand {
 pub async fn run(command: ConnectorCommand) -> anyhow::Result<()> {
     match command {
         ConnectorCommand::Serve(args) => serve(args).await,
+        // The file is opened first, so that a wrong path leaves no new database behind.
         ConnectorCommand::Import(ImportCommand::List { db, name, default_lang, file }) => {
-            let store = open_store(&db)?;
             let source = CsvSource::open(&file)?;
+            let store = open_store(&db)?;
             let summary = import::import_list(&store, source, &name, &default_lang).await;
             report_import(&file, summary)
         }
         ConnectorCommand::Import(ImportCommand::Attendees { db, file }) => {
-            let store = open_store(&db)?;
             let source = CsvSource::open(&file)?;
+            let store = open_store(&db)?;
             let summary = import::import_attendees(&store, source).await;
             report_import(&file, summary)
         }

@@ -141,6 +141,20 @@ fn import_list_reports_line_column_rule() {
 }
 
 #[test]
+fn import_missing_file_names_cause_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("connector.db");
+    let missing = dir.path().join("missing.csv");
+
+    let output = run(callouts().args(["connector", "import", "list", "--name", "geo", "--db"]).arg(&db).arg(&missing));
+
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.matches("No such file").count(), 1, "{message}");
+    assert!(!db.exists(), "the database was created for a failed import");
+}
+
+#[test]
 fn import_attendees_prints_summary() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let file = write(dir.path(), "people.csv", "ExternalID,FirstName,LastName\nE1,Ann,Able\nE2,Bob,Baker\n");

@@ -24,7 +24,7 @@ pub const MAX_REPORTED_ERRORS: usize = 100;
 /// Failure of an import, after which the store is unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportFailure {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: String,
         #[source]
