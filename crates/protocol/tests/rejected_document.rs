@@ -220,6 +220,26 @@ fn xml_version_2_rejected() {
 }
 
 #[test]
+fn null_in_element_name_rejected() {
+    let error = parse_request(&request_with("<Last\0Name>Doe</Last\0Name>"));
+    assert_eq!(error.element(), "AttendeeSearchRequest/Attendee/Last\0Name");
+    assert!(is_malformed(error.rule()), "{error}");
+}
+
+#[test]
+fn digit_starting_element_name_rejected() {
+    let error = parse_request(&request_with("<1LastName>Doe</1LastName>"));
+    assert!(is_malformed(error.rule()), "{error}");
+}
+
+#[test]
+fn control_character_in_attribute_name_rejected() {
+    let error = parse_request(&request_with("<LastName n\u{1}ote=\"x\">Doe</LastName>"));
+    assert_eq!(error.element(), "AttendeeSearchRequest/Attendee/LastName");
+    assert!(is_malformed(error.rule()), "{error}");
+}
+
+#[test]
 fn declaration_after_content_rejected() {
     let error = parse_request(b"<!-- c --><?xml version=\"1.0\"?><AttendeeSearchRequest/>");
     assert!(is_malformed(error.rule()), "{error}");

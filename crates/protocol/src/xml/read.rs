@@ -5,7 +5,7 @@ use quick_xml::escape::{EscapeError, ParseCharRefError};
 use quick_xml::events::{BytesStart, Event};
 
 use super::element::Element;
-use super::is_xml_space;
+use super::{is_xml_name, is_xml_space};
 use super::text::{TextBuffer, check_characters};
 use crate::error::{Excerpt, ParseError, Rule};
 use crate::limits::MAX_DEPTH;
@@ -212,6 +212,15 @@ impl<'k> TreeBuilder<'k> {
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), ParseError> {
         let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
         let path_name: String = name.chars().take(MAX_NAME_CHARS).collect();
+        if !is_xml_name(&name) {
+            let path = if self.stack.is_empty() {
+                path_name
+            } else {
+                format!("{}/{path_name}", self.path())
+            };
+            let rule = malformed("the element name is not a valid XML name");
+            return Err(ParseError::new(path, rule));
+        }
 
         let in_tree = match self.stack.last_mut() {
             None if self.root_done.is_some() => return Err(self.error(Rule::ContentOutsideRoot)),
@@ -250,6 +259,10 @@ impl<'k> TreeBuilder<'k> {
     fn check_attributes(&self, start: &BytesStart<'_>) -> Result<(), ParseError> {
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|error| self.error(malformed(&error.to_string())))?;
+            let attribute_name = String::from_utf8_lossy(attribute.key.as_ref());
+            if !is_xml_name(&attribute_name) {
+                return Err(self.error(malformed("an attribute name is not a valid XML name")));
+            }
             // The reader does not check this rule of the AttValue production.
             if attribute.value.contains(&b'<') {
                 return Err(self.error(malformed("`<` is not allowed in an attribute value")));
