@@ -240,6 +240,13 @@ fn control_character_in_attribute_name_rejected() {
 }
 
 #[test]
+fn cdata_end_in_text_rejected() {
+    let error = parse_request(&request_with("<LastName>a]]>b</LastName>"));
+    assert_eq!(error.element(), "AttendeeSearchRequest/Attendee/LastName");
+    assert!(is_malformed(error.rule()), "{error}");
+}
+
+#[test]
 fn declaration_after_content_rejected() {
     let error = parse_request(b"<!-- c --><?xml version=\"1.0\"?><AttendeeSearchRequest/>");
     assert!(is_malformed(error.rule()), "{error}");

@@ -74,7 +74,7 @@ fn rule_of(error: &quick_xml::Error) -> Rule {
     }
 }
 
-fn malformed(detail: &str) -> Rule {
+pub(super) fn malformed(detail: &str) -> Rule {
     Rule::MalformedXml {
         detail: Excerpt::with_limit(detail, MAX_DETAIL_CHARS),
     }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use quick_xml::escape::unescape;
 
-use super::read::rule_of_escape;
+use super::read::{malformed, rule_of_escape};
 use super::{is_xml_char, is_xml_space};
 use crate::error::Rule;
 
@@ -34,6 +34,13 @@ impl TextBuffer {
     }
 
     pub fn push_literal(&mut self, raw: &str) -> Result<(), Rule> {
+        // The CharData production forbids this sequence, which only closes
+        // a CDATA section; the reader does not check it.
+        if raw.contains("]]>") {
+            return Err(malformed(
+                "`]]>` is not allowed in text outside a CDATA section",
+            ));
+        }
         let normalized = normalize_line_ends(raw);
         let mut piece = normalized.as_ref();
         if !self.started {
