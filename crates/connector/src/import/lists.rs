@@ -141,6 +141,12 @@ fn check_text(line: u64, column: &str, value: &str, max: usize, errors: &mut Err
     } else if length > max {
         errors.push(line, column, format!("{length} characters, over the maximum of {max}"));
     }
+    // Request parsers drop edge white space, so a long code or query could
+    // never match such a value.
+    let is_xml_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    if !value.trim().is_empty() && value.trim_matches(is_xml_space) != value {
+        errors.push(line, column, "starts or ends with white space, which requests cannot carry, so no search would match it");
+    }
     if let Some(c) = forbidden_character(value) {
         errors.push(line, column, forbidden_character_rule(c));
     }
