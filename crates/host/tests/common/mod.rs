@@ -115,10 +115,21 @@ pub async fn spawn_host_with_routes(
     config: Config,
     extra_routes: Option<axum::Router>,
 ) -> TestHost {
+    spawn_host_mounting(tester, config, |_| extra_routes).await
+}
+
+/// Starts the host with the routes that `mount` builds from the assembled
+/// application, such as the admin pages, mounted beside the API.
+pub async fn spawn_host_mounting(
+    tester: Arc<dyn ConnectionTester>,
+    config: Config,
+    mount: impl FnOnce(&HostApp) -> Option<axum::Router>,
+) -> TestHost {
     let dir = tempfile::tempdir().expect("create temporary directory");
     let store = SqliteHostStore::open(dir.path().join("host.db")).expect("open store");
     let cipher = host::crypto::PasswordCipher::from_base64(TEST_KEY).expect("test key");
     let app = HostApp::new(Arc::new(store.clone()), cipher, tester, config).expect("assemble host");
+    let extra_routes = mount(&app);
 
     let ca = tls::dev_ca::DevCa::generate("host test CA").expect("generate test CA");
     let issued = ca
