@@ -224,11 +224,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let store = Arc::new(open_store(&args.db)?);
     let app = host::HostApp::new(store, cipher, Arc::new(tester), config)?;
+    // Cookies are Secure even on plain HTTP, because plain HTTP is allowed
+    // only behind a TLS-terminating proxy, so browsers still use HTTPS.
+    let pages = host::web::router(&app, host::web::WebOptions::new(true));
     let options = host::ServeOptions {
         app,
         listen: args.listen,
         tls,
-        extra_routes: None,
+        extra_routes: Some(pages),
     };
     host::serve(options, crate::connector_command::shutdown_signal()).await
 }

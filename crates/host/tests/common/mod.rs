@@ -1,6 +1,8 @@
 //! Test harness: the real host on 127.0.0.1:0 over TLS, a fresh SQLite file, accounts and clients.
 #![allow(dead_code)]
 
+pub mod running_connector;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};

@@ -1,0 +1,56 @@
+//! A real connector on loopback over TLS, for Test Connection from the host.
+
+use std::sync::Arc;
+
+use connector::store::SqliteStore;
+use tokio::sync::oneshot;
+
+use super::{CONNECTOR_PASSWORD, CONNECTOR_USER};
+
+/// A connector on 127.0.0.1:0 with a certificate from a fresh dev CA.
+pub struct RunningConnector {
+    /// `https://localhost:PORT`.
+    pub origin: String,
+    /// The CA that issued the connector's certificate, for the host to trust.
+    pub ca_pem: Vec<u8>,
+    _dir: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+/// Starts a connector that accepts [`CONNECTOR_USER`] and [`CONNECTOR_PASSWORD`].
+pub async fn spawn_connector() -> RunningConnector {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("connector.db")).unwrap();
+    let mut config = connector::Config::default();
+    config.credentials.username = CONNECTOR_USER.to_owned();
+    config.credentials.password = connector::Secret::new(CONNECTOR_PASSWORD);
+
+    let ca = tls::dev_ca::DevCa::generate("connector test CA").unwrap();
+    let issued = ca
+        .issue_server(&["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .unwrap();
+    let server_tls = tls::server::server_config_from_pem(
+        issued.chain_pem.as_bytes(),
+        issued.private_key_pem.as_bytes(),
+    )
+    .unwrap();
+    let bound = connector::bind(connector::ServeOptions {
+        store: Arc::new(store),
+        config,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: Some(server_tls),
+    })
+    .await
+    .unwrap();
+    let port = bound.local_addr().port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(bound.run(async move {
+        let _ = stopped.await;
+    }));
+    RunningConnector {
+        origin: format!("https://localhost:{port}"),
+        ca_pem: ca.certificate_pem().as_bytes().to_vec(),
+        _dir: dir,
+        _stop: stop,
+    }
+}
