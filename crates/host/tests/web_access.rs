@@ -7,7 +7,7 @@ use common::*;
 use reqwest::StatusCode;
 use web_support::*;
 
-/// Every page that shows or lists registrations.
+/// Returns every page that shows or lists registrations.
 fn pages(id: i64) -> Vec<String> {
     let mut paths = vec![
         "/registrations".to_owned(),
@@ -22,7 +22,7 @@ fn pages(id: i64) -> Vec<String> {
     paths
 }
 
-/// Every form action with fields that would succeed for an administrator.
+/// Returns every form action with fields that would succeed for an administrator.
 fn forms(id: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     vec![
         (
@@ -52,7 +52,7 @@ fn forms(id: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     ]
 }
 
-/// A host with Acme's administrator signed in and one registration of Acme.
+/// Starts a host with Acme's administrator signed in and one registration of Acme.
 async fn acme() -> (TestHost, std::sync::Arc<FakeTester>, Browser, i64) {
     let tester = FakeTester::succeeding();
     let host = spawn_pages(tester.clone()).await;

@@ -2,8 +2,8 @@
 //!
 //! The host serves the pages over TLS with a certificate from a fresh test
 //! CA; Chromium accepts it through `--ignore-certificate-errors-spki-list`
-//! with the hash of the certificate's public key, so no error page stands in
-//! the way and the `Secure` cookies behave as in production. Without
+//! with the hash of the certificate's public key, so no error page blocks
+//! the pages and the `Secure` cookies behave as in production. Without
 //! Chromium or chromedriver the test is skipped with a message, unless
 //! `CALLOUTS_REQUIRE_BROWSER=1` makes their absence a failure (as in CI).
 
@@ -30,7 +30,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const REQUIRE_BROWSER_ENV: &str = "CALLOUTS_REQUIRE_BROWSER";
 
-/// Longest wait for chromedriver to listen and for an element to appear.
+/// Maximum wait for chromedriver to listen and for an element to appear.
 const WAIT: Duration = Duration::from_secs(20);
 
 /// Chromium and chromedriver, or `None` after saying why the test is
@@ -173,7 +173,7 @@ impl Session<'_> {
         Ok(self.element(selector).await?.text().await?)
     }
 
-    /// Path and query of the current page.
+    /// Returns the path and query of the current page.
     async fn path(&self) -> String {
         match self.client.current_url().await {
             Ok(url) => match url.query() {
@@ -236,7 +236,8 @@ async fn scenario(session: &Session<'_>, login: &str, connector_origin: &str) ->
     session.open("/registrations").await?;
     let list = session.text("tbody").await?;
     ensure!(list.contains("Real connector"), "registration list: {list}");
-    ensure!(list.contains("Fetch List") && list.contains("Active"), "registration list: {list}");
+    ensure!(list.contains("Fetch List"), "registration list: {list}");
+    ensure!(list.contains("Active"), "registration list: {list}");
 
     session.open(&format!("{registration_path}/services/fetch-list")).await?;
     session.click("#enabled").await?;

@@ -55,7 +55,7 @@ impl Fixture {
     }
 }
 
-/// Every page of a registration a browser can open.
+/// Returns every page of a registration that a browser can open.
 fn registration_pages(id: i64) -> Vec<String> {
     let mut paths = vec![
         "/registrations".to_owned(),

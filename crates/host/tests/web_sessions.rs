@@ -208,7 +208,9 @@ async fn login_form_sets_token_cookie() {
     let page = browser.get("/login").await;
 
     let cookie = page.set_cookie(LOGIN_COOKIE_SECURE).expect("sign-in form cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
     assert_eq!(browser.cookie(LOGIN_COOKIE_SECURE), Some(page.csrf_token()));
 }
 

@@ -13,7 +13,7 @@ use super::session::SignedIn;
 /// Name of the hidden form field that carries the token.
 pub(crate) const CSRF_FIELD: &str = "csrf_token";
 
-/// A new token: 32 random bytes in unpadded base64url.
+/// Generates a token of 32 random bytes in unpadded base64url.
 pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

@@ -1,4 +1,4 @@
-//! Why a page request failed, and the page or redirect each failure becomes.
+//! Failures of page requests, and the page or redirect each failure becomes.
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -19,7 +19,7 @@ pub(crate) enum PageError {
     SignInRequired,
     #[error("Your roles do not allow managing connector registrations. Ask a company administrator for the permission.")]
     Forbidden,
-    /// Missing, or of another company: the two are not told apart.
+    /// Missing, or of another company: the response is the same for both.
     #[error("There is no such page, or it belongs to another company.")]
     NotFound,
     #[error("The form was rejected because its security token is missing or wrong. Reload the page and submit the form again.")]

@@ -37,7 +37,7 @@ impl FormFields {
         Ok(FormFields(fields))
     }
 
-    /// The first value of `name`.
+    /// Returns the first value of `name`.
     pub(crate) fn text(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -45,7 +45,7 @@ impl FormFields {
             .map(|(_, value)| value.as_str())
     }
 
-    /// Every value of `name`, in order.
+    /// Returns every value of `name`, in order.
     pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()
@@ -54,12 +54,12 @@ impl FormFields {
             .collect()
     }
 
-    /// Whether a check box named `name` was checked (browsers send checked boxes only).
+    /// Reports whether a check box named `name` was checked (browsers send checked boxes only).
     pub(crate) fn checked(&self, name: &str) -> bool {
         self.text(name).is_some()
     }
 
-    /// The value of `name`, `None` when absent or blank.
+    /// Returns the value of `name`, or `None` when it is absent or blank.
     pub(crate) fn non_blank(&self, name: &str) -> Option<&str> {
         self.text(name).filter(|value| !value.trim().is_empty())
     }

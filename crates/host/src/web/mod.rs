@@ -40,13 +40,13 @@ pub struct WebOptions {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, however active. Default 24 hours.
     pub session_lifetime: Duration,
-    /// Failed sign-ins allowed per address before the sign-in page answers
-    /// `429`; the same rules as the connector's Basic authentication.
+    /// Failed sign-ins allowed per address before the sign-in page responds
+    /// `429`, by the same rules as the connector's Basic authentication.
     pub login_throttle: ThrottleConfig,
 }
 
 impl WebOptions {
-    /// The defaults, with `Secure` cookies when `secure_cookies` is set.
+    /// Returns the defaults, with `Secure` cookies when `secure_cookies` is set.
     pub fn new(secure_cookies: bool) -> Self {
         WebOptions {
             secure_cookies,

@@ -1,6 +1,6 @@
 //! Browser sessions: the session cookie, its stored hash, expiry, and the extractors that require one.
 //!
-//! The cookie holds 256 random bits; the store keeps only their SHA-256, so
+//! The cookie contains 256 random bits; the store keeps only their SHA-256, so
 //! a copy of the database cannot be replayed as a session. Sessions live
 //! in the store, so they survive a restart of the host.
 
@@ -61,8 +61,8 @@ impl SessionSettings {
         if self.secure { LOGIN_COOKIE_SECURE } else { LOGIN_COOKIE }
     }
 
-    /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure when
-    /// configured. Without `max_age` the browser drops the cookie when it closes.
+    /// Builds a `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure
+    /// when configured. Without `max_age` the browser drops the cookie when it closes.
     pub(crate) fn set_cookie(&self, name: &str, value: &str, max_age: Option<u64>) -> HeaderValue {
         let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
         if self.secure {
@@ -75,7 +75,7 @@ impl SessionSettings {
         HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""))
     }
 
-    /// A `Set-Cookie` value that makes the browser delete the cookie.
+    /// Builds a `Set-Cookie` value that makes the browser delete the cookie.
     pub(crate) fn removal_cookie(&self, name: &str) -> HeaderValue {
         self.set_cookie(name, "", Some(0))
     }
@@ -89,7 +89,7 @@ fn to_time(duration: Duration) -> time::Duration {
     time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)
 }
 
-/// The value of the cookie `name` in the request's `Cookie` headers.
+/// Returns the value of the cookie `name` in the request's `Cookie` headers.
 pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
@@ -143,12 +143,12 @@ pub(crate) struct SignedIn {
 }
 
 impl SignedIn {
-    /// The actor, when they may manage registrations; `403` otherwise.
+    /// Returns the actor when they may manage registrations, and `403` otherwise.
     pub(crate) fn manager(&self) -> Result<&Actor, PageError> {
         if self.actor.may_manage_registrations() {
             Ok(&self.actor)
         } else {
-            tracing::warn!(user_id = self.actor.user.id.0, "user without a managing role refused");
+            tracing::warn!(user_id = self.actor.user.id.0, "page rejected: the user has no role that manages registrations");
             Err(PageError::Forbidden)
         }
     }
@@ -258,7 +258,7 @@ mod tests {
         assert_eq!(cookie_value(&headers, SESSION_COOKIE), None);
     }
 
-    /// A session created `age` ago and last used `idle` ago.
+    /// Builds a session created `age` ago and last used `idle` ago.
     fn session(now: OffsetDateTime, age: time::Duration, idle: time::Duration) -> StoredSession {
         StoredSession {
             id_hash: String::new(),

@@ -43,7 +43,7 @@ pub async fn user(
     actor.user.login
 }
 
-/// A Can Administer user of the Standard company `company`.
+/// Creates a Can Administer user of the Standard company `company` and returns their login.
 pub async fn administrator(host: &TestHost, company: &str) -> String {
     user(host, company, "standard", false, &["can-administer"]).await
 }
@@ -56,12 +56,12 @@ pub struct Page {
 }
 
 impl Page {
-    /// The `Location` of a redirect.
+    /// Returns the `Location` of a redirect.
     pub fn location(&self) -> Option<&str> {
         self.headers.get(LOCATION).and_then(|value| value.to_str().ok())
     }
 
-    /// Every `Set-Cookie` header, verbatim.
+    /// Returns every `Set-Cookie` header, verbatim.
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all(SET_COOKIE)
@@ -71,20 +71,20 @@ impl Page {
             .collect()
     }
 
-    /// The `Set-Cookie` header of the cookie `name`.
+    /// Returns the `Set-Cookie` header of the cookie `name`.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
         self.set_cookies()
             .into_iter()
             .find(|cookie| cookie.starts_with(&format!("{name}=")))
     }
 
-    /// The value of the first hidden `csrf_token` field of the page.
+    /// Returns the value of the first hidden `csrf_token` field of the page.
     pub fn csrf_token(&self) -> String {
         self.input_value("csrf_token")
             .expect("the page has a form with a CSRF token")
     }
 
-    /// The `value` of the first input named `name`.
+    /// Returns the `value` of the first input named `name`.
     pub fn input_value(&self, name: &str) -> Option<String> {
         let marker = format!("name=\"{name}\"");
         let start = self.text.find(&marker)?;
@@ -95,7 +95,7 @@ impl Page {
         Some(tag[value_start..value_end].to_owned())
     }
 
-    /// How many inputs are named `name`.
+    /// Counts the inputs named `name`.
     pub fn count_inputs(&self, name: &str) -> usize {
         self.text.matches(&format!("name=\"{name}\"")).count()
     }
@@ -126,7 +126,7 @@ impl Browser {
         }
     }
 
-    /// The value of a cookie in the jar.
+    /// Returns the value of a cookie in the jar.
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies.lock().unwrap().get(name).cloned()
     }

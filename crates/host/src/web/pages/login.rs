@@ -24,7 +24,7 @@ use crate::web::session::{self, SignedIn, cookie_value};
 /// How long the sign-in form stays valid, in seconds.
 const LOGIN_FORM_SECS: u64 = 3600;
 
-/// Longest login and password looked at; longer ones fail without a lookup.
+/// Maximum lengths of a login and a password; longer ones fail without a lookup.
 const MAX_LOGIN_BYTES: usize = 512;
 const MAX_PASSWORD_BYTES: usize = 1024;
 

@@ -18,7 +18,7 @@ use crate::domain::{Actor, FieldError, FieldErrors, Registration, RegistrationId
 
 const STYLESHEET: &str = include_str!("../admin.css");
 
-/// What the header of every page shows.
+/// The page title and the signed-in user shown in every page's header.
 pub(crate) struct Layout {
     /// The `<title>`.
     pub title: String,
@@ -74,7 +74,7 @@ pub(crate) fn render_with_status(status: StatusCode, page: &impl Template) -> Re
     }
 }
 
-/// `303 See Other` to `location`, the answer to a form that succeeded.
+/// Redirects with `303 See Other` to `location`, the response to a form that succeeded.
 pub(crate) fn see_other(location: &str) -> Response {
     axum::response::Redirect::to(location).into_response()
 }
@@ -119,7 +119,7 @@ pub(crate) fn registration_id(text: &str) -> Result<RegistrationId, PageError> {
         .ok_or(PageError::NotFound)
 }
 
-/// The service's name as the pages show it.
+/// Returns the service's name as the pages show it.
 pub(crate) fn service_label(kind: ServiceKind) -> &'static str {
     match kind {
         ServiceKind::FetchAttendee => "Fetch Attendee",
@@ -129,7 +129,7 @@ pub(crate) fn service_label(kind: ServiceKind) -> &'static str {
     }
 }
 
-/// A time as the pages show it, such as `2025-03-01 14:05:09 UTC`.
+/// Formats a time as the pages show it, such as `2025-03-01 14:05:09 UTC`.
 pub(crate) fn display_time(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     format!(
@@ -170,7 +170,7 @@ impl ErrorPlacement {
         taken.into_iter().map(|error| error.rule).collect()
     }
 
-    /// Every error not yet taken, as `field: rule`.
+    /// Returns every error not yet taken, as `field: rule`.
     pub(crate) fn rest(self) -> Vec<String> {
         self.remaining.iter().map(FieldError::to_string).collect()
     }

@@ -36,7 +36,7 @@ const STEPS: [(WorkflowStep, &str); 2] = [
     (WorkflowStep::ExternalValidationPreExtract, "pre_extract"),
 ];
 
-/// A configured list as the form holds it: text, before validation.
+/// A configured list as the form contains it: text, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ListDraft {
     list_name: String,
@@ -53,7 +53,7 @@ impl ListDraft {
     }
 }
 
-/// Which workflows one step notifies for.
+/// The workflows that one step sends notifications for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct StepDraft {
     expense_reports: bool,
@@ -61,7 +61,7 @@ struct StepDraft {
 }
 
 /// The values of the Configure Service form, as stored or as submitted.
-/// It holds the settings of every kind; only the page's kind is used.
+/// It contains the settings of every kind, but only the page's kind is used.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ServiceDraft {
     enabled: bool,
@@ -181,7 +181,7 @@ impl ServiceDraft {
         })
     }
 
-    /// The domain's input for `kind`. Blank optional fields are absent, so
+    /// Builds the domain's input for `kind`. Blank optional fields are absent, so
     /// a blank endpoint path picks the service's default path.
     fn input(&self, kind: ServiceKind) -> ServiceInput {
         let optional = |text: &str| {
@@ -224,7 +224,7 @@ impl ServiceDraft {
         }
     }
 
-    /// The steps with at least one workflow checked, with their index in [`STEPS`].
+    /// Returns the steps with at least one workflow checked, with their index in [`STEPS`].
     fn subscribed_steps(&self) -> Vec<(usize, WorkflowStepInput)> {
         self.steps
             .iter()
@@ -376,7 +376,7 @@ impl ServicePage {
     }
 }
 
-/// The default endpoint path of a service, as the form's hint states it.
+/// Returns the default endpoint path of a service, as the form's hint states it.
 fn default_paths(kind: ServiceKind) -> &'static str {
     use crate::domain::services::default_paths::*;
     match kind {
@@ -388,7 +388,7 @@ fn default_paths(kind: ServiceKind) -> &'static str {
     }
 }
 
-/// One line about a service's settings, for the registration page.
+/// Summarizes a service's settings in one line, for the registration page.
 pub(crate) fn service_summary(settings: &ServiceSettings) -> String {
     match settings {
         ServiceSettings::FetchAttendee { attendee_types } if attendee_types.is_empty() => {
@@ -567,7 +567,7 @@ mod tests {
     }
 
     #[test]
-    fn level_that_is_not_a_number_breaks_level_rule() {
+    fn list_level_not_a_number() {
         let draft = ServiceDraft {
             enabled: true,
             lists: vec![ListDraft {
