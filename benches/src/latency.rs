@@ -83,9 +83,11 @@ pub fn format_rate(per_second: f64) -> String {
 }
 
 fn significant(value: f64) -> String {
-    if value >= 100.0 {
+    // The bounds sit half a unit of the last digit below 100 and 10, so
+    // that 9.9995 prints as `10.0` and not `10.00`.
+    if value >= 99.95 {
         format!("{value:.0}")
-    } else if value >= 10.0 {
+    } else if value >= 9.995 {
         format!("{value:.1}")
     } else {
         format!("{value:.2}")
@@ -101,6 +103,12 @@ mod tests {
         assert_eq!(format_duration(Duration::from_nanos(12_345)), "12.3 µs");
         assert_eq!(format_duration(Duration::from_micros(2_500)), "2.50 ms");
         assert_eq!(format_duration(Duration::from_millis(1_500)), "1.50 s");
+    }
+
+    #[test]
+    fn format_duration_rounds_into_next_width() {
+        assert_eq!(format_duration(Duration::from_nanos(9_999)), "10.0 µs");
+        assert_eq!(format_duration(Duration::from_nanos(99_970)), "100 µs");
     }
 
     #[test]
