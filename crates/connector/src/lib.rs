@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod callouts;
+mod client_key;
 pub mod config;
 pub mod import;
 pub mod metrics;

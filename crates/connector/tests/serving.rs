@@ -3,6 +3,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::memory_store::MemoryStore;
 use common::*;
@@ -59,4 +60,34 @@ async fn bind_rejects_invalid_config() {
 
     let message = bound.err().map(|error| error.to_string());
     assert!(message.is_some_and(|text| text.contains("credentials.username")));
+}
+
+#[tokio::test]
+async fn silent_connections_leave_other_clients_served() {
+    let mut config = test_config();
+    config.limits.max_connections = 20;
+    config.limits.max_connections_per_client = 5;
+    config.timeouts.tls_handshake_secs = 30;
+    let connector = spawn_connector(Arc::new(MemoryStore::default()), config).await;
+
+    // One client fills more than its share with connections that never speak.
+    let mut silent = Vec::new();
+    for _ in 0..30 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind("127.0.0.1:0".parse().expect("address")).expect("bind");
+        if let Ok(stream) = socket.connect(connector.address).await {
+            silent.push(stream);
+        }
+    }
+
+    let other = connector.client_from("127.0.0.2".parse().expect("address"));
+    let response = tokio::time::timeout(
+        Duration::from_secs(5),
+        other.get(connector.url("/healthz")).send(),
+    )
+    .await
+    .expect("another client is served within 5 s")
+    .expect("healthz");
+    assert_eq!(response.status(), 200);
+    drop(silent);
 }

@@ -25,7 +25,8 @@ pub struct Config {
     /// `request_secs` (30) and `idle_secs` (120).
     pub timeouts: TimeoutsConfig,
     /// `body_bytes`, the largest accepted request body (default 65536), and
-    /// `max_connections`, the most connections served at once (default 1024).
+    /// `max_connections`, the most connections served at once (default 1024),
+    /// and `max_connections_per_client`, the most one client address may hold (default 128).
     pub limits: LimitsConfig,
     /// Limits of the host's own calls to connectors, such as Test Connection.
     pub outbound: OutboundConfig,
@@ -132,6 +133,10 @@ impl Config {
         let counts = [
             ("limits.body_bytes", self.limits.body_bytes as u64),
             ("limits.max_connections", self.limits.max_connections as u64),
+            (
+                "limits.max_connections_per_client",
+                self.limits.max_connections_per_client as u64,
+            ),
             ("outbound.max_response_bytes", self.outbound.max_response_bytes as u64),
         ];
         for (key, value) in durations {

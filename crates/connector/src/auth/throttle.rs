@@ -21,26 +21,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::client_key::ClientKey;
 use crate::config::ThrottleConfig;
-
-/// Identity that failures are counted under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum ClientKey {
-    V4(u32),
-    V6Network(u64),
-}
-
-impl From<IpAddr> for ClientKey {
-    fn from(address: IpAddr) -> Self {
-        match address {
-            IpAddr::V4(v4) => ClientKey::V4(u32::from(v4)),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => ClientKey::V4(u32::from(v4)),
-                None => ClientKey::V6Network((u128::from(v6) >> 64) as u64),
-            },
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Window {

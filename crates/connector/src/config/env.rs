@@ -78,6 +78,11 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
         Kind::Integer,
     ),
     (
+        "LIMITS_MAX_CONNECTIONS_PER_CLIENT",
+        &["limits", "max_connections_per_client"],
+        Kind::Integer,
+    ),
+    (
         "THROTTLE_MAX_FAILURES",
         &["throttle", "max_failures"],
         Kind::Integer,

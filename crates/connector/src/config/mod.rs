@@ -123,6 +123,11 @@ pub struct LimitsConfig {
     /// Most connections served at once; further clients wait in the
     /// listen backlog. Default 1024.
     pub max_connections: usize,
+    /// Most connections one client address (an IPv6 client's /64 network)
+    /// may hold at once, so that one client cannot take every connection.
+    /// Behind a proxy every client shares the proxy's address: raise it to
+    /// `max_connections` there. Default 128.
+    pub max_connections_per_client: usize,
 }
 
 /// Throttling of authentication failures, counted per client address
@@ -196,6 +201,7 @@ impl Default for LimitsConfig {
         LimitsConfig {
             body_bytes: 64 * 1024,
             max_connections: 1024,
+            max_connections_per_client: 128,
         }
     }
 }

@@ -185,6 +185,10 @@ fn validate_limits(config: &Config) -> Result<(), ConfigError> {
             config.limits.max_connections as u64,
         ),
         (
+            "limits.max_connections_per_client",
+            config.limits.max_connections_per_client as u64,
+        ),
+        (
             "throttle.max_failures",
             u64::from(config.throttle.max_failures),
         ),

@@ -1,5 +1,6 @@
 //! One client connection: TLS handshake, then HTTP/1.1 or HTTP/2 with time limits.
 
+use super::client_limit::ClientSlot;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,14 +50,16 @@ impl ConnectionContext {
     }
 }
 
-/// Serves one accepted TCP connection to its end. The permit counts the
-/// connection against the listener's connection limit until this returns.
+/// Serves one accepted TCP connection to its end. The permit and the
+/// client slot count the connection against the listener's connection
+/// limits until this returns.
 pub(crate) async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     context: Arc<ConnectionContext>,
     watcher: Watcher,
     _permit: OwnedSemaphorePermit,
+    _client_slot: ClientSlot,
 ) {
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%peer, %error, "failed to set TCP_NODELAY");

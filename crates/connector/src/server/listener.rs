@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::client_limit::ClientConnections;
 use super::connection::{ConnectionContext, serve_connection};
 
 /// Pause after a failed `accept`, such as running out of file descriptors,
@@ -31,6 +32,9 @@ pub struct ListenerSettings {
     pub idle: Duration,
     /// Most connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// Most connections one client address (an IPv6 client's /64) may hold
+    /// at once; further connections from it are closed at once.
+    pub max_connections_per_client: usize,
     /// How long open connections get to finish once shutdown begins.
     pub shutdown_grace: Duration,
 }
@@ -41,6 +45,7 @@ pub struct HttpListener {
     local_addr: SocketAddr,
     context: Arc<ConnectionContext>,
     max_connections: usize,
+    max_connections_per_client: usize,
     shutdown_grace: Duration,
 }
 
@@ -66,6 +71,7 @@ impl HttpListener {
             local_addr,
             context: Arc::new(ConnectionContext::new(router, tls, settings)),
             max_connections: settings.max_connections,
+            max_connections_per_client: settings.max_connections_per_client,
             shutdown_grace: settings.shutdown_grace,
         })
     }
@@ -85,6 +91,7 @@ impl HttpListener {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let graceful = GracefulShutdown::new();
         let permits = Arc::new(Semaphore::new(self.max_connections));
+        let clients = ClientConnections::new(self.max_connections_per_client);
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
 
@@ -107,6 +114,13 @@ impl HttpListener {
                 },
                 () = &mut shutdown => break,
             };
+            let Some(client_slot) = clients.try_acquire(peer.ip()) else {
+                // Closing at once frees the global permit for other clients.
+                tracing::debug!(%peer, "closed a connection over the per-client limit");
+                metrics::counter!("callouts_connections_rejected_total", "reason" => "client_limit")
+                    .increment(1);
+                continue;
+            };
             let context = Arc::clone(&self.context);
             connections.spawn(serve_connection(
                 stream,
@@ -114,6 +128,7 @@ impl HttpListener {
                 context,
                 graceful.watcher(),
                 permit,
+                client_slot,
             ));
         }
 

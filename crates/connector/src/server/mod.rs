@@ -1,5 +1,6 @@
 //! Serving the connector: bind, accept over TLS (or plain HTTP when allowed), shut down gracefully.
 
+mod client_limit;
 mod connection;
 pub mod errors;
 mod idle;
@@ -78,6 +79,7 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundConnector> {
         header_read: config.timeouts.header_read(),
         idle: config.timeouts.idle(),
         max_connections: config.limits.max_connections,
+        max_connections_per_client: config.limits.max_connections_per_client,
         shutdown_grace: config.timeouts.request() + SHUTDOWN_GRACE,
     };
     let listener = HttpListener::bind(listen, router, tls, &settings).await?;

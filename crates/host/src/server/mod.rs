@@ -149,6 +149,7 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundHost> {
         header_read: config.timeouts.header_read(),
         idle: config.timeouts.idle(),
         max_connections: config.limits.max_connections,
+        max_connections_per_client: config.limits.max_connections_per_client,
         shutdown_grace: config.timeouts.request() + SHUTDOWN_GRACE,
     };
     let listener = HttpListener::bind(listen, router, tls, &settings).await?;
