@@ -103,6 +103,28 @@ async fn session_id_is_256_random_bits() {
 }
 
 #[tokio::test]
+async fn login_replaces_planted_session() {
+    let host = spawn_pages(FakeTester::succeeding()).await;
+    let login = administrator(&host, "Acme").await;
+    let attacker = Browser::new(&host);
+    attacker.sign_in(&login).await;
+    let planted = attacker.cookie(SESSION_COOKIE_SECURE).unwrap();
+    let victim = Browser::new(&host);
+    let form = victim.get("/login").await;
+    victim.set_cookie(SESSION_COOKIE_SECURE, &planted);
+
+    let page = victim
+        .post("/login", &[("csrf_token", &form.csrf_token()), ("login", &login), ("password", USER_PASSWORD)])
+        .await;
+
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let fresh = victim.cookie(SESSION_COOKIE_SECURE).unwrap();
+    assert_ne!(fresh, planted);
+    assert!(host.store.session_by_hash(&sha256_hex(&planted)).await.unwrap().is_none());
+    assert!(host.store.session_by_hash(&sha256_hex(&fresh)).await.unwrap().is_some());
+}
+
+#[tokio::test]
 async fn session_stored_only_as_hash() {
     let host = spawn_pages(FakeTester::succeeding()).await;
     let login = administrator(&host, "Acme").await;

@@ -120,10 +120,10 @@ impl IntoResponse for PageError {
             message: self.to_string(),
         };
         let mut response = super::pages::render_with_status(self.status(), &page);
-        if let PageError::Throttled(retry_after) = &self {
-            if let Ok(value) = HeaderValue::from_str(&retry_after.seconds().to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let PageError::Throttled(retry_after) = &self
+            && let Ok(value) = HeaderValue::from_str(&retry_after.seconds().to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

@@ -14,7 +14,7 @@ use connector::Secret;
 use connector::auth::client_address;
 
 use super::{Layout, NoticeQuery, notice_text, render, see_other, with_cookies};
-use crate::domain::accounts::actor_for_password;
+use crate::domain::accounts::{actor_for_password, api_token_hash};
 use crate::web::WebState;
 use crate::web::csrf::{CSRF_FIELD, CheckedForm, random_token, tokens_match};
 use crate::web::errors::PageError;
@@ -84,6 +84,8 @@ pub(crate) async fn submit(
     let expected = cookie_value(request.headers(), settings.login_cookie_name())
         .unwrap_or_default()
         .to_owned();
+    let previous_session =
+        cookie_value(request.headers(), settings.session_cookie_name()).map(str::to_owned);
     let fields = read_form(request, &state.body_limits).await?;
     if !tokens_match(&expected, fields.text(CSRF_FIELD)) {
         tracing::warn!(client = %client, "sign-in rejected: CSRF token missing or wrong");
@@ -116,6 +118,11 @@ pub(crate) async fn submit(
         return Ok(render(&page));
     };
 
+    // A session the browser already had ends, so that each sign-in gets a
+    // fresh id and an id planted before sign-in is worthless.
+    if let Some(previous) = previous_session {
+        state.store.delete_session(&api_token_hash(&previous)).await?;
+    }
     let session_cookie = session::start(&state, &actor).await?;
     let login_removal = settings.removal_cookie(settings.login_cookie_name());
     Ok(with_cookies(see_other("/"), [session_cookie, login_removal]))
