@@ -257,11 +257,15 @@ fn serve_without_tls_or_flag_is_rejected() {
 fn demo_starts_on_bundled_data() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let output = run(callouts()
-        .args(["demo", "--listen", "127.0.0.1:0", "--exit-when-ready", "--state-dir"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--host-listen", "127.0.0.1:0"])
+        .args(["--exit-when-ready", "--state-dir"])
         .arg(dir.path()));
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("The connector is listening on https://localhost:"), "{stdout}");
     assert!(stdout.contains("curl -u 'demo-connector:"), "{stdout}");
     assert!(dir.path().join("tls/ca.pem").exists());
+    assert!(stdout.contains("The host is listening on https://localhost:"), "{stdout}");
+    assert!(stdout.contains("Test Connection of the demo connector: succeeded"), "{stdout}");
+    assert!(stdout.contains("administrator:  admin / "), "{stdout}");
 }

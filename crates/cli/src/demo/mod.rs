@@ -1,5 +1,9 @@
-//! `callouts demo`: the connector serving real callouts on loopback from
-//! bundled data, with nothing but this executable.
+//! `callouts demo`: the connector serving real callouts from bundled data,
+//! and the host with a registered, tested connector and its admin pages,
+//! all on loopback with nothing but this executable.
+
+mod host;
+mod secrets;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,22 +13,26 @@ use anyhow::Context;
 use clap::Args;
 use connector::import::{self, CsvSource};
 use connector::store::{SqliteStore, Store};
-use rand::Rng;
-use rand::distr::Alphanumeric;
 
 use crate::bundled;
 use crate::connector_command::{open_store, shutdown_signal};
+use secrets::DemoSecrets;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Directory for the CA, the certificates and the database; kept between
-    /// runs so that the data is imported once and the CA stays trusted.
+    /// Directory for the CA, the certificates, the databases and the
+    /// generated logins; kept between runs so that the data is imported
+    /// once and the CA and logins stay valid.
     #[arg(long, default_value = ".callouts/demo")]
     pub state_dir: PathBuf,
     /// Loopback address and port of the connector; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub listen: SocketAddr,
-    /// Stop after printing the URL and commands instead of serving until
+    /// Loopback address and port of the host's admin pages and API; port 0
+    /// picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8444")]
+    pub host_listen: SocketAddr,
+    /// Stop after printing the URLs and commands instead of serving until
     /// Ctrl-C; checks that the demonstration starts.
     #[arg(long)]
     pub exit_when_ready: bool,
@@ -35,37 +43,65 @@ const DEMO_USERNAME: &str = "demo-connector";
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.state_dir)
         .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
-    let host = args.listen.ip().to_string();
-    let names = vec!["localhost".to_owned(), host.clone()];
+    let names = vec![
+        "localhost".to_owned(),
+        args.listen.ip().to_string(),
+        args.host_listen.ip().to_string(),
+    ];
     let certificates = tls::dev_ca::write_dev_ca(&args.state_dir.join("tls"), &names)
         .context("cannot write the development CA")?;
-
-    let store = open_store(&args.state_dir.join("connector.db"))?;
-    import_bundled_data(&store).await?;
-
-    let password = generate_password();
-    let mut config = connector::Config::default();
-    config.credentials.username = DEMO_USERNAME.to_owned();
-    config.credentials.password = connector::Secret::new(password.clone());
+    let secrets = DemoSecrets::load_or_create(&args.state_dir.join("secrets.json"))?;
     let tls_config = tls::server::server_config_from_pem_files(
         &certificates.server_certificate,
         &certificates.server_private_key,
     )?;
-    let bound = connector::bind(connector::ServeOptions {
+
+    let store = open_store(&args.state_dir.join("connector.db"))?;
+    import_bundled_data(&store).await?;
+    let mut config = connector::Config::default();
+    config.credentials.username = DEMO_USERNAME.to_owned();
+    config.credentials.password = connector::Secret::new(secrets.connector_password.clone());
+    let connector = connector::bind(connector::ServeOptions {
         store: Arc::new(store),
         config,
         listen: args.listen,
-        tls: Some(tls_config),
+        tls: Some(Arc::clone(&tls_config)),
     })
     .await
     .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let connector_url = format!("https://localhost:{}", connector.local_addr().port());
 
-    let port = bound.local_addr().port();
-    print_instructions(&format!("https://localhost:{port}"), &password, &certificates.ca_certificate);
+    let ca_pem = std::fs::read(&certificates.ca_certificate).context("cannot read the CA certificate")?;
+    let connector_task = tokio::spawn(connector.run(shutdown_signal()));
+    let started = host::start(host::HostSetup {
+        state_dir: &args.state_dir,
+        listen: args.host_listen,
+        tls: tls_config,
+        ca_pem,
+        secrets: &secrets,
+        connector_origin: connector_url.clone(),
+        connector_username: DEMO_USERNAME,
+    })
+    .await;
+    let (host_server, registration) = match started {
+        Ok(started) => started,
+        Err(error) => {
+            connector_task.abort();
+            return Err(error);
+        }
+    };
+    let host_url = format!("https://localhost:{}", host_server.local_addr().port());
+
+    print_connector_instructions(&connector_url, &secrets.connector_password, &certificates.ca_certificate);
+    print_host_instructions(&host_url, &secrets, &host::describe_test(&registration));
     if args.exit_when_ready {
+        connector_task.abort();
         return Ok(());
     }
-    bound.run(shutdown_signal()).await
+    println!("Press Ctrl-C to stop.");
+    let host_result = host_server.run(shutdown_signal()).await;
+    let connector_result = connector_task.await.context("the connector task failed")?;
+    host_result.and(connector_result)
 }
 
 /// Imports the bundled lists and attendees unless an earlier run did.
@@ -96,15 +132,7 @@ async fn import_bundled_data(store: &SqliteStore) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn generate_password() -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(24)
-        .map(char::from)
-        .collect()
-}
-
-fn print_instructions(url: &str, password: &str, ca: &Path) {
+fn print_connector_instructions(url: &str, password: &str, ca: &Path) {
     let ca = ca.display();
     let auth = format!("-u '{DEMO_USERNAME}:{password}' --cacert {ca}");
     let xml = "-H 'Content-Type: application/xml; charset=utf-8'";
@@ -136,6 +164,15 @@ fn print_instructions(url: &str, password: &str, ca: &Path) {
     println!(
         "  curl {auth} {xml} {url}/concur/list/v1.2/fetch --data '<fetch-list-request><list-name>airports</list-name><query>*heathrow*</query><search-by>TEXT</search-by><lang-code>EN</lang-code><num-to-return>10</num-to-return></fetch-list-request>'"
     );
+}
+
+fn print_host_instructions(url: &str, secrets: &DemoSecrets, test_connection: &str) {
     println!();
-    println!("Press Ctrl-C to stop.");
+    println!("The host is listening on {url} (trust the same CA in your browser, or accept the warning)");
+    println!("  company:        {} (Professional, Development Partner)", host::COMPANY);
+    println!("  administrator:  {} / {}", host::ADMIN_LOGIN, secrets.admin_password);
+    println!("  employee:       {} / {}", host::EMPLOYEE_LOGIN, secrets.employee_password);
+    println!("  Test Connection of the demo connector: {test_connection}");
+    println!("  Sign in as the administrator and open Manage Application Connectors.");
+    println!();
 }

@@ -1,0 +1,141 @@
+//! The demonstration host: a Professional, Development Partner company
+//! with an administrator and an employee, the demo connector registered and
+//! tested, and the admin pages on loopback.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use host::Secret;
+use host::domain::accounts::{self, AccountError, CompanyInput, UserInput};
+use host::domain::registration::{Registration, TestOutcome};
+use host::domain::{Actor, RegistrationInput};
+use host::store::SqliteHostStore;
+
+use super::secrets::DemoSecrets;
+
+pub const COMPANY: &str = "Demo Company";
+pub const ADMIN_LOGIN: &str = "admin";
+pub const EMPLOYEE_LOGIN: &str = "employee";
+const REGISTRATION_NAME: &str = "Demo connector";
+
+/// What the demonstration host needs from the rest of the demonstration.
+pub struct HostSetup<'a> {
+    pub state_dir: &'a Path,
+    pub listen: SocketAddr,
+    pub tls: Arc<rustls::ServerConfig>,
+    /// The development CA, trusted for calls to the connector.
+    pub ca_pem: Vec<u8>,
+    pub secrets: &'a DemoSecrets,
+    /// `https://localhost:PORT` of the running demo connector.
+    pub connector_origin: String,
+    pub connector_username: &'a str,
+}
+
+/// Starts the host and returns it with the registration as last tested.
+pub async fn start(setup: HostSetup<'_>) -> anyhow::Result<(host::BoundHost, Registration)> {
+    let store = SqliteHostStore::open(setup.state_dir.join("host.db"))
+        .context("cannot open the host database")?;
+    create_accounts(&store, setup.secrets).await?;
+
+    let config = host::Config::default();
+    let cipher = host::crypto::PasswordCipher::from_base64(&setup.secrets.host_key)
+        .context("invalid host key in the demo secrets file")?;
+    // Loopback targets are allowed because the demo connector runs on loopback.
+    let tester = host::tester::outbound_tester(&config.outbound, vec![setup.ca_pem.clone()], true)
+        .context("cannot build the outbound client")?;
+    let app = host::HostApp::new(Arc::new(store.clone()), cipher, Arc::new(tester), config)?;
+
+    let admin = accounts::actor_for_password(&store, ADMIN_LOGIN, &Secret::new(setup.secrets.admin_password.clone()))
+        .await?
+        .context("the demo administrator's password does not match the secrets file")?;
+    let registration = register_connector(&app, &admin, &setup).await?;
+
+    let pages = host::web::router(&app, host::web::WebOptions::new(true));
+    let bound = host::bind(host::ServeOptions {
+        app,
+        listen: setup.listen,
+        tls: Some(setup.tls),
+        extra_routes: Some(pages),
+    })
+    .await
+    .with_context(|| format!("cannot listen on {}", setup.listen))?;
+    Ok((bound, registration))
+}
+
+async fn create_accounts(store: &SqliteHostStore, secrets: &DemoSecrets) -> anyhow::Result<()> {
+    let company = CompanyInput {
+        name: COMPANY.to_owned(),
+        edition: "professional".to_owned(),
+        development_partner: true,
+    };
+    match accounts::create_company(store, &company).await {
+        Ok(_) | Err(AccountError::CompanyExists(_)) => {}
+        Err(error) => return Err(error).context("cannot create the demo company"),
+    }
+    let users = [
+        (ADMIN_LOGIN, "company-administrator", &secrets.admin_password),
+        (EMPLOYEE_LOGIN, "employee", &secrets.employee_password),
+    ];
+    for (login, role, password) in users {
+        let user = UserInput {
+            company_name: COMPANY.to_owned(),
+            login: login.to_owned(),
+            roles: vec![role.to_owned()],
+            password: Secret::new(password.clone()),
+        };
+        match accounts::create_user(store, &user).await {
+            Ok(_) | Err(AccountError::UserExists(_)) => {}
+            Err(error) => return Err(error).with_context(|| format!("cannot create the demo user {login}")),
+        }
+    }
+    Ok(())
+}
+
+/// Registers the demo connector, or points the existing registration at
+/// this run's port, then runs Test Connection.
+async fn register_connector(
+    app: &host::HostApp,
+    admin: &Actor,
+    setup: &HostSetup<'_>,
+) -> anyhow::Result<Registration> {
+    let registrations = &app.registrations;
+    let existing = registrations
+        .list(admin)
+        .await?
+        .into_iter()
+        .find(|registration| registration.name.as_str() == REGISTRATION_NAME);
+    let registration = match existing {
+        None => {
+            let input = RegistrationInput {
+                name: Some(REGISTRATION_NAME.to_owned()),
+                description: Some("The connector of `callouts demo`, on loopback".to_owned()),
+                host_name: Some(setup.connector_origin.clone()),
+                user_name: Some(setup.connector_username.to_owned()),
+                password: Some(Secret::new(setup.secrets.connector_password.clone())),
+            };
+            registrations.create(admin, &input).await?
+        }
+        Some(registration) if registration.host_name.as_str() != setup.connector_origin => {
+            let input = RegistrationInput {
+                host_name: Some(setup.connector_origin.clone()),
+                ..RegistrationInput::default()
+            };
+            registrations.update(admin, registration.id, &input).await?
+        }
+        Some(registration) => registration,
+    };
+    Ok(registrations.test_connection(admin, registration.id).await?)
+}
+
+/// Describes the last Test Connection in one line.
+pub fn describe_test(registration: &Registration) -> String {
+    match registration.last_test_connection.as_ref().map(|result| &result.outcome) {
+        Some(TestOutcome::Succeeded { tls_version, cipher_suite }) => {
+            format!("succeeded ({tls_version}, {cipher_suite}); the registration is Verified")
+        }
+        Some(TestOutcome::Failed { message, .. }) => format!("failed: {message}"),
+        None => "not run".to_owned(),
+    }
+}
