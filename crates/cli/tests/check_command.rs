@@ -1,10 +1,11 @@
 //! `callouts check` as CI runs it: a real `connector serve` process, the
 //! report on standard output, the verdict in the exit code.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::ServerProcess;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const USERNAME: &str = "check-test-user";
@@ -33,21 +34,8 @@ fn succeed(command: &mut Command) {
     );
 }
 
-/// A `connector serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Imports the test data into a fresh database and serves it on 127.0.0.1:0 with `certificate` and `key`.
-fn serve(dir: &Path, certificate: &Path, key: &Path) -> Server {
+fn serve(dir: &Path, certificate: &Path, key: &Path) -> ServerProcess {
     let db = dir.join("connector.db");
     let cities = dir.join("cities.csv");
     let attendees = dir.join("attendees.csv");
@@ -66,55 +54,26 @@ fn serve(dir: &Path, certificate: &Path, key: &Path) -> Server {
             .arg(&attendees),
     );
 
-    let mut child = callouts()
+    let mut command = callouts();
+    command
         .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(&db)
         .arg("--tls-cert")
         .arg(certificate)
         .arg("--tls-key")
         .arg(key)
-        .env("RUST_LOG", "info")
         .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
-        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-
-    // The start line carries `address=127.0.0.1:PORT`; the pipe is drained
-    // to the end so the server never blocks on logging.
-    let stderr = child.stderr.take().expect("stderr");
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let port = loop {
-        let line = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("connector start line within 30 seconds");
-        let address = line
-            .split_whitespace()
-            .find_map(|field| field.strip_prefix("address="));
-        if let (true, Some(address)) = (line.contains("connector started"), address) {
-            break address
-                .rsplit(':')
-                .next()
-                .and_then(|port| port.parse().ok())
-                .expect("port");
-        }
-    };
-    Server { child, port }
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD);
+    ServerProcess::start(command, "connector started")
 }
 
 /// Runs `callouts check` against `server` with a one-second load run.
-fn check(server: &Server, extra: &[&str]) -> Output {
+fn check(server: &ServerProcess, extra: &[&str]) -> Output {
     run(callouts()
         .args([
             "check",
             "--url",
-            &format!("https://localhost:{}", server.port),
+            &format!("https://localhost:{}", server.port()),
         ])
         .args(["--username", USERNAME, "--password-env", PASSWORD_VARIABLE])
         .args([

@@ -1,10 +1,14 @@
 //! The `callouts` executable as a user runs it: real processes, real files,
 //! real HTTPS.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+mod common;
+
+use common::ServerProcess;
 
 const USERNAME: &str = "cli-test-user";
 const PASSWORD: &str = "cli-test-password:✓";
@@ -36,63 +40,16 @@ fn dev_ca(dir: &Path) -> PathBuf {
     certs
 }
 
-/// A `connector serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    /// Log lines up to and including the start line.
-    startup_lines: Vec<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `callouts connector serve` on port 0 and reads the bound address
-/// from its start line.
-fn serve(db: &Path, extra: &[&str]) -> Server {
-    let mut child = callouts()
+/// Starts `callouts connector serve` on port 0 with the test credentials.
+fn serve(db: &Path, extra: &[&str]) -> ServerProcess {
+    let mut command = callouts();
+    command
         .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
         .args(extra)
         .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
-        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) else {
-            continue;
-        };
-        if line.contains("connector started") {
-            let address = line
-                .split_whitespace()
-                .find_map(|field| field.strip_prefix("address="))
-                .expect("address in the start line")
-                .to_owned();
-            seen.push(line);
-            // Keep draining the pipe so the server never blocks on logging.
-            std::thread::spawn(move || while receiver.recv().is_ok() {});
-            return Server { child, address, startup_lines: seen };
-        }
-        seen.push(line);
-    }
-    panic!("connector did not start: {seen:#?}");
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD);
+    ServerProcess::start(command, "connector started")
 }
 
 fn client(ca: &Path) -> reqwest::Client {
@@ -183,7 +140,7 @@ async fn serve_over_tls_survives_kill() {
     let client = client(&certs.join("ca.pem"));
     for round in 0..2 {
         let server = serve(&db, &tls_args);
-        let port = server.address.rsplit(':').next().expect("port");
+        let port = server.port();
         let url = format!("https://localhost:{port}/concur/list/v1.2/fetch");
         let response = client
             .post(&url)

@@ -1,9 +1,10 @@
 //! `callouts host …` as an operator runs it: bootstrap commands, then a real `host serve` process.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::ServerProcess;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 /// Base64 of 32 bytes of 0x2a; only for tests.
@@ -60,19 +61,6 @@ fn bootstrap(db: &Path) -> String {
     stdout(&output).trim().to_owned()
 }
 
-/// A `host serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn dev_ca(dir: &Path) -> PathBuf {
     let certs = dir.join("certs");
     succeed(
@@ -83,46 +71,17 @@ fn dev_ca(dir: &Path) -> PathBuf {
     certs
 }
 
-fn serve(db: &Path, certs: &Path) -> Server {
-    let mut child = callouts()
+fn serve(db: &Path, certs: &Path) -> ServerProcess {
+    let mut command = callouts();
+    command
         .args(["host", "serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
         .arg("--tls-cert")
         .arg(certs.join("server.pem"))
         .arg("--tls-key")
         .arg(certs.join("server.key"))
-        .env("RUST_LOG", "info")
-        .env("CALLOUTS_HOST_SECRET_KEY", KEY)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-
-    // The start line carries `address=127.0.0.1:PORT`; the pipe is drained
-    // to the end so the server never blocks on logging.
-    let stderr = child.stderr.take().expect("stderr");
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let port = loop {
-        let line = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("host start line within 30 seconds");
-        let address = line
-            .split_whitespace()
-            .find_map(|field| field.strip_prefix("address="));
-        if let (true, Some(address)) = (line.contains("host started"), address) {
-            break address
-                .rsplit(':')
-                .next()
-                .and_then(|port| port.parse().ok())
-                .expect("port");
-        }
-    };
-    Server { child, port }
+        .env("CALLOUTS_HOST_SECRET_KEY", KEY);
+    ServerProcess::start(command, "host started")
 }
 
 fn client(certs: &Path) -> reqwest::Client {
@@ -143,7 +102,7 @@ async fn host_serves_api_for_bootstrapped_token() {
     let certs = dev_ca(dir.path());
     let server = serve(&db, &certs);
     let client = client(&certs);
-    let url = format!("https://localhost:{}/api/v1/connectors", server.port);
+    let url = format!("https://localhost:{}/api/v1/connectors", server.port());
 
     let created = client
         .post(&url)
