@@ -30,6 +30,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Limits of the host's own calls to connectors, such as Test Connection.
     pub outbound: OutboundConfig,
+    /// What the host asks of connectors in Fetch Attendee and Fetch List.
+    pub callouts: CalloutsConfig,
     /// Serve plain HTTP when no TLS configuration is given. Only for running
     /// behind a TLS-terminating proxy, because API tokens and connector
     /// passwords cross the network. Default false.
@@ -66,6 +68,26 @@ impl OutboundConfig {
 
     pub fn total_timeout(&self) -> Duration {
         Duration::from_secs(self.total_timeout_secs)
+    }
+}
+
+/// What the host asks of connectors in its search callouts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalloutsConfig {
+    /// MaximumNumberRecords of every Fetch Attendee request, and the
+    /// num-to-return of a Fetch List request that names none; from 1 to 100,
+    /// because the host shows at most 100 results. Default 25.
+    /// NOTE: 100 attendees with many custom fields can exceed the default
+    /// `outbound.max_response_bytes`; raise both together.
+    pub maximum_number_records: u32,
+}
+
+impl Default for CalloutsConfig {
+    fn default() -> Self {
+        CalloutsConfig {
+            maximum_number_records: 25,
+        }
     }
 }
 
@@ -149,6 +171,13 @@ impl Config {
                 return Err(invalid(key, "must be at least 1"));
             }
         }
+        let records = self.callouts.maximum_number_records;
+        if !(1..=protocol::limits::MAX_RECORDS as u32).contains(&records) {
+            return Err(invalid(
+                "callouts.maximum_number_records",
+                format!("must be from 1 to {}", protocol::limits::MAX_RECORDS),
+            ));
+        }
         // Test Connection runs inside an API request, so it must finish first.
         if self.outbound.total_timeout_secs >= timeouts.request_secs {
             return Err(invalid(
@@ -223,6 +252,17 @@ mod tests {
         assert_eq!(
             error_key(&config).as_deref(),
             Some("outbound.total_timeout_secs")
+        );
+    }
+
+    #[test]
+    fn config_maximum_records_above_100_names_key() {
+        let mut config = Config::default();
+        config.callouts.maximum_number_records = 101;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("callouts.maximum_number_records")
         );
     }
 

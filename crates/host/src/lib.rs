@@ -4,6 +4,7 @@
 //! - [`domain`]: validated values, permission rules and the operations on
 //!   registrations ([`domain::Registrations`]) and accounts ([`domain::accounts`]);
 //! - [`store`]: the [`store::HostStore`] trait and its SQLite implementation;
+//! - [`dispatch`]: the Fetch Attendee and Fetch List callouts to connectors;
 //! - [`api`]: the JSON API under `/api/v1`, authenticated by bearer tokens;
 //! - [`server`]: the listener, `/healthz`, request tracing, and a place to
 //!   mount further routers such as admin pages;
@@ -12,6 +13,7 @@
 pub mod api;
 pub mod config;
 pub mod crypto;
+pub mod dispatch;
 pub mod domain;
 pub mod server;
 pub mod store;

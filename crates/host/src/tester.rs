@@ -43,6 +43,12 @@ pub trait ConnectionTester: Send + Sync + 'static {
         username: &str,
         password: &str,
     ) -> TestConnectionReport;
+
+    /// Returns the outbound client behind this tester, if any, so that the
+    /// other callouts share its connections, trusted CAs and address guard.
+    fn outbound_client(&self) -> Option<outbound::OutboundClient> {
+        None
+    }
 }
 
 /// Builds the production tester: the outbound HTTPS client with the
@@ -88,5 +94,9 @@ impl ConnectionTester for outbound::OutboundClient {
                     message: cause.to_string(),
                 }),
         }
+    }
+
+    fn outbound_client(&self) -> Option<outbound::OutboundClient> {
+        Some(self.clone())
     }
 }

@@ -1,6 +1,7 @@
 //! The host's domain: accounts and permissions, registrations, services and their rules.
 
 pub mod accounts;
+pub mod callout_log;
 pub mod fields;
 pub mod registration;
 pub mod registrations;

@@ -408,7 +408,7 @@ fn entry(actor: &Actor, at: OffsetDateTime, action: AuditAction, changes: Vec<St
 
 /// Removes the password from a failure sentence, should a connector or
 /// a lower layer ever echo it.
-fn redact(message: &str, password: &str) -> String {
+pub(crate) fn redact(message: &str, password: &str) -> String {
     if password.is_empty() {
         return message.to_owned();
     }

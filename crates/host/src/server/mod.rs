@@ -15,20 +15,22 @@ use connector::server::{HttpListener, ListenerSettings};
 use crate::api::{self, ApiError, ApiState, BodyLimits};
 use crate::config::{Config, SECRET_KEY_ENV};
 use crate::crypto::PasswordCipher;
+use crate::dispatch::Dispatcher;
 use crate::domain::Registrations;
 use crate::store::HostStore;
-use crate::tester::ConnectionTester;
+use crate::tester::{ConnectionTester, outbound_tester};
 
 /// How long open connections get to finish after shutdown begins, beyond
 /// the request timeout.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything the host's routers share: the store, the registration
-/// operations, and the configuration.
+/// operations, the callouts to connectors, and the configuration.
 #[derive(Clone)]
 pub struct HostApp {
     pub store: Arc<dyn HostStore>,
     pub registrations: Arc<Registrations>,
+    pub dispatcher: Dispatcher,
     pub config: Arc<Config>,
 }
 
@@ -41,10 +43,21 @@ impl HostApp {
         config: Config,
     ) -> anyhow::Result<HostApp> {
         config.validate()?;
-        let registrations = Registrations::new(Arc::clone(&store), Arc::new(cipher), tester);
+        let cipher = Arc::new(cipher);
+        // Callouts share the tester's outbound client. A substitute tester,
+        // as in tests, has none; callouts then trust only Mozilla's roots and
+        // reach only public addresses.
+        let outbound = match tester.outbound_client() {
+            Some(client) => client,
+            None => outbound_tester(&config.outbound, Vec::new(), false)
+                .context("cannot build the outbound client")?,
+        };
+        let dispatcher = Dispatcher::new(Arc::clone(&store), Arc::clone(&cipher), outbound, &config.callouts);
+        let registrations = Registrations::new(Arc::clone(&store), cipher, tester);
         Ok(HostApp {
             store,
             registrations: Arc::new(registrations),
+            dispatcher,
             config: Arc::new(config),
         })
     }

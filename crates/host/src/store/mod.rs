@@ -1,6 +1,7 @@
 //! Persistence of companies, users, API tokens, registrations and the audit trail, behind a
 //! trait so that another database engine can replace SQLite.
 
+pub mod callout_log;
 pub mod sqlite;
 
 use std::collections::BTreeSet;
@@ -15,6 +16,7 @@ use crate::domain::{
     UserId,
 };
 
+pub use callout_log::CalloutLogStore;
 pub use sqlite::SqliteHostStore;
 
 /// A company to insert.
@@ -87,7 +89,7 @@ pub enum StoreError {
 /// Everything the host keeps. Writes that change a registration also
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
-pub trait HostStore: Send + Sync + 'static {
+pub trait HostStore: CalloutLogStore + Send + Sync + 'static {
     /// Checks that the database answers; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

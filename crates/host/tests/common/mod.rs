@@ -1,6 +1,7 @@
 //! Test harness: the real host on 127.0.0.1:0 over TLS, a fresh SQLite file, accounts and clients.
 #![allow(dead_code)]
 
+pub mod captured_log;
 pub mod running_connector;
 
 use std::net::SocketAddr;

@@ -1,7 +1,8 @@
-//! A real connector on loopback over TLS, for Test Connection from the host.
+//! A real connector on loopback over TLS, for Test Connection and search callouts from the host.
 
 use std::sync::Arc;
 
+use connector::import::{self, CsvSource};
 use connector::store::SqliteStore;
 use tokio::sync::oneshot;
 
@@ -19,8 +20,32 @@ pub struct RunningConnector {
 
 /// Starts a connector that accepts [`CONNECTOR_USER`] and [`CONNECTOR_PASSWORD`].
 pub async fn spawn_connector() -> RunningConnector {
+    spawn_connector_importing(None, &[]).await
+}
+
+/// Starts a connector like [`spawn_connector`] after importing
+/// `attendees_csv` and each `(list name, CSV)` of `lists` (language `EN`),
+/// in the CSV formats that the connector imports.
+pub async fn spawn_connector_importing(
+    attendees_csv: Option<&str>,
+    lists: &[(&str, &str)],
+) -> RunningConnector {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("connector.db")).unwrap();
+    if let Some(csv) = attendees_csv {
+        let path = dir.path().join("attendees.csv");
+        std::fs::write(&path, csv).unwrap();
+        import::import_attendees(&store, CsvSource::open(&path).unwrap())
+            .await
+            .expect("import attendees");
+    }
+    for (index, (name, csv)) in lists.iter().enumerate() {
+        let path = dir.path().join(format!("list-{index}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        import::import_list(&store, CsvSource::open(&path).unwrap(), name, "EN")
+            .await
+            .expect("import list");
+    }
     let mut config = connector::Config::default();
     config.credentials.username = CONNECTOR_USER.to_owned();
     config.credentials.password = connector::Secret::new(CONNECTOR_PASSWORD);

@@ -7,6 +7,7 @@
 //! to `spawn_blocking` if API traffic ever grows enough for that to matter.
 
 mod accounts;
+mod callout_log;
 mod registrations;
 mod sessions;
 

@@ -88,3 +88,25 @@ CREATE TABLE IF NOT EXISTS web_sessions (
     created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL
 );
+
+-- The newest callouts of each registration (the host keeps 50), shown on
+-- the registration page. Rows never carry credentials.
+CREATE TABLE IF NOT EXISTS callout_log (
+    id INTEGER PRIMARY KEY,
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    at INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'invalid_answer')),
+    -- Records or items passed on, for a succeeded callout.
+    result_count INTEGER,
+    -- The connector returned more than the requested maximum.
+    refine_search INTEGER NOT NULL CHECK (refine_search IN (0, 1)),
+    -- Stable code of a failure, such as timed_out.
+    failure_kind TEXT,
+    -- The failure's detail, or the rule an invalid answer broke.
+    error TEXT
+);
+
+CREATE INDEX IF NOT EXISTS callout_log_by_registration
+    ON callout_log (registration_id, id);

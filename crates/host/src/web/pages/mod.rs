@@ -1,6 +1,7 @@
 //! The pages: shared layout, rendering, and helpers for validation messages and labels.
 
 pub(crate) mod audit;
+pub(crate) mod callout_log;
 pub(crate) mod home;
 pub(crate) mod login;
 pub(crate) mod registrations;

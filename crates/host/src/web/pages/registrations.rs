@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use connector::Secret;
 
+use super::callout_log::{CalloutLogView, callout_log_view};
 use super::services::service_summary;
 use super::{
     ErrorPlacement, Layout, NoticeQuery, display_time, notice_text, registration_id,
@@ -277,10 +278,12 @@ struct RegistrationPage {
     any_enabled: bool,
     test: Option<TestView>,
     services: Vec<ServiceRow>,
+    callouts: CalloutLogView,
     notice: Option<&'static str>,
 }
 
-/// `GET /registrations/{id}`: the fields, the latest Test Connection and the services.
+/// `GET /registrations/{id}`: the fields, the latest Test Connection, the
+/// services, and the recent callouts with the last errors.
 pub(crate) async fn show(
     State(state): State<WebState>,
     Manager(signed_in): Manager,
@@ -322,6 +325,7 @@ pub(crate) async fn show(
             })
         })
         .collect();
+    let callouts = callout_log_view(&state, &signed_in.actor, registration.id).await?;
     let page = RegistrationPage {
         layout: Layout::signed_in(registration.name.as_str(), &signed_in),
         csrf_token: signed_in.session.csrf_token.clone(),
@@ -335,6 +339,7 @@ pub(crate) async fn show(
         any_enabled: registration.services.values().any(|service| service.enabled),
         test,
         services,
+        callouts,
         notice: notice_text(query.notice.as_deref()),
     };
     Ok(render(&page))
