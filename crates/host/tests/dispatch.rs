@@ -203,6 +203,22 @@ async fn attendees_request_maximum_capped_by_config() {
 }
 
 #[tokio::test]
+async fn attendees_request_uses_configured_maximum() {
+    let mut config = test_config();
+    config.callouts.maximum_number_records = 10;
+    let (setup, fake, id) = fake_setup_with(Canned::xml(attendees_xml(1)), config).await;
+
+    setup
+        .fetch_attendees(id, &search_last_name("Doe", None))
+        .await
+        .expect("attendees");
+
+    let received = fake.received();
+    let sent = AttendeeSearchRequest::parse(&received[0].body, AttendeeVersion::V2_0).expect("valid request");
+    assert_eq!(sent.maximum_number_records, Some(10));
+}
+
+#[tokio::test]
 async fn attendees_v1_path_sends_no_v2_fields() {
     let ca = FakeCa::new();
     let setup = start_host(vec![ca.pem()], test_config()).await;
