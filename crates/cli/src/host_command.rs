@@ -216,9 +216,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let cipher = host::server::load_cipher(&config, |name| std::env::var(name).ok())?;
     let trusted = tls::client::read_ca_pem_files(&args.trust_ca)
         .context("cannot read a --trust-ca file")?;
-    let tester = host::tester::outbound_tester(&config.outbound, trusted, args.allow_private_addresses)
+    let allow_private_addresses = args.allow_private_addresses || config.outbound.allow_private_addresses;
+    let tester = host::tester::outbound_tester(&config.outbound, trusted, allow_private_addresses)
         .context("cannot build the outbound client")?;
-    if args.allow_private_addresses {
+    if allow_private_addresses {
         tracing::warn!("registrations may point at loopback and private addresses (--allow-private-addresses)");
     }
 

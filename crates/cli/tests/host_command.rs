@@ -72,6 +72,10 @@ fn dev_ca(dir: &Path) -> PathBuf {
 }
 
 fn serve(db: &Path, certs: &Path) -> ServerProcess {
+    serve_with(db, certs, &[])
+}
+
+fn serve_with(db: &Path, certs: &Path, extra: &[&str]) -> ServerProcess {
     let mut command = callouts();
     command
         .args(["host", "serve", "--listen", "127.0.0.1:0", "--db"])
@@ -80,6 +84,7 @@ fn serve(db: &Path, certs: &Path) -> ServerProcess {
         .arg(certs.join("server.pem"))
         .arg("--tls-key")
         .arg(certs.join("server.key"))
+        .args(extra)
         .env("CALLOUTS_HOST_SECRET_KEY", KEY);
     ServerProcess::start(command, "host started")
 }
@@ -181,4 +186,21 @@ fn generated_key_is_32_bytes_of_base64() {
     let key = stdout(&output).trim().to_owned();
     assert_eq!(key.len(), 44, "{key}");
     assert!(key.ends_with('='), "{key}");
+}
+
+#[test]
+fn config_key_allows_private_addresses() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("host.db");
+    let certs = dev_ca(dir.path());
+    let config = dir.path().join("host.toml");
+    std::fs::write(&config, "[outbound]\nallow_private_addresses = true\n").expect("write config");
+    let config = config.display().to_string();
+
+    let server = serve_with(&db, &certs, &["--config", &config]);
+    let warned = server
+        .startup_lines
+        .iter()
+        .any(|line| line.contains("WARN") && line.contains("--allow-private-addresses"));
+    assert!(warned, "{:#?}", server.startup_lines);
 }

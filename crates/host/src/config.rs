@@ -49,6 +49,10 @@ pub struct OutboundConfig {
     pub total_timeout_secs: u64,
     /// Largest response body read from a connector, in bytes. Default 65536.
     pub max_response_bytes: usize,
+    /// Let registrations point at loopback, private, link-local and other
+    /// non-public addresses, as `--allow-private-addresses` does; for
+    /// demonstrations and tests only. Default false.
+    pub allow_private_addresses: bool,
 }
 
 impl Default for OutboundConfig {
@@ -57,6 +61,7 @@ impl Default for OutboundConfig {
             connect_timeout_secs: 5,
             total_timeout_secs: 15,
             max_response_bytes: 64 * 1024,
+            allow_private_addresses: false,
         }
     }
 }
