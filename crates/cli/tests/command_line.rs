@@ -225,4 +225,5 @@ fn demo_starts_on_bundled_data() {
     assert!(stdout.contains("The host is listening on https://localhost:"), "{stdout}");
     assert!(stdout.contains("Test Connection of the demo connector: succeeded"), "{stdout}");
     assert!(stdout.contains("administrator:  admin / "), "{stdout}");
+    assert!(stdout.contains("Fetch Attendee and Fetch List are enabled"), "{stdout}");
 }

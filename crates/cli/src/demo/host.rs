@@ -10,7 +10,8 @@ use anyhow::Context;
 use host::Secret;
 use host::domain::accounts::{self, AccountError, CompanyInput, UserInput};
 use host::domain::registration::{Registration, TestOutcome};
-use host::domain::{Actor, RegistrationInput};
+use host::domain::services::ConfiguredListInput;
+use host::domain::{Actor, RegistrationInput, ServiceInput, ServiceKind, ServiceSettingsInput};
 use host::store::SqliteHostStore;
 
 use super::secrets::DemoSecrets;
@@ -126,14 +127,63 @@ async fn register_connector(
         }
         Some(registration) => registration,
     };
-    Ok(registrations.test_connection(admin, registration.id).await?)
+    let registration = registrations.test_connection(admin, registration.id).await?;
+    if !registration.verified {
+        return Ok(registration);
+    }
+    enable_services(app, admin, registration.id).await
+}
+
+/// Enables Fetch Attendee for the bundled attendee types and Fetch List for
+/// the bundled lists, so that the employee's expense forms call out.
+async fn enable_services(
+    app: &host::HostApp,
+    admin: &Actor,
+    id: host::domain::registration::RegistrationId,
+) -> anyhow::Result<Registration> {
+    let attendees = ServiceInput {
+        enabled: true,
+        endpoint_path: None,
+        settings: ServiceSettingsInput::FetchAttendee {
+            attendee_types: ["BUSGUEST", "SPOUSE", "HCP"].map(str::to_owned).to_vec(),
+        },
+    };
+    app.registrations
+        .configure_service(admin, id, ServiceKind::FetchAttendee, &attendees)
+        .await?;
+
+    let list = |name: &str, category: &str, levels: i64| ConfiguredListInput {
+        list_name: Some(name.to_owned()),
+        category: Some(category.to_owned()),
+        language_code: Some("EN".to_owned()),
+        connected_list_level: Some(levels),
+    };
+    let lists = ServiceInput {
+        enabled: true,
+        endpoint_path: None,
+        settings: ServiceSettingsInput::FetchList {
+            lists: vec![list("geo", "Location", 3), list("airports", "Airport", 1)],
+        },
+    };
+    Ok(app
+        .registrations
+        .configure_service(admin, id, ServiceKind::FetchList, &lists)
+        .await?)
 }
 
 /// Describes the last Test Connection in one line.
 pub fn describe_test(registration: &Registration) -> String {
     match registration.last_test_connection.as_ref().map(|result| &result.outcome) {
         Some(TestOutcome::Succeeded { tls_version, cipher_suite }) => {
-            format!("succeeded ({tls_version}, {cipher_suite}); the registration is Verified")
+            let enabled = [ServiceKind::FetchAttendee, ServiceKind::FetchList]
+                .iter()
+                .all(|kind| registration.service_is_active(*kind));
+            let services = if enabled {
+                "; Fetch Attendee and Fetch List are enabled"
+            } else {
+                ""
+            };
+            format!("succeeded ({tls_version}, {cipher_suite}); the registration is Verified{services}")
         }
         Some(TestOutcome::Failed { message, .. }) => format!("failed: {message}"),
         None => "not run".to_owned(),
