@@ -8,13 +8,16 @@
 //! - [`api`]: the JSON API under `/api/v1`, authenticated by bearer tokens;
 //! - [`server`]: the listener, `/healthz`, request tracing, and a place to
 //!   mount further routers such as admin pages;
-//! - [`web`]: the admin pages, with browser sessions, mounted through [`server`].
+//! - [`web`]: the admin pages, with browser sessions, mounted through [`server`];
+//! - [`sandbox`]: employees' expense reports, whose entries search through
+//!   [`dispatch`], with their pages mounted by [`web`].
 
 pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod dispatch;
 pub mod domain;
+pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod tester;

@@ -2,6 +2,7 @@
 //! trait so that another database engine can replace SQLite.
 
 pub mod callout_log;
+pub mod expenses;
 pub mod sqlite;
 
 use std::collections::BTreeSet;
@@ -17,6 +18,7 @@ use crate::domain::{
 };
 
 pub use callout_log::CalloutLogStore;
+pub use expenses::ExpenseStore;
 pub use sqlite::SqliteHostStore;
 
 /// A company to insert.
@@ -89,7 +91,7 @@ pub enum StoreError {
 /// Everything the host keeps. Writes that change a registration also
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
-pub trait HostStore: CalloutLogStore + Send + Sync + 'static {
+pub trait HostStore: CalloutLogStore + ExpenseStore + Send + Sync + 'static {
     /// Checks that the database answers; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

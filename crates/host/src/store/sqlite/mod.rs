@@ -8,6 +8,7 @@
 
 mod accounts;
 mod callout_log;
+mod expenses;
 mod registrations;
 mod sessions;
 

@@ -110,3 +110,54 @@ CREATE TABLE IF NOT EXISTS callout_log (
 
 CREATE INDEX IF NOT EXISTS callout_log_by_registration
     ON callout_log (registration_id, id);
+
+-- Expense reports of the sandbox; only the owner sees a report.
+CREATE TABLE IF NOT EXISTS expense_reports (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    owner_user_id INTEGER NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS expense_reports_by_owner
+    ON expense_reports (owner_user_id, id);
+
+CREATE TABLE IF NOT EXISTS expense_entries (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES expense_reports (id),
+    expense_type TEXT NOT NULL,
+    -- YYYY-MM-DD.
+    transaction_date TEXT NOT NULL,
+    -- Hundredths of the currency unit.
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    -- ISO 4217 code, such as EUR.
+    currency TEXT NOT NULL,
+    business_purpose TEXT NOT NULL,
+    -- The configured list of the list field; NULL when the field is unbound.
+    list_registration_id INTEGER REFERENCES registrations (id),
+    list_name TEXT,
+    list_category TEXT,
+    -- JSON array of the items chosen, level 1 first: [{"short_code", "text"}].
+    list_choices TEXT,
+    -- The chosen short codes joined by `-`, and the deepest chosen item's text.
+    list_code TEXT,
+    list_text TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS expense_entries_by_report
+    ON expense_entries (report_id, id);
+
+-- Attendees picked from Fetch Attendee results, as the connector returned them.
+CREATE TABLE IF NOT EXISTS expense_entry_attendees (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES expense_entries (id),
+    attendee_type_code TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    company TEXT NOT NULL,
+    UNIQUE (entry_id, attendee_type_code, external_id)
+);

@@ -1,0 +1,17 @@
+//! The expense sandbox: employees' expense reports whose entries fill a list field through Fetch List and pick attendees through Fetch Attendee.
+//!
+//! - [`values`] and [`model`]: validated fields, reports and entries;
+//! - [`sources`]: the lists and attendee types of the company's active services;
+//! - [`requests`]: the callout requests built from an entry and a search;
+//! - [`callouts`]: the trait through which searches reach connectors;
+//! - [`expenses`]: the operations, each checking the employee role and ownership;
+
+pub mod callouts;
+pub mod expenses;
+pub mod model;
+pub mod requests;
+pub mod sources;
+pub mod values;
+
+pub use callouts::ExpenseCallouts;
+pub use expenses::{EntryInput, ExpenseError, Expenses};

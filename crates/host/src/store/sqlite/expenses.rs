@@ -1,0 +1,334 @@
+//! Expense reports, entries and entry attendees in SQLite.
+
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
+use time::OffsetDateTime;
+
+use super::{SqliteHostStore, from_millis, invalid_value, to_millis};
+use crate::domain::{CompanyId, RegistrationId, UserId};
+use crate::sandbox::model::{
+    EntryAttendee, EntryFields, EntryList, ExpenseEntry, ExpenseEntryId, ExpenseReport,
+    ExpenseReportId, ExpenseReportSummary, ListBinding, ListChoice, NewExpenseReport,
+};
+use crate::sandbox::values::{
+    Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, format_date, parse_date,
+};
+use crate::store::StoreError;
+use crate::store::expenses::ExpenseStore;
+
+#[async_trait::async_trait]
+impl ExpenseStore for SqliteHostStore {
+    async fn insert_expense_report(&self, report: &NewExpenseReport) -> Result<ExpenseReportId, StoreError> {
+        let connection = self.connection();
+        connection.execute(
+            "INSERT INTO expense_reports (company_id, owner_user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![report.company_id.0, report.owner.0, report.name.as_str(), to_millis(report.created_at)],
+        )?;
+        Ok(ExpenseReportId(connection.last_insert_rowid()))
+    }
+
+    async fn expense_reports(
+        &self,
+        company: CompanyId,
+        owner: UserId,
+    ) -> Result<Vec<ExpenseReportSummary>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT expense_reports.id, expense_reports.name, expense_reports.created_at, \
+             (SELECT count(*) FROM expense_entries WHERE expense_entries.report_id = expense_reports.id) \
+             FROM expense_reports WHERE company_id = ?1 AND owner_user_id = ?2 ORDER BY id DESC",
+        )?;
+        let rows = statement
+            .query_map(params![company.0, owner.0], |row| {
+                Ok(ExpenseReportSummary {
+                    id: ExpenseReportId(row.get(0)?),
+                    name: ReportName::from_stored(row.get(1)?),
+                    created_at: from_millis(row.get(2)?),
+                    entry_count: row.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    async fn expense_report(
+        &self,
+        company: CompanyId,
+        owner: UserId,
+        id: ExpenseReportId,
+    ) -> Result<Option<ExpenseReport>, StoreError> {
+        let connection = self.connection();
+        let found = connection
+            .prepare_cached(
+                "SELECT id, company_id, owner_user_id, name, created_at FROM expense_reports \
+                 WHERE company_id = ?1 AND owner_user_id = ?2 AND id = ?3",
+            )?
+            .query_row(params![company.0, owner.0, id.0], |row| {
+                Ok(ExpenseReport {
+                    id: ExpenseReportId(row.get(0)?),
+                    company_id: CompanyId(row.get(1)?),
+                    owner: UserId(row.get(2)?),
+                    name: ReportName::from_stored(row.get(3)?),
+                    created_at: from_millis(row.get(4)?),
+                    entries: Vec::new(),
+                })
+            })
+            .optional()?;
+        let Some(mut report) = found else {
+            return Ok(None);
+        };
+        report.entries = entries(&connection, report.id)?;
+        Ok(Some(report))
+    }
+
+    async fn insert_expense_entry(
+        &self,
+        report: ExpenseReportId,
+        fields: &EntryFields,
+        list: Option<&EntryList>,
+        at: OffsetDateTime,
+    ) -> Result<ExpenseEntryId, StoreError> {
+        let connection = self.connection();
+        let columns = EntryColumns::of(fields, list, at)?;
+        connection.execute(
+            "INSERT INTO expense_entries (report_id, expense_type, transaction_date, amount_cents, currency, \
+             business_purpose, list_registration_id, list_name, list_category, list_choices, list_code, list_text, \
+             created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+            params_from_iter(std::iter::once(&report.0 as &dyn ToSql).chain(columns.values())),
+        )?;
+        Ok(ExpenseEntryId(connection.last_insert_rowid()))
+    }
+
+    async fn update_expense_entry(
+        &self,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+        fields: &EntryFields,
+        list: Option<&EntryList>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let columns = EntryColumns::of(fields, list, at)?;
+        let keys: [&dyn ToSql; 2] = [&entry.0, &report.0];
+        self.connection().execute(
+            "UPDATE expense_entries SET expense_type = ?3, transaction_date = ?4, amount_cents = ?5, currency = ?6, \
+             business_purpose = ?7, list_registration_id = ?8, list_name = ?9, list_category = ?10, \
+             list_choices = ?11, list_code = ?12, list_text = ?13, updated_at = ?14 \
+             WHERE id = ?1 AND report_id = ?2",
+            params_from_iter(keys.into_iter().chain(columns.values())),
+        )?;
+        Ok(())
+    }
+
+    async fn delete_expense_entry(&self, report: ExpenseReportId, entry: ExpenseEntryId) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        transaction.execute(
+            "DELETE FROM expense_entry_attendees WHERE entry_id = \
+             (SELECT id FROM expense_entries WHERE id = ?1 AND report_id = ?2)",
+            params![entry.0, report.0],
+        )?;
+        transaction.execute(
+            "DELETE FROM expense_entries WHERE id = ?1 AND report_id = ?2",
+            params![entry.0, report.0],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    async fn add_entry_attendee(
+        &self,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+        attendee: &EntryAttendee,
+    ) -> Result<(), StoreError> {
+        // The SELECT yields no row for an entry of another report, so nothing is inserted.
+        self.connection().execute(
+            "INSERT INTO expense_entry_attendees \
+             (entry_id, attendee_type_code, external_id, first_name, last_name, company) \
+             SELECT id, ?3, ?4, ?5, ?6, ?7 FROM expense_entries WHERE id = ?1 AND report_id = ?2",
+            params![
+                entry.0,
+                report.0,
+                attendee.attendee_type_code,
+                attendee.external_id,
+                attendee.first_name,
+                attendee.last_name,
+                attendee.company,
+            ],
+        )?;
+        Ok(())
+    }
+
+    async fn remove_entry_attendee(
+        &self,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+        attendee_type_code: &str,
+        external_id: &str,
+    ) -> Result<(), StoreError> {
+        self.connection().execute(
+            "DELETE FROM expense_entry_attendees WHERE attendee_type_code = ?3 AND external_id = ?4 \
+             AND entry_id = (SELECT id FROM expense_entries WHERE id = ?1 AND report_id = ?2)",
+            params![entry.0, report.0, attendee_type_code, external_id],
+        )?;
+        Ok(())
+    }
+}
+
+/// Values of an entry row's fields and list value, in column order from
+/// `expense_type` to `updated_at`. The list columns are NULL for an entry
+/// without a list binding.
+struct EntryColumns {
+    expense_type: &'static str,
+    transaction_date: String,
+    amount_cents: i64,
+    currency: String,
+    business_purpose: String,
+    registration_id: Option<i64>,
+    list_name: Option<String>,
+    category: Option<String>,
+    choices: Option<String>,
+    code: Option<String>,
+    text: Option<String>,
+    at: i64,
+}
+
+impl EntryColumns {
+    fn of(fields: &EntryFields, list: Option<&EntryList>, at: OffsetDateTime) -> Result<EntryColumns, StoreError> {
+        let choices = list
+            .map(|list| serde_json::to_string(&list.chosen))
+            .transpose()
+            .map_err(|error| StoreError::Database(Box::new(error)))?;
+        Ok(EntryColumns {
+            expense_type: fields.expense_type.as_str(),
+            transaction_date: format_date(fields.transaction_date),
+            amount_cents: fields.amount.cents(),
+            currency: fields.currency.as_str().to_owned(),
+            business_purpose: fields.business_purpose.as_str().to_owned(),
+            registration_id: list.map(|list| list.binding.registration_id.0),
+            list_name: list.map(|list| list.binding.list_name.clone()),
+            category: list.map(|list| list.binding.category.clone()),
+            choices,
+            code: list.map(EntryList::long_code),
+            text: list.and_then(EntryList::leaf_text).map(str::to_owned),
+            at: to_millis(at),
+        })
+    }
+
+    fn values(&self) -> [&dyn ToSql; 12] {
+        [
+            &self.expense_type,
+            &self.transaction_date,
+            &self.amount_cents,
+            &self.currency,
+            &self.business_purpose,
+            &self.registration_id,
+            &self.list_name,
+            &self.category,
+            &self.choices,
+            &self.code,
+            &self.text,
+            &self.at,
+        ]
+    }
+}
+
+const ENTRY_COLUMNS: &str = "id, expense_type, transaction_date, amount_cents, currency, business_purpose, \
+     list_registration_id, list_name, list_category, list_choices";
+
+/// An entry row as read, before its text columns are checked.
+struct EntryRow {
+    id: i64,
+    expense_type: String,
+    transaction_date: String,
+    amount_cents: i64,
+    currency: String,
+    business_purpose: String,
+    list_registration_id: Option<i64>,
+    list_name: Option<String>,
+    list_category: Option<String>,
+    list_choices: Option<String>,
+}
+
+fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok(EntryRow {
+        id: row.get(0)?,
+        expense_type: row.get(1)?,
+        transaction_date: row.get(2)?,
+        amount_cents: row.get(3)?,
+        currency: row.get(4)?,
+        business_purpose: row.get(5)?,
+        list_registration_id: row.get(6)?,
+        list_name: row.get(7)?,
+        list_category: row.get(8)?,
+        list_choices: row.get(9)?,
+    })
+}
+
+fn entries(connection: &Connection, report: ExpenseReportId) -> Result<Vec<ExpenseEntry>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM expense_entries WHERE report_id = ?1 ORDER BY id"
+    ))?;
+    let rows = statement
+        .query_map([report.0], entry_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|row| {
+            let id = ExpenseEntryId(row.id);
+            let attendees = attendees(connection, id)?;
+            entry_from_row(row, attendees)
+        })
+        .collect()
+}
+
+fn entry_from_row(row: EntryRow, attendees: Vec<EntryAttendee>) -> Result<ExpenseEntry, StoreError> {
+    let fields = EntryFields {
+        expense_type: ExpenseType::parse(&row.expense_type)
+            .map_err(|_| invalid_value("expense_entries.expense_type"))?,
+        transaction_date: parse_date(&row.transaction_date)
+            .map_err(|_| invalid_value("expense_entries.transaction_date"))?,
+        amount: Amount::from_cents(row.amount_cents),
+        currency: CurrencyCode::from_stored(row.currency),
+        business_purpose: BusinessPurpose::from_stored(row.business_purpose),
+    };
+    let list = match (row.list_registration_id, row.list_name, row.list_category) {
+        (Some(registration_id), Some(list_name), Some(category)) => {
+            let chosen: Vec<ListChoice> = serde_json::from_str(row.list_choices.as_deref().unwrap_or("[]"))
+                .map_err(|_| invalid_value("expense_entries.list_choices"))?;
+            Some(EntryList {
+                binding: ListBinding {
+                    registration_id: RegistrationId(registration_id),
+                    list_name,
+                    category,
+                },
+                chosen,
+            })
+        }
+        _ => None,
+    };
+    Ok(ExpenseEntry {
+        id: ExpenseEntryId(row.id),
+        fields,
+        list,
+        attendees,
+    })
+}
+
+fn attendees(connection: &Connection, entry: ExpenseEntryId) -> Result<Vec<EntryAttendee>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT external_id, first_name, last_name, company, attendee_type_code \
+         FROM expense_entry_attendees WHERE entry_id = ?1 ORDER BY id",
+    )?;
+    let rows = statement
+        .query_map([entry.0], |row| {
+            Ok(EntryAttendee {
+                external_id: row.get(0)?,
+                first_name: row.get(1)?,
+                last_name: row.get(2)?,
+                company: row.get(3)?,
+                attendee_type_code: row.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
