@@ -113,6 +113,11 @@ impl Actor {
     pub fn may_manage_registrations(&self) -> bool {
         may_manage_registrations(&self.company, &self.user.roles)
     }
+
+    /// Returns whether this user has the employee role, which expense reports require.
+    pub fn is_employee(&self) -> bool {
+        self.user.roles.contains(&Role::Employee)
+    }
 }
 
 /// The permission rule: on Standard companies, Can Administer; on

@@ -16,7 +16,7 @@ use super::values::{
     Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date, rules,
 };
 use crate::dispatch::{AttendeeResults, CalloutFailure, ListResults};
-use crate::domain::{Actor, FieldErrors, Role, ServiceKind};
+use crate::domain::{Actor, FieldErrors, ServiceKind};
 use crate::store::{HostStore, StoreError};
 
 /// Most reports one employee may keep; it bounds the report list page.
@@ -403,7 +403,7 @@ impl Expenses {
 }
 
 fn require_employee(actor: &Actor) -> Result<(), ExpenseError> {
-    if actor.user.roles.contains(&Role::Employee) {
+    if actor.is_employee() {
         Ok(())
     } else {
         Err(ExpenseError::NotEmployee)

@@ -5,10 +5,12 @@
 //! - [`requests`]: the callout requests built from an entry and a search;
 //! - [`callouts`]: the trait through which searches reach connectors;
 //! - [`expenses`]: the operations, each checking the employee role and ownership;
+//! - `pages`: the pages under `/expenses`, mounted by [`crate::web::router`].
 
 pub mod callouts;
 pub mod expenses;
 pub mod model;
+pub(crate) mod pages;
 pub mod requests;
 pub mod sources;
 pub mod values;

@@ -19,6 +19,8 @@ pub(crate) enum PageError {
     SignInRequired,
     #[error("Your roles do not allow managing connector registrations. Ask a company administrator for the permission.")]
     Forbidden,
+    #[error("Only employees keep expense reports, and your roles do not include employee. Ask a company administrator for the role.")]
+    NotEmployee,
     /// Missing, or of another company: the response is the same for both.
     #[error("There is no such page, or it belongs to another company.")]
     NotFound,
@@ -46,7 +48,7 @@ impl PageError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             PageError::SignInRequired => StatusCode::SEE_OTHER,
-            PageError::Forbidden | PageError::CsrfRejected => StatusCode::FORBIDDEN,
+            PageError::Forbidden | PageError::NotEmployee | PageError::CsrfRejected => StatusCode::FORBIDDEN,
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -61,7 +63,7 @@ impl PageError {
 
     fn title(&self) -> &'static str {
         match self {
-            PageError::Forbidden | PageError::CsrfRejected => "Forbidden",
+            PageError::Forbidden | PageError::NotEmployee | PageError::CsrfRejected => "Forbidden",
             PageError::NotFound => "Not found",
             PageError::Throttled(_) => "Too many attempts",
             PageError::Conflict => "Changed by another request",

@@ -1,4 +1,4 @@
-//! Security headers on every response of the admin pages.
+//! Security headers on every response of the pages.
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -10,15 +10,30 @@ use axum::response::Response;
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
      img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Adds the security headers. Pages are `no-store`, because they show a
-/// user's registrations; a handler that sets its own `Cache-Control` (the
-/// stylesheet) keeps it.
-pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
+/// The policy of the expense pages: [`CONTENT_SECURITY_POLICY`] plus
+/// scripts from the host (files only, never inline) and requests back to
+/// the host, for search-as-you-type.
+pub(crate) const SCRIPTED_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
 
+/// Adds the security headers with [`CONTENT_SECURITY_POLICY`]. Pages are
+/// `no-store`, because they show a user's registrations; a handler that
+/// sets its own `Cache-Control` (the stylesheet) keeps it.
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+    with_security_headers(next.run(request).await, CONTENT_SECURITY_POLICY)
+}
+
+/// Adds the security headers with [`SCRIPTED_CONTENT_SECURITY_POLICY`], for
+/// the expense pages.
+pub(crate) async fn scripted_security_headers(request: Request, next: Next) -> Response {
+    with_security_headers(next.run(request).await, SCRIPTED_CONTENT_SECURITY_POLICY)
+}
+
+fn with_security_headers(mut response: Response, policy: &'static str) -> Response {
     let headers = response.headers_mut();
     let fixed = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::CONTENT_SECURITY_POLICY, policy),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

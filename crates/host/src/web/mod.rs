@@ -1,4 +1,5 @@
-//! Server-rendered admin pages: sign-in, registrations, their services and audit trail.
+//! Server-rendered pages: sign-in, registrations, their services and audit
+//! trail, and the expense pages of [`crate::sandbox`].
 //!
 //! The pages work without JavaScript. Every page is rendered by an
 //! auto-escaping askama template from `templates/`, every form carries the
@@ -6,12 +7,12 @@
 //! [`headers::security_headers`]. Mount [`router`] through
 //! [`crate::ServeOptions::extra_routes`].
 
-mod csrf;
-mod errors;
-mod form;
-mod headers;
-mod pages;
-mod session;
+pub(crate) mod csrf;
+pub(crate) mod errors;
+pub(crate) mod form;
+pub(crate) mod headers;
+pub(crate) mod pages;
+pub(crate) mod session;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use connector::config::ThrottleConfig;
 
 use crate::api::BodyLimits;
 use crate::domain::Registrations;
+use crate::sandbox::{ExpenseCallouts, Expenses};
 use crate::server::HostApp;
 use crate::store::HostStore;
 
@@ -65,11 +67,23 @@ pub(crate) struct WebState {
     sessions: Arc<session::SessionSettings>,
     login_throttle: Arc<FailureThrottle>,
     body_limits: Arc<BodyLimits>,
+    pub(crate) expenses: Arc<Expenses>,
 }
 
-/// Builds the router of the admin pages with its state applied. It sets no
+/// Builds the router of the pages with its state applied. It sets no
 /// fallback, so that [`crate::server::router`] can merge it with the API.
+/// The expense pages search through the application's dispatcher.
 pub fn router(app: &HostApp, options: WebOptions) -> Router {
+    router_with_callouts(app, options, Arc::new(app.dispatcher.clone()))
+}
+
+/// Builds the router of the pages like [`router`], with the expense pages
+/// searching through `callouts`, such as a fake in tests.
+pub fn router_with_callouts(
+    app: &HostApp,
+    options: WebOptions,
+    callouts: Arc<dyn ExpenseCallouts>,
+) -> Router {
     let state = WebState {
         store: Arc::clone(&app.store),
         registrations: Arc::clone(&app.registrations),
@@ -79,6 +93,7 @@ pub fn router(app: &HostApp, options: WebOptions) -> Router {
             body_bytes: app.config.limits.body_bytes,
             body_read: app.config.timeouts.body_read(),
         }),
+        expenses: Arc::new(Expenses::new(Arc::clone(&app.store), callouts)),
     };
 
     use pages::{audit, home, login, registrations, services};
@@ -111,5 +126,8 @@ pub fn router(app: &HostApp, options: WebOptions) -> Router {
         .route("/registrations/{id}/audit", get(audit::show))
         .route("/static/admin.css", get(pages::stylesheet))
         .layer(from_fn(headers::security_headers))
+        // Merged after the layer above, so that these routes get only
+        // their own headers, which allow the host's script.
+        .merge(crate::sandbox::pages::routes())
         .with_state(state)
 }

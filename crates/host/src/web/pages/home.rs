@@ -13,6 +13,7 @@ struct HomePage {
     login: String,
     company: String,
     may_manage: bool,
+    may_use_expenses: bool,
 }
 
 /// `GET /`: links to the pages the user may open.
@@ -22,6 +23,7 @@ pub(crate) async fn show(signed_in: SignedIn) -> Response {
         login: signed_in.actor.user.login.clone(),
         company: signed_in.actor.company.name.clone(),
         may_manage: signed_in.actor.may_manage_registrations(),
+        may_use_expenses: signed_in.actor.is_employee(),
     };
     render(&page)
 }

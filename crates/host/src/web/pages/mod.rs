@@ -31,6 +31,7 @@ pub(crate) struct LayoutUser {
     pub login: String,
     pub company: String,
     pub may_manage: bool,
+    pub may_use_expenses: bool,
     pub csrf_token: String,
 }
 
@@ -49,6 +50,7 @@ impl Layout {
                 login: signed_in.actor.user.login.clone(),
                 company: signed_in.actor.company.name.clone(),
                 may_manage: signed_in.actor.may_manage_registrations(),
+                may_use_expenses: signed_in.actor.is_employee(),
                 csrf_token: signed_in.session.csrf_token.clone(),
             }),
         }
@@ -113,10 +115,15 @@ pub(crate) async fn registration_of(
 
 /// Reads a registration id from the path; anything but a positive integer is `404`.
 pub(crate) fn registration_id(text: &str) -> Result<RegistrationId, PageError> {
+    path_id(text).map(RegistrationId)
+}
+
+/// Reads an id from a path segment: digits of a positive integer, without
+/// a sign. Anything else is `404`, like an id that does not exist.
+pub(crate) fn path_id(text: &str) -> Result<i64, PageError> {
     text.parse::<i64>()
         .ok()
         .filter(|id| *id > 0 && text.bytes().all(|byte| byte.is_ascii_digit()))
-        .map(RegistrationId)
         .ok_or(PageError::NotFound)
 }
 
