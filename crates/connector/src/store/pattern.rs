@@ -102,6 +102,19 @@ impl Pattern {
         }
     }
 
+    /// Tells whether every value that [`Self::access`] finds matches the
+    /// whole pattern, so that the caller need not test it with
+    /// [`Self::matches`]. True for an exact value, for `x*` and `*x`, and for
+    /// wildcards alone. A "contains" access is never exact, because the
+    /// trigram index folds case by its own rules.
+    pub fn access_is_exact(&self) -> bool {
+        match self.segments.as_slice() {
+            [_] => true,
+            [first, last] => first.is_empty() || last.is_empty(),
+            segments => segments.iter().all(String::is_empty),
+        }
+    }
+
     /// Tests a folded value against the whole pattern.
     pub fn matches(&self, folded: &str) -> bool {
         let segments = &self.segments;
@@ -174,6 +187,23 @@ mod tests {
         assert!(!Pattern::new("west").matches("western"));
         assert!(Pattern::new("s*n*o").matches("san francisco"));
         assert!(!Pattern::new("ab*ba").matches("aba"));
+    }
+
+    #[test]
+    fn access_is_exact_for_single_literal_forms() {
+        assert!(Pattern::new("West").access_is_exact());
+        assert!(Pattern::new("San*").access_is_exact());
+        assert!(Pattern::new("*West").access_is_exact());
+        assert!(Pattern::new("*").access_is_exact());
+        assert!(Pattern::new("**").access_is_exact());
+    }
+
+    #[test]
+    fn access_is_not_exact_with_more_segments() {
+        assert!(!Pattern::new("s*n").access_is_exact());
+        assert!(!Pattern::new("*ber*").access_is_exact());
+        assert!(!Pattern::new("s*n*").access_is_exact());
+        assert!(!Pattern::new("*s*n").access_is_exact());
     }
 
     #[test]
