@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use connector::import::{self, CsvSource, ImportFailure};
+use connector::store::sqlite::CHANGE_CHECK_INTERVAL;
 use connector::store::{AttendeeQuery, ListQuery, SqliteStore, Store};
 use protocol::{Attendee, SearchBy};
 
@@ -171,6 +172,18 @@ async fn list_language_falls_back_to_default() {
 }
 
 #[tokio::test]
+async fn list_search_by_code_text_in_language() {
+    let fixture = fixture().await;
+    let mut query = list_query("DE", "B*", SearchBy::Code);
+    query.lang_code = "DE".into();
+
+    let found = texts(&fixture.store, query).await;
+
+    // Bavaria has a German text; Berlin falls back to the default one.
+    assert_eq!(found, ["Berlin", "Bayern"]);
+}
+
+#[tokio::test]
 async fn list_unknown_parent_is_empty() {
     let fixture = fixture().await;
     assert!(texts(&fixture.store, list_query("US-X", "*", SearchBy::Text)).await.is_empty());
@@ -182,6 +195,73 @@ async fn list_unknown_list_is_an_error() {
     let mut query = list_query("", "*", SearchBy::Text);
     query.list_name = "nope".into();
     assert!(fixture.store.search_list(&query).await.is_err());
+}
+
+#[tokio::test]
+async fn list_names_include_new_import() {
+    let fixture = fixture().await;
+    let path = write_file(&fixture.dir_path, "colors.csv", "parent,code,text\n,R,Red\n");
+    assert!(fixture.store.list_names().await.expect("names").contains(&"geo".to_owned()));
+
+    import::import_list(&fixture.store, CsvSource::open(&path).expect("open"), "colors", "EN")
+        .await
+        .expect("import");
+
+    let names = fixture.store.list_names().await.expect("names");
+    assert_eq!(names, ["geo", "colors"]);
+}
+
+/// Opens a second store on the fixture's file, as another process would.
+fn second_store(fixture: &Fixture) -> SqliteStore {
+    SqliteStore::open(fixture.dir_path.join("connector.db")).expect("open second store")
+}
+
+#[tokio::test]
+async fn list_search_sees_list_imported_elsewhere() {
+    let fixture = fixture().await;
+    let other = second_store(&fixture);
+    let path = write_file(&fixture.dir_path, "colors.csv", "parent,code,text\n,R,Red\n");
+    let mut query = list_query("", "r*", SearchBy::Text);
+    query.list_name = "colors".into();
+    assert!(fixture.store.search_list(&query).await.is_err());
+
+    import::import_list(&other, CsvSource::open(&path).expect("open"), "colors", "EN")
+        .await
+        .expect("import");
+
+    assert_eq!(texts(&fixture.store, query).await, ["Red"]);
+}
+
+#[tokio::test]
+async fn list_names_see_import_elsewhere_after_interval() {
+    let fixture = fixture().await;
+    let other = second_store(&fixture);
+    let path = write_file(&fixture.dir_path, "colors.csv", "parent,code,text\n,R,Red\n");
+    assert_eq!(fixture.store.list_names().await.expect("names"), ["geo"]);
+
+    import::import_list(&other, CsvSource::open(&path).expect("open"), "colors", "EN")
+        .await
+        .expect("import");
+    std::thread::sleep(CHANGE_CHECK_INTERVAL);
+
+    let names = fixture.store.list_names().await.expect("names");
+    assert_eq!(names, ["geo", "colors"]);
+}
+
+#[tokio::test]
+async fn list_language_imported_elsewhere_is_searched() {
+    let fixture = fixture().await;
+    let other = second_store(&fixture);
+    let path = write_file(&fixture.dir_path, "french.csv", "parent,code,text,lang\nDE,BY,Bavière,FR\n");
+    let mut query = list_query("DE", "*", SearchBy::Text);
+    query.lang_code = "FR".into();
+    assert_eq!(texts(&fixture.store, query.clone()).await, ["Bavaria", "Berlin"]);
+
+    import::import_list(&other, CsvSource::open(&path).expect("open"), "geo", "EN")
+        .await
+        .expect("import");
+
+    assert_eq!(texts(&fixture.store, query).await, ["Bavière", "Berlin"]);
 }
 
 fn attendee_query(edit: impl FnOnce(&mut Attendee)) -> AttendeeQuery {

@@ -6,14 +6,21 @@
 //! query. Imports take seconds, so they run in `spawn_blocking`.
 
 mod attendees;
+mod catalog;
+mod list_search;
 mod lists;
 mod refold;
+mod search_tables;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+
+use catalog::{ListState, ReaderState};
+use list_search::Snapshot;
 
 use super::{
     AttendeeQuery, AttendeeRecord, ImportSummary, ListImport, ListQuery, Store, StoreError,
@@ -40,6 +47,14 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// or the writer, so a handful covers the runtime's worker threads.
 const READERS: usize = 4;
 
+/// How long [`Store::list_names`] may return names from memory without a
+/// read transaction looking for commits of other processes, so the longest
+/// time for which it may miss a list import by another process. Imports
+/// through this store are seen at once. On the machine of BENCHMARKS.md, a
+/// read transaction that only reads `PRAGMA data_version` costs about 4 µs,
+/// mostly in file-lock system calls.
+pub const CHANGE_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+
 /// SQLite store shared by all request handlers.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -48,9 +63,54 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    readers: Vec<Mutex<Connection>>,
+    readers: Vec<Mutex<Reader>>,
     next_reader: AtomicUsize,
     writer: Mutex<Connection>,
+    lists: ListState,
+}
+
+/// A read transaction on a reader connection, begun and ended by cached
+/// statements, where rusqlite's `Transaction` parses `BEGIN` and `ROLLBACK`
+/// again for every search.
+struct ReadTransaction<'connection> {
+    connection: &'connection Connection,
+}
+
+impl<'connection> ReadTransaction<'connection> {
+    fn begin(connection: &'connection Connection) -> Result<Self, StoreError> {
+        // A rollback that failed at the end of the last transaction left it
+        // open, and BEGIN inside a transaction fails.
+        if !connection.is_autocommit() {
+            connection.prepare_cached("ROLLBACK")?.execute([])?;
+        }
+        connection.prepare_cached("BEGIN")?.execute([])?;
+        Ok(ReadTransaction { connection })
+    }
+}
+
+impl std::ops::Deref for ReadTransaction<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.connection
+    }
+}
+
+impl Drop for ReadTransaction<'_> {
+    fn drop(&mut self) {
+        // A read transaction changed nothing; if the rollback fails, the
+        // next begin retries it.
+        let _ = self
+            .connection
+            .prepare_cached("ROLLBACK")
+            .and_then(|mut statement| statement.execute([]));
+    }
+}
+
+/// A read-only connection and the list state of its last snapshot.
+struct Reader {
+    connection: Connection,
+    state: ReaderState,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -90,15 +150,20 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         writer.execute_batch(SCHEMA)?;
+        search_tables::create_if_missing(&mut writer)?;
         refold::refold_if_outdated(&mut writer)?;
 
+        let lists = ListState::new();
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let reader = open_connection(
+            let connection = open_connection(
                 &path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
-            readers.push(Mutex::new(reader));
+            let snapshot = ReadTransaction::begin(&connection)?;
+            let state = ReaderState::load(&snapshot, &lists)?;
+            drop(snapshot);
+            readers.push(Mutex::new(Reader { connection, state }));
         }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
@@ -106,6 +171,7 @@ impl SqliteStore {
                 readers,
                 next_reader: AtomicUsize::new(0),
                 writer: Mutex::new(writer),
+                lists,
             }),
         })
     }
@@ -116,7 +182,7 @@ impl SqliteStore {
     }
 
     /// Takes a reader connection, preferring one that is free.
-    fn reader(&self) -> MutexGuard<'_, Connection> {
+    fn reader(&self) -> MutexGuard<'_, Reader> {
         let readers = &self.inner.readers;
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         for offset in 0..readers.len() {
@@ -136,7 +202,7 @@ impl SqliteStore {
     /// runs in one read transaction.
     pub fn search_attendees_now(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
         let reader = self.reader();
-        let snapshot = reader.unchecked_transaction()?;
+        let snapshot = ReadTransaction::begin(&reader.connection)?;
         attendees::search(&snapshot, query)
     }
 
@@ -144,16 +210,47 @@ impl SqliteStore {
     ///
     /// Each search runs in one read transaction, so its statements see one
     /// snapshot and the WAL read lock (file-lock system calls) is taken once
-    /// instead of once per statement.
+    /// instead of once per statement. The connection's list catalog is read
+    /// again first when the lists changed.
     pub fn search_list_now(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
-        let reader = self.reader();
-        let snapshot = reader.unchecked_transaction()?;
-        lists::search(&snapshot, query)
+        let mut guard = self.reader();
+        let reader = &mut *guard;
+        let connection = ReadTransaction::begin(&reader.connection)?;
+        reader.state.refresh(&connection, &self.inner.lists)?;
+        let snapshot = Snapshot {
+            connection: &connection,
+            catalog: reader.state.catalog(),
+        };
+        list_search::search(&snapshot, query)
     }
 
     /// Imports a list in one transaction; nothing changes when a row fails.
     pub fn import_list_now(&self, import: &ListImport) -> Result<ImportSummary, ImportError> {
-        lists::import(&mut self.writer(), import)
+        let mut writer = self.writer();
+        let summary = lists::import(&mut writer, import)?;
+        match catalog::list_version(&writer) {
+            Ok(version) => self.inner.lists.note_version(version),
+            // Searches then see the import at their next read transaction,
+            // at most CHANGE_CHECK_INTERVAL later.
+            Err(error) => tracing::warn!(
+                error = &error as &dyn std::error::Error,
+                "failed to read the list version after an import"
+            ),
+        }
+        Ok(summary)
+    }
+
+    /// Returns the list names from memory, or from a read transaction when
+    /// none looked for commits in the last [`CHANGE_CHECK_INTERVAL`].
+    fn cached_list_names(&self) -> Result<Vec<String>, StoreError> {
+        if let Some((_, catalog)) = self.inner.lists.recent(CHANGE_CHECK_INTERVAL) {
+            return Ok(catalog.names());
+        }
+        let mut guard = self.reader();
+        let reader = &mut *guard;
+        let snapshot = ReadTransaction::begin(&reader.connection)?;
+        reader.state.refresh(&snapshot, &self.inner.lists)?;
+        Ok(reader.state.catalog().names())
     }
 
     /// Imports attendees in one transaction, upserting by ExternalID.
@@ -165,9 +262,11 @@ impl SqliteStore {
     }
 }
 
-/// Locks a connection; a panic while holding it leaves SQLite consistent
-/// (the transaction rolls back on drop), so a poisoned lock is still usable.
-fn lock(mutex: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+/// Locks a connection or cache. A panic while holding a connection leaves
+/// SQLite consistent (the transaction rolls back on drop), and cache updates
+/// call nothing that panics short of running out of memory, so a poisoned
+/// lock is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -182,17 +281,12 @@ impl Store for SqliteStore {
     }
 
     async fn list_names(&self) -> Result<Vec<String>, StoreError> {
-        let reader = self.reader();
-        let mut statement = reader.prepare_cached("SELECT name FROM lists ORDER BY id")?;
-        let names = statement
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(names)
+        self.cached_list_names()
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         let reader = self.reader();
-        reader.query_row("SELECT count(*) FROM lists", [], |row| row.get::<_, i64>(0))?;
+        reader.connection.query_row("SELECT count(*) FROM lists", [], |row| row.get::<_, i64>(0))?;
         Ok(())
     }
 

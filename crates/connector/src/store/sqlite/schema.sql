@@ -1,7 +1,8 @@
 -- Schema of the connector's embedded SQLite store. Folded (lowercased)
 -- copies of searchable values, and their character-reversed forms, carry the
 -- indexes that answer "begins with", "ends with" and exact searches without
--- a full scan; trigram FTS5 tables answer "contains".
+-- a full scan; trigram FTS5 tables answer "contains". The list search tables
+-- and their indexes are in search_tables.sql.
 
 CREATE TABLE IF NOT EXISTS lists (
     id INTEGER PRIMARY KEY,
@@ -19,10 +20,6 @@ CREATE TABLE IF NOT EXISTS list_items (
     code_reversed TEXT NOT NULL,
     UNIQUE (list_id, long_code)
 );
-CREATE INDEX IF NOT EXISTS list_items_by_code
-    ON list_items (list_id, parent_id, code_fold);
-CREATE INDEX IF NOT EXISTS list_items_by_code_reversed
-    ON list_items (list_id, parent_id, code_reversed);
 
 CREATE TABLE IF NOT EXISTS list_languages (
     list_id INTEGER NOT NULL REFERENCES lists(id),
@@ -42,10 +39,6 @@ CREATE TABLE IF NOT EXISTS list_item_texts (
     text_reversed TEXT NOT NULL,
     UNIQUE (item_id, lang)
 );
-CREATE INDEX IF NOT EXISTS list_item_texts_by_text
-    ON list_item_texts (list_id, parent_id, lang, text_fold);
-CREATE INDEX IF NOT EXISTS list_item_texts_by_text_reversed
-    ON list_item_texts (list_id, parent_id, lang, text_reversed);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS list_item_texts_trigrams USING fts5 (
     text_fold, content = 'list_item_texts', content_rowid = 'id', tokenize = 'trigram'
