@@ -6,7 +6,7 @@ use protocol::{Attendee, ListItem, SearchBy};
 pub mod pattern;
 pub mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, TextIndexStats};
 
 /// Attendee search as the spec defines it: every non-empty criterion must
 /// match (logical AND); text fields match case-insensitively as "begins

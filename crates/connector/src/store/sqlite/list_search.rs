@@ -1,10 +1,13 @@
 //! List search on SQLite: each language pass reads one range of a search table.
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, Row, params};
 
 use super::TextBytes;
 use super::catalog::{Catalog, ListInfo};
 use super::lists::{find_item_id, normalize_lang};
+use super::text_index::{Group, TextIndexes};
 use crate::store::pattern::{self, Access, Pattern};
 use crate::store::{ListQuery, StoreError};
 use protocol::{ListItem, SearchBy};
@@ -20,10 +23,11 @@ struct Hit {
 }
 
 /// The snapshot a search reads: a connection in a read transaction, with
-/// the list catalog of that transaction.
+/// the list catalog and list version of that transaction.
 pub(super) struct Snapshot<'a> {
     pub connection: &'a Connection,
     pub catalog: &'a Catalog,
+    pub list_version: i64,
 }
 
 /// A query checked against the list catalog.
@@ -33,6 +37,9 @@ struct Resolved<'a> {
     /// not the default.
     lang: Option<String>,
     pattern: Pattern,
+    /// Whether an in-memory text index can serve the query: a text search
+    /// in the default language that is not a "contains" search.
+    indexable: bool,
 }
 
 fn resolve<'a>(catalog: &'a Catalog, query: &ListQuery) -> Result<Resolved<'a>, StoreError> {
@@ -44,15 +51,49 @@ fn resolve<'a>(catalog: &'a Catalog, query: &ListQuery) -> Result<Resolved<'a>, 
         (!requested.is_empty() && requested != list.default_lang && list.has_language(&requested))
             .then_some(requested);
     let pattern = Pattern::new(&query.query);
+    let indexable = query.search_by == SearchBy::Text
+        && lang.is_none()
+        && !matches!(pattern.access(), Access::Contains(_));
     Ok(Resolved {
         list,
         lang,
         pattern,
+        indexable,
     })
 }
 
-/// Searches a list under one parent.
-pub(super) fn search(snapshot: &Snapshot<'_>, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+/// Searches the first level of a list in its in-memory text index built at
+/// `version`, without SQLite. Returns `None` when no index can serve the
+/// query, including when the list does not exist, so that the SQLite search
+/// reports that.
+pub(super) fn search_in_memory(
+    catalog: &Catalog,
+    version: i64,
+    indexes: &TextIndexes,
+    query: &ListQuery,
+) -> Option<Vec<ListItem>> {
+    if !query.parent_long_code.is_empty() {
+        return None;
+    }
+    let resolved = resolve(catalog, query).ok()?;
+    if query.limit == 0 {
+        return Some(Vec::new());
+    }
+    if !resolved.indexable {
+        return None;
+    }
+    let index = indexes.find(resolved.list.id, 0, version)?;
+    index.search(&resolved.pattern, query.limit)
+}
+
+/// Searches a list under one parent. Searches that an in-memory text index
+/// can serve use the group's index when one was built at the snapshot's
+/// list version, and request one otherwise.
+pub(super) fn search(
+    snapshot: &Snapshot<'_>,
+    indexes: &Arc<TextIndexes>,
+    query: &ListQuery,
+) -> Result<Vec<ListItem>, StoreError> {
     let connection = snapshot.connection;
     let resolved = resolve(snapshot.catalog, query)?;
     let list = resolved.list;
@@ -69,6 +110,24 @@ pub(super) fn search(snapshot: &Snapshot<'_>, query: &ListQuery) -> Result<Vec<L
     };
 
     let pattern = &resolved.pattern;
+    if resolved.indexable {
+        match indexes.find(list.id, parent_id, snapshot.list_version) {
+            Some(index) => {
+                if let Some(items) = index.search(pattern, query.limit) {
+                    return Ok(items);
+                }
+            }
+            None => {
+                let group = Group {
+                    list_id: list.id,
+                    parent_id,
+                    lang: list.default_lang.clone(),
+                };
+                indexes.request(group, snapshot.list_version);
+            }
+        }
+    }
+
     let scope = Scope {
         list_id: list.id,
         parent_id,

@@ -11,6 +11,7 @@ mod list_search;
 mod lists;
 mod refold;
 mod search_tables;
+mod text_index;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +22,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use catalog::{ListState, ReaderState};
 use list_search::Snapshot;
+use text_index::TextIndexes;
+pub use text_index::{DEFAULT_BUDGET as DEFAULT_TEXT_INDEX_BUDGET, TextIndexStats};
 
 use super::{
     AttendeeQuery, AttendeeRecord, ImportSummary, ListImport, ListQuery, Store, StoreError,
@@ -47,12 +50,13 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// or the writer, so a handful covers the runtime's worker threads.
 const READERS: usize = 4;
 
-/// How long [`Store::list_names`] may return names from memory without a
-/// read transaction looking for commits of other processes, so the longest
-/// time for which it may miss a list import by another process. Imports
-/// through this store are seen at once. On the machine of BENCHMARKS.md, a
-/// read transaction that only reads `PRAGMA data_version` costs about 4 µs,
-/// mostly in file-lock system calls.
+/// How long list searches and [`Store::list_names`] may return results from
+/// memory without a read transaction looking for commits of other processes, so
+/// the longest time for which they may miss a list import by another
+/// process. Imports through this store are seen at once. On the machine of
+/// BENCHMARKS.md, a read transaction that only reads `PRAGMA data_version`
+/// costs about 4 µs, mostly in file-lock system calls, which is as much as
+/// a search answered from memory.
 pub const CHANGE_CHECK_INTERVAL: Duration = Duration::from_millis(10);
 
 /// SQLite store shared by all request handlers.
@@ -67,6 +71,7 @@ struct Inner {
     next_reader: AtomicUsize,
     writer: Mutex<Connection>,
     lists: ListState,
+    text_indexes: Arc<TextIndexes>,
 }
 
 /// A read transaction on a reader connection, begun and ended by cached
@@ -167,6 +172,7 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                text_indexes: Arc::new(TextIndexes::new(path.clone())),
                 path,
                 readers,
                 next_reader: AtomicUsize::new(0),
@@ -208,20 +214,29 @@ impl SqliteStore {
 
     /// Runs the list search synchronously.
     ///
-    /// Each search runs in one read transaction, so its statements see one
-    /// snapshot and the WAL read lock (file-lock system calls) is taken once
-    /// instead of once per statement. The connection's list catalog is read
-    /// again first when the lists changed.
+    /// A search that an in-memory text index can serve needs no read
+    /// transaction while one looked for commits less than
+    /// [`CHANGE_CHECK_INTERVAL`] ago. Any other search runs in one read
+    /// transaction, so its statements see one snapshot and the WAL read lock
+    /// (file-lock system calls) is taken once instead of once per statement.
     pub fn search_list_now(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+        if let Some((version, catalog)) = self.inner.lists.recent(CHANGE_CHECK_INTERVAL) {
+            let indexes = &self.inner.text_indexes;
+            if let Some(items) = list_search::search_in_memory(&catalog, version, indexes, query) {
+                return Ok(items);
+            }
+        }
+
         let mut guard = self.reader();
         let reader = &mut *guard;
         let connection = ReadTransaction::begin(&reader.connection)?;
-        reader.state.refresh(&connection, &self.inner.lists)?;
+        let list_version = reader.state.refresh(&connection, &self.inner.lists)?;
         let snapshot = Snapshot {
             connection: &connection,
             catalog: reader.state.catalog(),
+            list_version,
         };
-        list_search::search(&snapshot, query)
+        list_search::search(&snapshot, &self.inner.text_indexes, query)
     }
 
     /// Imports a list in one transaction; nothing changes when a row fails.
@@ -251,6 +266,26 @@ impl SqliteStore {
         let snapshot = ReadTransaction::begin(&reader.connection)?;
         reader.state.refresh(&snapshot, &self.inner.lists)?;
         Ok(reader.state.catalog().names())
+    }
+
+    /// Sets the bound on the memory of the in-memory list text indexes, in
+    /// bytes ([`DEFAULT_TEXT_INDEX_BUDGET`] until set), and drops the
+    /// indexes built so far. 0 turns them off, so that every search runs on
+    /// SQLite.
+    pub fn set_text_index_budget(&self, bytes: usize) {
+        self.inner.text_indexes.set_budget(bytes);
+    }
+
+    /// Blocks until the background thread has built every list text index
+    /// that searches have requested so far. Benchmarks and tests call it
+    /// to measure or check the indexed path; servers never need to.
+    pub fn wait_for_text_indexes(&self) {
+        self.inner.text_indexes.wait_for_builds();
+    }
+
+    /// Sizes of the list text indexes built so far.
+    pub fn text_index_stats(&self) -> TextIndexStats {
+        self.inner.text_indexes.stats()
     }
 
     /// Imports attendees in one transaction, upserting by ExternalID.
