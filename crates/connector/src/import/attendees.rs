@@ -1,4 +1,4 @@
-//! Reading an attendee file: a header of the spec's element names.
+//! Reading an attendee file whose header names the Attendee elements.
 
 use std::collections::HashMap;
 

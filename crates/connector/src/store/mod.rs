@@ -8,17 +8,17 @@ pub mod sqlite;
 
 pub use sqlite::{SqliteStore, TextIndexStats};
 
-/// Attendee search as the spec defines it: every non-empty criterion must
-/// match (logical AND); text fields match case-insensitively as "begins
-/// with", where a `*` inside a value is a wildcard; `attendee_type_code`
-/// matches exactly.
+/// Attendee search as Fetch Attendee defines it: a record matches only when
+/// it matches every non-empty criterion (logical AND). Text fields match
+/// case-insensitively as "begins with", where a `*` inside a value is a
+/// wildcard, and `attendee_type_code` matches exactly.
 #[derive(Debug, Clone, Default)]
 pub struct AttendeeQuery {
     /// Criteria; `custom` may hold up to 25 values, empty ones ignored.
     pub criteria: Attendee,
     /// When set, only attendees owned by this login id match.
     pub owner_login_id: Option<String>,
-    /// The most records to return (already capped by the caller).
+    /// Maximum number of records to return, already capped by the caller.
     pub limit: usize,
     /// Number of custom fields each returned attendee carries (20 or 25).
     pub custom_field_count: usize,
@@ -37,7 +37,7 @@ pub struct ListQuery {
     /// Language of the texts to return and search, falling back to the
     /// list's default language for items without a text in it.
     pub lang_code: String,
-    /// The most items to return (already capped by the caller).
+    /// Maximum number of items to return, already capped by the caller.
     pub limit: usize,
 }
 
@@ -96,7 +96,7 @@ impl std::fmt::Display for RowError {
     }
 }
 
-/// Why an import changed nothing.
+/// Failure of an import, after which the store is unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{} invalid row(s); nothing was imported", .0.len())]
