@@ -6,7 +6,6 @@ mod common;
 use common::ServerProcess;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 const USERNAME: &str = "check-test-user";
 const PASSWORD: &str = "check-test-password:✓";
