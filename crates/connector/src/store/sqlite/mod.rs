@@ -308,11 +308,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn search_attendees(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
-        self.search_attendees_now(query)
+        run_in_place(|| self.search_attendees_now(query))
     }
 
     async fn search_list(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
-        self.search_list_now(query)
+        run_in_place(|| self.search_list_now(query))
     }
 
     async fn list_names(&self) -> Result<Vec<String>, StoreError> {
@@ -336,6 +336,19 @@ impl Store for SqliteStore {
     ) -> Result<ImportSummary, ImportError> {
         let store = self.clone();
         run_blocking(move || store.import_attendees_now(&records)).await
+    }
+}
+
+/// Runs a search on the calling thread. On a multi-threaded runtime the
+/// worker first hands its other tasks to another worker, so that a slow
+/// search (a "contains" scan of a large list) does not stall them; this
+/// costs no thread hop, unlike `spawn_blocking`.
+fn run_in_place<T>(search: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+
+    match Handle::try_current().map(|handle| handle.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(search),
+        _ => search(),
     }
 }
 
