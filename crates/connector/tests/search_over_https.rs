@@ -1,5 +1,5 @@
 //! Search semantics end to end: the real server over TLS on a real SQLite
-//! store, answers checked with the strict protocol parsers a host uses.
+//! store, responses checked with the strict protocol parsers a host uses.
 
 mod common;
 

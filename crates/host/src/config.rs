@@ -30,7 +30,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Limits of the host's own calls to connectors, such as Test Connection.
     pub outbound: OutboundConfig,
-    /// What the host asks of connectors in Fetch Attendee and Fetch List.
+    /// Limits the host requests of connectors in Fetch Attendee and Fetch List.
     pub callouts: CalloutsConfig,
     /// Serve plain HTTP when no TLS configuration is given. Only for running
     /// behind a TLS-terminating proxy, because API tokens and connector
@@ -76,7 +76,7 @@ impl OutboundConfig {
     }
 }
 
-/// What the host asks of connectors in its search callouts.
+/// Limits the host requests of connectors in its search callouts.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CalloutsConfig {

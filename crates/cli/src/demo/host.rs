@@ -21,7 +21,7 @@ pub const ADMIN_LOGIN: &str = "admin";
 pub const EMPLOYEE_LOGIN: &str = "employee";
 const REGISTRATION_NAME: &str = "Demo connector";
 
-/// What the demonstration host needs from the rest of the demonstration.
+/// Inputs of the demonstration host from the rest of the demonstration.
 pub struct HostSetup<'a> {
     pub state_dir: &'a Path,
     pub listen: SocketAddr,

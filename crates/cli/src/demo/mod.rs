@@ -21,7 +21,7 @@ use secrets::DemoSecrets;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Directory for the CA, the certificates, the databases and the
-    /// generated logins; kept between runs so that the data is imported
+    /// generated logins. It is kept between runs, so the data is imported
     /// once and the CA and logins stay valid.
     #[arg(long, default_value = ".callouts/demo")]
     pub state_dir: PathBuf,

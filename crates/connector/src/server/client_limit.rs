@@ -32,7 +32,7 @@ impl ClientConnections {
     }
 
     /// Counts a new connection from `address`, or returns `None` when the
-    /// client already holds `limit` connections.
+    /// client already has `limit` connections open.
     pub(crate) fn try_acquire(self: &Arc<Self>, address: IpAddr) -> Option<ClientSlot> {
         let key = ClientKey::from(address);
         let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -126,7 +126,7 @@ pub trait Store: Send + Sync + 'static {
     /// Names of the imported lists, in import order.
     async fn list_names(&self) -> Result<Vec<String>, StoreError>;
 
-    /// Checks that the database answers; used by `/healthz`.
+    /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Imports a list in one transaction, upserting items by long code;

@@ -92,7 +92,7 @@ pub enum StoreError {
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
 pub trait HostStore: CalloutLogStore + ExpenseStore + Send + Sync + 'static {
-    /// Checks that the database answers; used by `/healthz`.
+    /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Inserts a company; [`StoreError::Duplicate`] when the name exists.

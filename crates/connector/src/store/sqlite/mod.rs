@@ -341,8 +341,8 @@ impl Store for SqliteStore {
 
 /// Runs a search on the calling thread. On a multi-threaded runtime the
 /// worker first hands its other tasks to another worker, so that a slow
-/// search (a "contains" scan of a large list) does not stall them; this
-/// costs no thread hop, unlike `spawn_blocking`.
+/// search (a "contains" scan of a large list) does not stall them. Unlike
+/// `spawn_blocking`, this costs no thread hop.
 fn run_in_place<T>(search: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
 
