@@ -17,6 +17,12 @@ pub enum Rule {
         value: Excerpt,
         expected: &'static str,
     },
+    /// The value does not have the form the element requires, such as a
+    /// date or an absolute URL.
+    InvalidFormat {
+        value: Excerpt,
+        expected: &'static str,
+    },
     /// The element appears more than once where one is allowed.
     Duplicate,
     /// A required element is absent.
@@ -71,6 +77,9 @@ impl fmt::Display for Rule {
             }
             Rule::UnknownValue { value, expected } => {
                 write!(f, "unknown value {value}, expected {expected}")
+            }
+            Rule::InvalidFormat { value, expected } => {
+                write!(f, "invalid value {value}, expected {expected}")
             }
             Rule::Duplicate => f.write_str("appears more than once"),
             Rule::Missing => f.write_str("missing"),

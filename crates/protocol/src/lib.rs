@@ -14,6 +14,7 @@ pub mod error;
 mod field;
 pub mod limits;
 pub mod list;
+pub mod notification;
 mod xml;
 
 pub use attendee::{
@@ -22,3 +23,6 @@ pub use attendee::{
 pub use content_type::is_xml_content_type;
 pub use error::{Excerpt, FieldError, ParseError, Rule, WriteError};
 pub use list::{FetchListRequest, FetchListResponse, ListItem, SearchBy};
+pub use notification::{
+    EventDateTime, ListedNotification, Notification, NotificationList, ObjectType,
+};

@@ -75,3 +75,16 @@ pub mod list_response {
     pub const TEXT: usize = 128;
     pub const MATCH_VALUE: usize = 128;
 }
+
+/// Event Notification fields. The public documentation gives no lengths, so
+/// every value here is a project choice, generous enough for the documented
+/// examples and bounded so that a stored notification stays small.
+pub mod notification {
+    /// The documented event types are about 60 characters long.
+    pub const EVENT_TYPE: usize = 255;
+    /// Object and notification URLs.
+    pub const URI: usize = 2048;
+    pub const CONTEXT: usize = 4000;
+    /// Notifications in one `NotificationList`.
+    pub const MAX_LISTED: usize = 10_000;
+}

@@ -3,10 +3,13 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use protocol::limits::{attendee_request, attendee_response, list_request, list_response};
+use protocol::limits::{
+    attendee_request, attendee_response, list_request, list_response, notification,
+};
 use protocol::{
-    Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion, FetchListRequest,
-    FetchListResponse, ListItem, SearchBy,
+    Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion, EventDateTime,
+    FetchListRequest, FetchListResponse, ListItem, Notification, NotificationList, ObjectType,
+    SearchBy,
 };
 
 /// Characters XML 1.0 allows, with markup and white space made frequent.
@@ -256,6 +259,41 @@ fn xml_soup() -> impl Strategy<Value = Vec<u8>> {
     vec(token, 0..64).prop_map(|tokens| tokens.concat().into_bytes())
 }
 
+fn event_date_time() -> impl Strategy<Value = EventDateTime> {
+    let date = (1u16..=9999, 1u8..=12, 1u8..=28);
+    let time = prop::option::of((0u8..24, 0u8..60, 0u8..60));
+    (date, time).prop_map(|((year, month, day), time)| match time {
+        Some((hour, minute, second)) => {
+            EventDateTime::date_time(year, month, day, hour, minute, second).unwrap()
+        }
+        None => EventDateTime::date(year, month, day).unwrap(),
+    })
+}
+
+fn notification_message() -> impl Strategy<Value = Notification> {
+    let object_type = prop_oneof![
+        Just(ObjectType::ExpenseReport),
+        Just(ObjectType::TravelRequest)
+    ];
+    let path = text(0, 200).prop_map(|path| path.replace(|c: char| c.is_whitespace(), "_"));
+    (
+        text(1, notification::EVENT_TYPE),
+        object_type,
+        path,
+        event_date_time(),
+        text(0, 300),
+    )
+        .prop_map(
+            |(event_type, object_type, path, event_date_time, context)| Notification {
+                event_type,
+                object_type,
+                object_uri: format!("https://host.example.com/{path}"),
+                event_date_time,
+                context,
+            },
+        )
+}
+
 fn parse_all(bytes: &[u8]) {
     for version in [AttendeeVersion::V1_0, AttendeeVersion::V2_0] {
         let _ = AttendeeSearchRequest::parse(bytes, version);
@@ -263,6 +301,8 @@ fn parse_all(bytes: &[u8]) {
     }
     let _ = FetchListRequest::parse(bytes);
     let _ = FetchListResponse::parse(bytes);
+    let _ = Notification::parse(bytes);
+    let _ = NotificationList::parse(bytes);
 }
 
 proptest! {
@@ -289,6 +329,12 @@ proptest! {
         let response = FetchListResponse { items };
         let written = response.to_xml().expect("values within limits are written");
         prop_assert_eq!(FetchListResponse::parse(&written), Ok(response));
+    }
+
+    #[test]
+    fn notification_round_trips(notification in notification_message()) {
+        let written = notification.to_xml().expect("values within limits are written");
+        prop_assert_eq!(Notification::parse(&written), Ok(notification));
     }
 
     #[test]

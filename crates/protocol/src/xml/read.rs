@@ -5,8 +5,8 @@ use quick_xml::escape::{EscapeError, ParseCharRefError};
 use quick_xml::events::{BytesStart, Event};
 
 use super::element::Element;
-use super::{is_xml_name, is_xml_space};
 use super::text::{TextBuffer, check_characters};
+use super::{is_xml_name, is_xml_space};
 use crate::error::{Excerpt, ParseError, Rule};
 use crate::limits::MAX_DEPTH;
 
