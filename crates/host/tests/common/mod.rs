@@ -85,6 +85,7 @@ pub fn test_config() -> Config {
     config.timeouts.header_read_secs = 2;
     config.timeouts.request_secs = 20;
     config.outbound.total_timeout_secs = 10;
+    config.verification.timeout_secs = 15;
     config
 }
 
