@@ -104,7 +104,7 @@ impl Default for CalloutsConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct VerificationConfig {
     /// Length of the latency run, in seconds, shared by the checked
-    /// services; 0 skips it. Must be less than `timeout_secs`. Default 2.
+    /// services. 0 skips it. Must be less than `timeout_secs`. Default 2.
     pub load_duration_secs: u64,
     /// Limit on a whole run, in seconds. A run that takes longer is
     /// abandoned and reported as timed out. Must be less than

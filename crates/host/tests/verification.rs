@@ -1,39 +1,20 @@
 //! Verify services through the API over real HTTPS: the conformance suite
 //! against a real connector, the stored report, permissions, the audit
-//! trail, the time limit and the refusal of a second concurrent run.
+//! trail, the time limit and the rejection of a second concurrent run.
 
 mod common;
 mod dispatch_support;
 mod verification_support;
 mod web_support;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::captured_log::Captured;
+use common::captured_log::captured_log;
 use common::*;
-use dispatch_support::{Canned, FakeCa};
 use host::store::{SqliteHostStore, VerificationStore};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use verification_support::*;
-
-/// Installs the process-wide log subscriber once and returns its output.
-fn captured_log() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::INFO)
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .init();
-            captured
-        })
-        .clone()
-}
 
 /// Returns the actions and results of the audit trail of `id`.
 async fn audit_results(setup: &Verifying, id: i64) -> Vec<(String, String)> {
@@ -255,21 +236,9 @@ async fn other_company_gets_404() {
     assert!(!last.text.contains("findings"), "{}", last.text);
 }
 
-/// A connector that passes Test Connection and never responds to a search,
-/// registered with both search services, on a host that allows a run 3 s.
-async fn hanging_setup() -> (Verifying, dispatch_support::FakeConnector, i64) {
-    let ca = FakeCa::new();
-    let fake = ca.spawn(Canned::Hang).await;
-    let mut config = verification_config();
-    config.verification.timeout_secs = 3;
-    let setup = start_with(fake.origin.clone(), ca.pem(), None, config).await;
-    let id = setup.register("Hanging connector", CONNECTOR_PASSWORD).await;
-    (setup, fake, id)
-}
-
 #[tokio::test]
 async fn run_beyond_time_limit_is_504() {
-    let (setup, _fake, id) = hanging_setup().await;
+    let (setup, _fake, id) = start_hanging().await;
 
     let started = std::time::Instant::now();
     let verified = setup.verify(id).await;
@@ -288,8 +257,8 @@ async fn run_beyond_time_limit_is_504() {
 }
 
 #[tokio::test]
-async fn concurrent_run_is_refused() {
-    let (setup, _fake, id) = hanging_setup().await;
+async fn concurrent_run_is_rejected() {
+    let (setup, _fake, id) = start_hanging().await;
     let path = format!("/api/v1/connectors/{id}/verify");
 
     let (first, second) = tokio::join!(setup.verify(id), async {

@@ -24,7 +24,7 @@ pub(super) async fn verify(
     Ok(Json(VerificationView::from(&verification)).into_response())
 }
 
-/// Returns the last report; `404` with its own message before the first run.
+/// Returns the last report, or `404` with its own message before the first run.
 pub(super) async fn last_verification(
     State(state): State<ApiState>,
     RegistrationManager(actor): RegistrationManager,

@@ -1,4 +1,4 @@
-//! The registrations whose verification is running, so that a second run of one is refused.
+//! The registrations whose verification is running, so that a second run of one is rejected.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,7 +40,7 @@ impl Drop for Running {
     }
 }
 
-/// Locks the set; it stays consistent even if a holder panicked, because
+/// Locks the set. It stays consistent even if a holder panicked, because
 /// every change is a single insert or remove.
 fn lock(running: &Mutex<HashSet<RegistrationId>>) -> MutexGuard<'_, HashSet<RegistrationId>> {
     running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -51,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn second_start_is_refused() {
+    fn second_start_is_rejected() {
         let in_progress = InProgress::default();
         let _first = in_progress.start(RegistrationId(1));
 

@@ -69,7 +69,7 @@ impl Verifier {
         require_manager(actor)?;
         let registration = self.load(actor, id).await?;
         let Some(_running) = self.in_progress.start(id) else {
-            tracing::info!(registration_id = id.0, user_id = actor.user.id.0, "verification refused: another run of this registration is in progress");
+            tracing::info!(registration_id = id.0, user_id = actor.user.id.0, "verification rejected: another run of this registration is in progress");
             return Err(DomainError::VerificationRunning);
         };
         let password = self.cipher.open(&registration.password)?;

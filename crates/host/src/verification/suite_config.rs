@@ -10,8 +10,8 @@ use crate::config::VerificationConfig;
 use crate::domain::{Registration, ServiceKind, ServiceSettings};
 use crate::tester::TEST_CONNECTION_PATH;
 
-/// Requests kept in flight during the latency run: half the checker's
-/// default, because the run targets a connector in use from a page.
+/// Requests kept in flight during the latency run. It is half the checker's
+/// default, because the run targets a connector that is in use.
 const LOAD_CONCURRENCY: usize = 2;
 
 /// The trusted CAs and address rule of the host's outbound client.
@@ -34,9 +34,9 @@ impl Trust {
     }
 }
 
-/// Builds the suite's settings. Test Connection is always checked; Fetch
-/// Attendee and Fetch List when enabled, on their configured paths. Fetch
-/// List requests name the first configured list. Event Notification and
+/// Builds the suite's settings. Test Connection is always checked, and
+/// Fetch Attendee and Fetch List are checked when enabled, on their
+/// configured paths. Fetch List requests name the first configured list. Event Notification and
 /// Launch External URL have no checks in the suite.
 pub(super) fn check_config(
     registration: &Registration,

@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use crate::common::running_connector::{RunningConnector, spawn_connector_importing};
 use crate::common::*;
+use crate::dispatch_support::{Canned, FakeCa, FakeConnector};
 use crate::web_support::Browser;
 
-/// Attendees the suite probes with; the connector returns them.
+/// Attendees the connector returns, so that the suite probes with their values.
 pub const ATTENDEES_CSV: &str = "ExternalID,FirstName,LastName,Company,AttendeeTypeCode
 EXT-0001,John,Doe,Acme Corporation,BUSGUEST
 EXT-0002,Jane,Doe,Globex,BUSGUEST
@@ -32,10 +33,11 @@ US-W-CA,SJ,San Jose
 US-E-NY,NYC,New York City
 ";
 
-/// A password the connector rejects; as long as the password rules require.
+/// A password the connector rejects, long enough for the password rules.
 pub const WRONG_PASSWORD: &str = "Wrong-4d1b-never-shown";
 
-/// The test configuration with a one-second latency run, so that a run takes about two seconds.
+/// Returns the test configuration with a one-second latency run, so that a
+/// run against the real connector takes about two seconds.
 pub fn verification_config() -> Config {
     let mut config = test_config();
     config.verification.load_duration_secs = 1;
@@ -93,6 +95,19 @@ pub async fn start_with(
     }
 }
 
+/// Starts a connector that passes Test Connection and never responds to a
+/// search, and a host that allows a run 3 s, and registers the connector
+/// with both search services enabled.
+pub async fn start_hanging() -> (Verifying, FakeConnector, i64) {
+    let ca = FakeCa::new();
+    let fake = ca.spawn(Canned::Hang).await;
+    let mut config = verification_config();
+    config.verification.timeout_secs = 3;
+    let setup = start_with(fake.origin.clone(), ca.pem(), None, config).await;
+    let id = setup.register("Hanging connector", CONNECTOR_PASSWORD).await;
+    (setup, fake, id)
+}
+
 /// Returns the login of the user behind `token`.
 pub async fn login_of(host: &TestHost, token: &str) -> String {
     host::domain::accounts::actor_for_api_token(&host.store, token)
@@ -108,20 +123,11 @@ impl Verifying {
     /// When it succeeds, Fetch Attendee and Fetch List (list `Cities`) are
     /// enabled on their default paths.
     pub async fn register(&self, name: &str, password: &str) -> i64 {
-        let body = json!({
-            "name": name,
-            "host_name": self.origin,
-            "user_name": CONNECTOR_USER,
-            "password": password,
-        });
-        let created = self.host.post("/api/v1/connectors", &self.token, &body).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        let id = created.body["id"].as_i64().expect("registration id");
-        let tested = self
+        let (id, verified) = self
             .host
-            .post(&format!("/api/v1/connectors/{id}/test-connection"), &self.token, &json!({}))
+            .register_tested(&self.token, name, &self.origin, password)
             .await;
-        if tested.body["verified"] != true {
+        if !verified {
             return id;
         }
 

@@ -111,7 +111,7 @@ CREATE TABLE IF NOT EXISTS callout_log (
 CREATE INDEX IF NOT EXISTS callout_log_by_registration
     ON callout_log (registration_id, id);
 
--- The last Verify services run of each registration; a new run replaces
+-- The last Verify services run of each registration. A new run replaces
 -- the row. The report never contains the connector password.
 CREATE TABLE IF NOT EXISTS registration_verifications (
     registration_id INTEGER PRIMARY KEY REFERENCES registrations (id),

@@ -104,8 +104,8 @@ fn latency_text(latency: &LatencySummary) -> String {
     )
 }
 
-/// `POST /registrations/{id}/verify`: runs Verify services; the
-/// registration page then shows the report.
+/// `POST /registrations/{id}/verify`: runs Verify services and redirects to
+/// the registration page, which shows the report.
 pub(crate) async fn verify(
     State(state): State<WebState>,
     Path(id): Path<String>,
