@@ -64,7 +64,7 @@ impl Verifier {
     /// [`DomainError::VerificationRunning`] while another run of the same
     /// registration is in progress, and with
     /// [`DomainError::VerificationTimedOut`] when the run exceeds its time
-    /// limit; the previous report then stays.
+    /// limit. The previous report then stays.
     pub async fn verify(&self, actor: &Actor, id: RegistrationId) -> Result<Verification, DomainError> {
         require_manager(actor)?;
         let registration = self.load(actor, id).await?;
