@@ -32,6 +32,8 @@ pub struct Config {
     pub outbound: OutboundConfig,
     /// Limits the host requests of connectors in Fetch Attendee and Fetch List.
     pub callouts: CalloutsConfig,
+    /// Limits of Verify services, the conformance suite run from a registration.
+    pub verification: VerificationConfig,
     /// Serve plain HTTP when no TLS configuration is given. Only for running
     /// behind a TLS-terminating proxy, because API tokens and connector
     /// passwords cross the network. Default false.
@@ -96,6 +98,39 @@ impl Default for CalloutsConfig {
     }
 }
 
+/// Limits of Verify services, which runs the conformance suite against a
+/// registration's connector within one page or API request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationConfig {
+    /// Length of the latency run, in seconds, shared by the checked
+    /// services. 0 skips it. Must be less than `timeout_secs`. Default 2.
+    pub load_duration_secs: u64,
+    /// Limit on a whole run, in seconds. A run that takes longer is
+    /// abandoned and reported as timed out. Must be less than
+    /// `timeouts.request_secs`. Default 25.
+    pub timeout_secs: u64,
+}
+
+impl Default for VerificationConfig {
+    fn default() -> Self {
+        VerificationConfig {
+            load_duration_secs: 2,
+            timeout_secs: 25,
+        }
+    }
+}
+
+impl VerificationConfig {
+    pub fn load_duration(&self) -> Duration {
+        Duration::from_secs(self.load_duration_secs)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
 /// A configuration that could not be read, parsed or accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -156,6 +191,7 @@ impl Config {
             ("timeouts.idle_secs", timeouts.idle_secs),
             ("outbound.connect_timeout_secs", self.outbound.connect_timeout_secs),
             ("outbound.total_timeout_secs", self.outbound.total_timeout_secs),
+            ("verification.timeout_secs", self.verification.timeout_secs),
         ];
         let counts = [
             ("limits.body_bytes", self.limits.body_bytes as u64),
@@ -166,7 +202,8 @@ impl Config {
             ),
             ("outbound.max_response_bytes", self.outbound.max_response_bytes as u64),
         ];
-        for (key, value) in durations {
+        let load_duration_secs = self.verification.load_duration_secs;
+        for (key, value) in durations.into_iter().chain([("verification.load_duration_secs", load_duration_secs)]) {
             if value > MAX_SECS {
                 return Err(invalid(key, format!("must be at most {MAX_SECS} seconds")));
             }
@@ -190,6 +227,26 @@ impl Config {
                 format!(
                     "must be less than timeouts.request_secs ({})",
                     timeouts.request_secs
+                ),
+            ));
+        }
+        // Verify services also runs inside a request.
+        let verification = &self.verification;
+        if verification.timeout_secs >= timeouts.request_secs {
+            return Err(invalid(
+                "verification.timeout_secs",
+                format!(
+                    "must be less than timeouts.request_secs ({})",
+                    timeouts.request_secs
+                ),
+            ));
+        }
+        if verification.load_duration_secs >= verification.timeout_secs {
+            return Err(invalid(
+                "verification.load_duration_secs",
+                format!(
+                    "must be less than verification.timeout_secs ({}), or every run would time out",
+                    verification.timeout_secs
                 ),
             ));
         }
@@ -269,6 +326,36 @@ mod tests {
             error_key(&config).as_deref(),
             Some("callouts.maximum_number_records")
         );
+    }
+
+    #[test]
+    fn config_verification_timeout_must_fit_request() {
+        let mut config = Config::default();
+        config.verification.timeout_secs = config.timeouts.request_secs;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("verification.timeout_secs")
+        );
+    }
+
+    #[test]
+    fn config_verification_load_must_fit_timeout() {
+        let mut config = Config::default();
+        config.verification.load_duration_secs = config.verification.timeout_secs;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("verification.load_duration_secs")
+        );
+    }
+
+    #[test]
+    fn config_verification_load_may_be_zero() {
+        let mut config = Config::default();
+        config.verification.load_duration_secs = 0;
+
+        assert!(config.validate().is_ok());
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //!   registrations ([`domain::Registrations`]) and accounts ([`domain::accounts`]);
 //! - [`store`]: the [`store::HostStore`] trait and its SQLite implementation;
 //! - [`dispatch`]: the Fetch Attendee and Fetch List callouts to connectors;
+//! - [`verification`]: Verify services, the conformance suite run against a
+//!   registration, with its last report kept in the store;
 //! - [`api`]: the JSON API under `/api/v1`, authenticated by bearer tokens;
 //! - [`server`]: the listener, `/healthz`, request tracing, and a place to
 //!   mount further routers such as admin pages;
@@ -21,6 +23,7 @@ pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod tester;
+pub mod verification;
 pub mod web;
 
 pub use config::{Config, ConfigError};

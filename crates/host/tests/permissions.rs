@@ -70,6 +70,8 @@ async fn forbidden_user_gets_403_on_every_route() {
         (Method::POST, format!("/api/v1/connectors/{id}/test-connection"), None),
         (Method::PUT, format!("/api/v1/connectors/{id}/services/fetch-list"), Some(service)),
         (Method::GET, format!("/api/v1/connectors/{id}/audit"), None),
+        (Method::POST, format!("/api/v1/connectors/{id}/verify"), None),
+        (Method::GET, format!("/api/v1/connectors/{id}/verification"), None),
         (Method::DELETE, format!("/api/v1/connectors/{id}"), None),
     ];
     for (method, path, body) in routes {

@@ -44,6 +44,7 @@ fn forms(id: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
             ],
         ),
         (format!("/registrations/{id}/test-connection"), vec![]),
+        (format!("/registrations/{id}/verify"), vec![]),
         (
             format!("/registrations/{id}/services/fetch-attendee"),
             vec![("attendee_type", "BUSGUEST")],

@@ -20,9 +20,9 @@ use common::*;
 use host::web::WebOptions;
 use web_support::*;
 
-/// Signs in, registers the real connector, runs Test Connection, enables
-/// Fetch List with one configured list, deactivates the registration and
-/// signs out, checking each page on the way.
+/// Signs in, registers the real connector, runs Test Connection and Verify
+/// services, enables Fetch List with one configured list, deactivates the
+/// registration and signs out, checking each page on the way.
 async fn scenario(session: &Session<'_>, login: &str, connector_origin: &str) -> anyhow::Result<()> {
     session.open("/login").await?;
     session.type_into("#login", login).await?;
@@ -50,6 +50,12 @@ async fn scenario(session: &Session<'_>, login: &str, connector_origin: &str) ->
     ensure!(result.contains("over TLSv1."), "Test Connection result: {result}");
     ensure!(result.contains("with cipher suite TLS"), "Test Connection result: {result}");
     ensure!(session.text("#verified").await? == "Yes", "registration not verified");
+
+    session.click("#verify-services").await?;
+    let counts = session.text("#verification-counts").await?;
+    ensure!(counts.contains(" 0 failed"), "Verify services counts: {counts}");
+    let finding = session.text("#finding-test_connection\\.status summary").await?;
+    ensure!(finding.starts_with("PASS"), "Test Connection finding: {finding}");
 
     session.click("#configure-fetch-list").await?;
     session.click("#enabled").await?;

@@ -124,7 +124,7 @@ pub(super) async fn audit_trail(
 
 /// Parses the id of the path. An id that is not a positive whole number
 /// names no registration, so it gets `404`.
-fn registration_id(path: Result<Path<String>, PathRejection>) -> Result<RegistrationId, ApiError> {
+pub(super) fn registration_id(path: Result<Path<String>, PathRejection>) -> Result<RegistrationId, ApiError> {
     let Ok(Path(text)) = path else {
         return Err(ApiError::NotFound);
     };

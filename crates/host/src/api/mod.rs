@@ -1,4 +1,4 @@
-//! The JSON API: registrations under `/api/v1`, bearer tokens, and `/healthz`.
+//! The JSON API: registrations and their verification under `/api/v1`, bearer tokens, and `/healthz`.
 //!
 //! Every route is declared once in [`endpoints`], which builds the router
 //! and lists the operations, so that a test can compare them with the
@@ -9,6 +9,7 @@ mod body;
 mod connectors;
 pub mod errors;
 mod input;
+mod verification;
 pub mod views;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use errors::ApiError;
 
 use crate::domain::Registrations;
 use crate::store::HostStore;
+use crate::verification::Verifier;
 
 /// The OpenAPI 3 document of this API.
 pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
@@ -45,6 +47,7 @@ pub struct BodyLimits {
 pub struct ApiState {
     pub store: Arc<dyn HostStore>,
     pub registrations: Arc<Registrations>,
+    pub verifier: Arc<Verifier>,
     pub limits: Arc<BodyLimits>,
 }
 
@@ -91,6 +94,16 @@ fn endpoints() -> Vec<Endpoint> {
             Method::GET,
             "/api/v1/connectors/{id}/audit",
             get(connectors::audit_trail),
+        ),
+        Endpoint::new(
+            Method::POST,
+            "/api/v1/connectors/{id}/verify",
+            post(verification::verify),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/v1/connectors/{id}/verification",
+            get(verification::last_verification),
         ),
     ]
 }

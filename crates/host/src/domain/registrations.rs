@@ -35,6 +35,18 @@ pub enum DomainError {
     /// Another change was saved between reading and writing the registration.
     #[error("the registration was changed by another request; reload it and try again")]
     Conflict,
+    /// Verify services is already running for this registration.
+    #[error("a verification of this registration is already running; wait for it to finish, then reload")]
+    VerificationRunning,
+    /// Verify services did not finish within `verification.timeout_secs`.
+    #[error(
+        "the verification did not finish within {seconds} seconds, so no report was stored; \
+         the connector may be slow or unreachable, and Test Connection shows whether it responds"
+    )]
+    VerificationTimedOut { seconds: u64 },
+    /// The conformance suite rejected the settings built from the registration.
+    #[error("the verification could not start")]
+    VerificationSetup(#[source] conformance::ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -352,7 +364,7 @@ impl Registrations {
     }
 }
 
-fn require_manager(actor: &Actor) -> Result<(), DomainError> {
+pub(crate) fn require_manager(actor: &Actor) -> Result<(), DomainError> {
     if actor.may_manage_registrations() {
         Ok(())
     } else {

@@ -19,18 +19,20 @@ use crate::dispatch::Dispatcher;
 use crate::domain::Registrations;
 use crate::store::HostStore;
 use crate::tester::{ConnectionTester, outbound_tester};
+use crate::verification::{Trust, Verifier};
 
 /// How long open connections get to finish after shutdown begins, beyond
 /// the request timeout.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything the host's routers share: the store, the registration
-/// operations, the callouts to connectors, and the configuration.
+/// operations, the callouts to connectors, Verify services, and the configuration.
 #[derive(Clone)]
 pub struct HostApp {
     pub store: Arc<dyn HostStore>,
     pub registrations: Arc<Registrations>,
     pub dispatcher: Dispatcher,
+    pub verifier: Arc<Verifier>,
     pub config: Arc<Config>,
 }
 
@@ -52,12 +54,21 @@ impl HostApp {
             None => outbound_tester(&config.outbound, Vec::new(), false)
                 .context("cannot build the outbound client")?,
         };
+        // Verify services applies the same trusted CAs and address rule.
+        let verifier = Verifier::new(
+            Arc::clone(&store),
+            Arc::clone(&cipher),
+            Trust::of(&outbound),
+            config.verification.clone(),
+            config.outbound.total_timeout(),
+        );
         let dispatcher = Dispatcher::new(Arc::clone(&store), Arc::clone(&cipher), outbound, &config.callouts);
         let registrations = Registrations::new(Arc::clone(&store), cipher, tester);
         Ok(HostApp {
             store,
             registrations: Arc::new(registrations),
             dispatcher,
+            verifier: Arc::new(verifier),
             config: Arc::new(config),
         })
     }
@@ -94,6 +105,7 @@ pub fn router(app: &HostApp, extra: Option<Router>) -> Router {
     let state = ApiState {
         store: Arc::clone(&app.store),
         registrations: Arc::clone(&app.registrations),
+        verifier: Arc::clone(&app.verifier),
         limits: Arc::new(BodyLimits {
             body_bytes: app.config.limits.body_bytes,
             body_read: app.config.timeouts.body_read(),

@@ -1,9 +1,10 @@
-//! Persistence of companies, users, API tokens, registrations and the audit trail, behind a
-//! trait so that another database engine can replace SQLite.
+//! Persistence of companies, users, API tokens, registrations, their audit trail and
+//! verification reports, behind a trait so that another database engine can replace SQLite.
 
 pub mod callout_log;
 pub mod expenses;
 pub mod sqlite;
+pub mod verification;
 
 use std::collections::BTreeSet;
 
@@ -20,6 +21,7 @@ use crate::domain::{
 pub use callout_log::CalloutLogStore;
 pub use expenses::ExpenseStore;
 pub use sqlite::SqliteHostStore;
+pub use verification::VerificationStore;
 
 /// A company to insert.
 #[derive(Debug, Clone)]
@@ -91,7 +93,7 @@ pub enum StoreError {
 /// Everything the host keeps. Writes that change a registration also
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
-pub trait HostStore: CalloutLogStore + ExpenseStore + Send + Sync + 'static {
+pub trait HostStore: CalloutLogStore + ExpenseStore + VerificationStore + Send + Sync + 'static {
     /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -38,6 +38,13 @@ pub(crate) enum PageError {
     MalformedForm(&'static str),
     #[error("The registration was changed by another request. Reload it and try again.")]
     Conflict,
+    #[error("A verification of this registration is already running. Wait for it to finish, then reload the registration page.")]
+    VerificationRunning,
+    #[error(
+        "The verification did not finish within {seconds} seconds, so no report was stored. \
+         The connector may be slow or unreachable; Test Connection shows whether it responds."
+    )]
+    VerificationTimedOut { seconds: u64 },
     #[error("The service is unavailable. Try again in a moment.")]
     StoreUnavailable(#[source] StoreError),
     #[error("The request failed because of an internal error.")]
@@ -55,7 +62,8 @@ impl PageError {
             PageError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             PageError::BodyTimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             PageError::MalformedForm(_) => StatusCode::BAD_REQUEST,
-            PageError::Conflict => StatusCode::CONFLICT,
+            PageError::Conflict | PageError::VerificationRunning => StatusCode::CONFLICT,
+            PageError::VerificationTimedOut { .. } => StatusCode::GATEWAY_TIMEOUT,
             PageError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +75,8 @@ impl PageError {
             PageError::NotFound => "Not found",
             PageError::Throttled(_) => "Too many attempts",
             PageError::Conflict => "Changed by another request",
+            PageError::VerificationRunning => "Verification running",
+            PageError::VerificationTimedOut { .. } => "Verification timed out",
             PageError::StoreUnavailable(_) | PageError::Internal(_) => "Unavailable",
             _ => "Bad request",
         }
@@ -81,6 +91,9 @@ impl From<DomainError> for PageError {
             DomainError::Conflict => PageError::Conflict,
             DomainError::Store(error) => PageError::StoreUnavailable(error),
             DomainError::Decrypt(error) => PageError::Internal(Box::new(error)),
+            DomainError::VerificationRunning => PageError::VerificationRunning,
+            DomainError::VerificationTimedOut { seconds } => PageError::VerificationTimedOut { seconds },
+            DomainError::VerificationSetup(error) => PageError::Internal(Box::new(error)),
             // Handlers that accept input place these errors beside the
             // fields; reaching here means a handler forgot to.
             DomainError::Invalid(errors) => PageError::Internal(errors.to_string().into()),

@@ -1,5 +1,5 @@
-//! Server-rendered pages: sign-in, registrations, their services and audit
-//! trail, and the expense pages of [`crate::sandbox`].
+//! Server-rendered pages: sign-in, registrations, their services, Verify
+//! services and audit trail, and the expense pages of [`crate::sandbox`].
 //!
 //! The pages work without JavaScript. Every page is rendered by an
 //! auto-escaping askama template from `templates/`, every form carries the
@@ -28,6 +28,7 @@ use crate::domain::Registrations;
 use crate::sandbox::{ExpenseCallouts, Expenses};
 use crate::server::HostApp;
 use crate::store::HostStore;
+use crate::verification::Verifier;
 
 pub use session::{LOGIN_COOKIE, LOGIN_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE};
 
@@ -64,6 +65,7 @@ impl WebOptions {
 pub(crate) struct WebState {
     store: Arc<dyn HostStore>,
     registrations: Arc<Registrations>,
+    verifier: Arc<Verifier>,
     sessions: Arc<session::SessionSettings>,
     login_throttle: Arc<FailureThrottle>,
     body_limits: Arc<BodyLimits>,
@@ -87,6 +89,7 @@ pub fn router_with_callouts(
     let state = WebState {
         store: Arc::clone(&app.store),
         registrations: Arc::clone(&app.registrations),
+        verifier: Arc::clone(&app.verifier),
         sessions: Arc::new(session::SessionSettings::new(&options)),
         login_throttle: Arc::new(FailureThrottle::new(&options.login_throttle)),
         body_limits: Arc::new(BodyLimits {
@@ -96,7 +99,7 @@ pub fn router_with_callouts(
         expenses: Arc::new(Expenses::new(Arc::clone(&app.store), callouts)),
     };
 
-    use pages::{audit, home, login, registrations, services};
+    use pages::{audit, home, login, registrations, services, verification};
     Router::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
@@ -115,6 +118,7 @@ pub fn router_with_callouts(
             "/registrations/{id}/test-connection",
             post(registrations::test_connection),
         )
+        .route("/registrations/{id}/verify", post(verification::verify))
         .route(
             "/registrations/{id}/deactivate",
             post(services::deactivate),

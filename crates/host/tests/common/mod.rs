@@ -85,6 +85,7 @@ pub fn test_config() -> Config {
     config.timeouts.header_read_secs = 2;
     config.timeouts.request_secs = 20;
     config.outbound.total_timeout_secs = 10;
+    config.verification.timeout_secs = 15;
     config
 }
 
@@ -317,6 +318,24 @@ impl TestHost {
             .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
         answer.body["id"].as_i64().expect("registration id")
+    }
+
+    /// Registers the connector at `origin` through the API, runs Test
+    /// Connection, and returns the id and whether Test Connection succeeded.
+    pub async fn register_tested(&self, token: &str, name: &str, origin: &str, password: &str) -> (i64, bool) {
+        let body = json!({
+            "name": name,
+            "host_name": origin,
+            "user_name": CONNECTOR_USER,
+            "password": password,
+        });
+        let created = self.post("/api/v1/connectors", token, &body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.body["id"].as_i64().expect("registration id");
+        let tested = self
+            .post(&format!("/api/v1/connectors/{id}/test-connection"), token, &json!({}))
+            .await;
+        (id, tested.body["verified"] == true)
     }
 
     /// Opens a raw TLS connection, for clients that misbehave on purpose.

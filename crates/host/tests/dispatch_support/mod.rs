@@ -209,20 +209,12 @@ pub async fn actor_of(host: &TestHost, token: &str) -> Actor {
 impl Setup {
     /// Registers `origin`, runs Test Connection, and enables each `(service, endpoint path)`.
     pub async fn register(&self, origin: &str, services: &[(&str, &str)]) -> RegistrationId {
-        let body = json!({
-            "name": format!("Connector at {origin}"),
-            "host_name": origin,
-            "user_name": CONNECTOR_USER,
-            "password": CONNECTOR_PASSWORD,
-        });
-        let created = self.host.post("/api/v1/connectors", &self.token, &body).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        let id = created.body["id"].as_i64().expect("registration id");
-        let tested = self
+        let name = format!("Connector at {origin}");
+        let (id, verified) = self
             .host
-            .post(&format!("/api/v1/connectors/{id}/test-connection"), &self.token, &json!({}))
+            .register_tested(&self.token, &name, origin, CONNECTOR_PASSWORD)
             .await;
-        assert_eq!(tested.body["verified"], true, "{}", tested.text);
+        assert!(verified, "Test Connection of {origin} failed");
         for (service, path) in services {
             let configured = self
                 .host

@@ -11,6 +11,7 @@ mod callout_log;
 mod expenses;
 mod registrations;
 mod sessions;
+mod verification;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -291,7 +291,7 @@ fn save_services(
     Ok(())
 }
 
-fn insert_audit(
+pub(super) fn insert_audit(
     transaction: &Transaction<'_>,
     id: RegistrationId,
     entry: &AuditEntry,

@@ -6,6 +6,7 @@ pub(crate) mod home;
 pub(crate) mod login;
 pub(crate) mod registrations;
 pub(crate) mod services;
+pub(crate) mod verification;
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -191,6 +192,7 @@ pub(crate) fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "created" => Some("The registration was created. Run Test Connection before enabling a service."),
         "updated" => Some("The registration was saved."),
         "tested" => Some("Test Connection finished; its result is shown below."),
+        "verified" => Some("Verify services finished; its report is shown below."),
         "service-saved" => Some("The service configuration was saved."),
         "deactivated" => Some("Every service was made inactive; the registration is listed as inactive."),
         "signed-out" => Some("You have signed out."),

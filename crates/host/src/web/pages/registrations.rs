@@ -8,6 +8,7 @@ use connector::Secret;
 
 use super::callout_log::{CalloutLogView, callout_log_view};
 use super::services::service_summary;
+use super::verification::{VerificationSection, verification_section};
 use super::{
     ErrorPlacement, Layout, NoticeQuery, display_time, notice_text, registration_id,
     registration_of, render, render_with_status, see_other, service_label,
@@ -279,11 +280,13 @@ struct RegistrationPage {
     test: Option<TestView>,
     services: Vec<ServiceRow>,
     callouts: CalloutLogView,
+    verification: VerificationSection,
     notice: Option<&'static str>,
 }
 
 /// `GET /registrations/{id}`: the fields, the latest Test Connection, the
-/// services, and the recent callouts with the last errors.
+/// last Verify services report, the services, and the recent callouts with
+/// the last errors.
 pub(crate) async fn show(
     State(state): State<WebState>,
     Manager(signed_in): Manager,
@@ -326,6 +329,7 @@ pub(crate) async fn show(
         })
         .collect();
     let callouts = callout_log_view(&state, &signed_in.actor, registration.id).await?;
+    let verification = verification_section(&state, &signed_in.actor, registration.id).await?;
     let page = RegistrationPage {
         layout: Layout::signed_in(registration.name.as_str(), &signed_in),
         csrf_token: signed_in.session.csrf_token.clone(),
@@ -340,6 +344,7 @@ pub(crate) async fn show(
         test,
         services,
         callouts,
+        verification,
         notice: notice_text(query.notice.as_deref()),
     };
     Ok(render(&page))
