@@ -506,15 +506,14 @@ async fn attendee_no_answer_times_out() {
     let mut config = test_config();
     config.outbound.total_timeout_secs = 1;
 
-    check_attendee_failure(
-        Canned::Hang,
-        config,
-        CalloutFailure::Failed {
-            kind: "timed_out",
-            detail: "the connector did not send a complete response in time: check its logs and the speed of its back end".to_owned(),
-        },
-    )
-    .await;
+    check_attendee_failure(Canned::Hang, config, response_timed_out()).await;
+}
+
+fn response_timed_out() -> CalloutFailure {
+    CalloutFailure::Failed {
+        kind: "timed_out",
+        detail: "the connector did not send a complete response in time: check its logs and the speed of its back end".to_owned(),
+    }
 }
 
 #[tokio::test]
@@ -580,11 +579,7 @@ async fn attendee_slow_body_times_out() {
     let elapsed = started.elapsed();
     let log = setup.log(id).await;
 
-    let timed_out = CalloutFailure::Failed {
-        kind: "timed_out",
-        detail: "the connector did not send a complete response in time: check its logs and the speed of its back end".to_owned(),
-    };
-    assert_eq!(result, Err(timed_out));
+    assert_eq!(result, Err(response_timed_out()));
     assert!(elapsed < Duration::from_secs(4), "the callout took {elapsed:?}");
     assert!(
         matches!(log.first().map(|record| &record.outcome), Some(CalloutOutcome::Failed { kind, .. }) if kind == "timed_out"),

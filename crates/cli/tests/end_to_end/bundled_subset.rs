@@ -1,9 +1,9 @@
 //! Subsets of the bundled data files, written as gzip-compressed CSV for `callouts connector import`.
 //!
-//! Importing the whole files takes about 28 s in a debug build (geo list
-//! 18.6 s, attendees 9.2 s, on the 2-core development machine under load),
-//! so the scenario imports the rows it reaches and enough others to make
-//! every search choose among real neighbours.
+//! Importing the whole files with a debug build of `callouts connector
+//! import` took 28 s (geo list 18.6 s, attendees 9.2 s) on a 2-core machine
+//! with a load average near 5. So the scenario imports the rows it reaches,
+//! and enough others that every search chooses among real neighbours.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,11 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
-/// States whose cities the geo subset keeps; every country and every
-/// first-level division are kept.
+/// States whose cities the geo subset keeps. Every country and every
+/// first-level division are kept too.
 pub const STATES_WITH_CITIES: [&str; 2] = ["US-CA", "US-TX"];
 
-/// Generated attendees kept from the start of the file, besides those that
+/// Attendees kept from the start of the file, besides those that
 /// [`write_attendees`] keeps by last name.
 const LEADING_ATTENDEES: usize = 2_000;
 
@@ -25,8 +25,8 @@ fn bundled(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(relative)
 }
 
-/// Copies the rows of the gzip CSV `source` that `keep` accepts, with the
-/// header, to `target`; returns the number of rows copied.
+/// Copies the header and the rows that `keep` accepts from the gzip CSV
+/// `source` to `target`. Returns the number of rows copied.
 fn copy_rows(source: &Path, target: &Path, mut keep: impl FnMut(usize, &StringRecord) -> bool) -> usize {
     let file = File::open(source).unwrap_or_else(|error| panic!("open {}: {error}", source.display()));
     let mut reader = csv::Reader::from_reader(GzDecoder::new(file));
@@ -50,7 +50,7 @@ fn copy_rows(source: &Path, target: &Path, mut keep: impl FnMut(usize, &StringRe
 }
 
 /// Writes every country and division of `data/lists/geo.csv.gz` and the
-/// cities of [`STATES_WITH_CITIES`]; returns the number of rows.
+/// cities of [`STATES_WITH_CITIES`]. Returns the number of rows.
 pub fn write_geo(target: &Path) -> usize {
     copy_rows(&bundled("lists/geo.csv.gz"), target, |_, record| {
         let parent = record.get(0).unwrap_or_default();
@@ -60,7 +60,7 @@ pub fn write_geo(target: &Path) -> usize {
 }
 
 /// Writes the first attendees of `data/attendees.csv.gz` and every attendee
-/// whose LastName is `last_name`; returns the number of rows.
+/// whose LastName is `last_name`. Returns the number of rows.
 pub fn write_attendees(target: &Path, last_name: &str) -> usize {
     let source = bundled("attendees.csv.gz");
     let header = csv::Reader::from_reader(GzDecoder::new(File::open(&source).expect("open the attendees")))

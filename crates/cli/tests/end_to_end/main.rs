@@ -1,25 +1,29 @@
-//! The whole system as an operator deploys it and an employee uses it: real
-//! `callouts` processes over TLS with a dev CA, the connector serving
-//! bundled data, the host bootstrapped with the command line, the connector
-//! registered through the host's API, and an expense entry filled through
+//! The whole system as an operator deploys it and an employee uses it.
+//!
+//! The connector and the host run as separate `callouts` processes over TLS
+//! with a dev CA. The connector serves bundled data, the host is
+//! bootstrapped with the command line, and the connector is registered
+//! through the host's API. An employee then fills an expense entry through
 //! the host's pages.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod bundled_subset;
+#[path = "../../../host/tests/web_support/cookie_jar.rs"]
+mod cookie_jar;
 mod web_session;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::{ServerProcess, callouts, stdout, succeed};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use web_session::{Page, WebSession};
 
-/// Base64 of 32 bytes of 0x2a; only for tests.
+/// Base64 of 32 bytes of 0x2a, a key only for tests.
 const HOST_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 const CONNECTOR_USER: &str = "e2e-connector";
 const CONNECTOR_PASSWORD: &str = "connector-pässword-e2e-1";
@@ -46,7 +50,7 @@ fn dev_ca(dir: &Path) -> PathBuf {
 }
 
 /// Imports the geo list as `geo` and the attendees with `callouts connector
-/// import`, from subsets of the bundled files; returns the database.
+/// import`, from subsets of the bundled files. Returns the database path.
 fn import_bundled_data(dir: &Path) -> PathBuf {
     let geo = dir.join("geo.csv.gz");
     let attendees = dir.join("attendees.csv.gz");
@@ -84,7 +88,7 @@ fn serve_connector(db: &Path, certs: &Path) -> ServerProcess {
 }
 
 /// Creates the company, an administrator, an employee and the
-/// administrator's API token with `callouts host`; returns the token.
+/// administrator's API token with `callouts host`. Returns the token.
 fn bootstrap_host(db: &Path) -> String {
     succeed(
         callouts()
@@ -130,13 +134,7 @@ struct Api {
 
 impl Api {
     fn new(certs: &Path, host: &ServerProcess, token: String) -> Api {
-        let pem = std::fs::read(certs.join("ca.pem")).expect("read the CA certificate");
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
-            .resolve("localhost", address(host))
-            .timeout(Duration::from_secs(30))
+        let client = web_session::client_trusting(&certs.join("ca.pem"), address(host))
             .build()
             .expect("build the HTTP client");
         Api {
@@ -146,7 +144,7 @@ impl Api {
         }
     }
 
-    /// Sends `body` and checks the status; returns the JSON response.
+    /// Sends `body`, checks the status and returns the JSON response.
     async fn call(&self, method: reqwest::Method, path: &str, body: &Value, expected: StatusCode) -> Value {
         let response = self
             .client
@@ -203,7 +201,7 @@ async fn register_connector(api: &Api, origin: &str) {
     }
 }
 
-/// Creates a report and an entry through the forms; returns the report id and the entry's path.
+/// Creates a report and an entry through the forms. Returns the report id and the entry's path.
 async fn create_report_with_entry(employee: &WebSession) -> (String, String) {
     let created = employee.submit("/expenses", "/expenses/reports", &[("name", "Trip to San Francisco")]).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
@@ -290,7 +288,7 @@ fn assert_all_under(codes: &[String], parent: &str) {
     assert!(outside.is_empty(), "items outside {parent}: {outside:?}");
 }
 
-/// Searches attendees by first and last name; returns the results page.
+/// Searches attendees by first and last name and returns the results page.
 async fn search_attendees(employee: &WebSession, entry: &str, first_name: &str, last_name: &str) -> Page {
     let query = [
         ("attendee_search", "1"),

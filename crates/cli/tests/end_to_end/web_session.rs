@@ -1,14 +1,14 @@
 //! A user of the host's pages over HTTPS: a cookie jar, redirects left to
 //! the test, and forms posted with the CSRF token of the page they came from.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION};
+
+use crate::cookie_jar::CookieJar;
 
 /// One response of the pages.
 pub struct Page {
@@ -40,49 +40,47 @@ impl Page {
     }
 }
 
+/// Returns a client builder that trusts only `ca_pem` and connects to
+/// `address` for `localhost`, with a 30-second timeout.
+pub fn client_trusting(ca_pem: &Path, address: SocketAddr) -> reqwest::ClientBuilder {
+    let pem = std::fs::read(ca_pem).expect("read the CA certificate");
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
+        .resolve("localhost", address)
+        .timeout(Duration::from_secs(30))
+}
+
 /// A browser's view of the host: its own cookies and a client that trusts the dev CA.
 pub struct WebSession {
     client: reqwest::Client,
     base: String,
-    cookies: Mutex<BTreeMap<String, String>>,
+    cookies: CookieJar,
 }
 
 impl WebSession {
     /// Opens a session on `https://localhost:PORT` of the host at `address`, trusting `ca_pem`.
     pub fn new(ca_pem: &Path, address: SocketAddr) -> WebSession {
-        let pem = std::fs::read(ca_pem).expect("read the CA certificate");
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
-            .resolve("localhost", address)
+        let client = client_trusting(ca_pem, address)
             .https_only(true)
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
             .build()
             .expect("build the HTTP client");
         WebSession {
             client,
             base: format!("https://localhost:{}", address.port()),
-            cookies: Mutex::new(BTreeMap::new()),
+            cookies: CookieJar::default(),
         }
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Page {
-        let cookies: Vec<String> = self
-            .cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect();
-        let request = if cookies.is_empty() {
-            request
-        } else {
-            request.header(COOKIE, cookies.join("; "))
+        let request = match self.cookies.header() {
+            Some(cookies) => request.header(COOKIE, cookies),
+            None => request,
         };
         let response = request.send().await.expect("send the request");
-        self.keep_cookies(response.headers());
+        self.cookies.store(response.headers());
         let status = response.status();
         let location = response
             .headers()
@@ -91,21 +89,6 @@ impl WebSession {
             .map(str::to_owned);
         let text = response.text().await.expect("read the response body");
         Page { status, location, text }
-    }
-
-    fn keep_cookies(&self, headers: &reqwest::header::HeaderMap) {
-        let mut cookies = self.cookies.lock().unwrap();
-        for header in headers.get_all(SET_COOKIE).iter().filter_map(|value| value.to_str().ok()) {
-            let pair = header.split(';').next().unwrap_or_default();
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            if header.contains("Max-Age=0") {
-                cookies.remove(name);
-            } else {
-                cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
     }
 
     /// GETs `path` with `query` encoded as a form would encode it.

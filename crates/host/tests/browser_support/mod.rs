@@ -168,8 +168,8 @@ impl Session<'_> {
         Ok(self.element(selector).await?.text().await?)
     }
 
-    /// Waits until the element at `selector` contains `expected`, as after a
-    /// page load that replaces an element of the same id; returns its text.
+    /// Waits until the element at `selector` contains `expected` and returns
+    /// its text. This also waits for a page load that replaces an element of the same id.
     pub async fn wait_for_text(&self, selector: &str, expected: &str) -> anyhow::Result<String> {
         let started = Instant::now();
         loop {
