@@ -1,11 +1,41 @@
-//! Shared helpers of the command-line tests: a server process started by
-//! the test and killed when dropped.
+//! Shared helpers of the command-line tests: running `callouts`, and a
+//! server process started by the test and killed when dropped.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// Returns a `callouts` command without the secrets a developer's shell may export.
+pub fn callouts() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("CALLOUTS_HOST_SECRET_KEY")
+        .env_remove("CALLOUTS_USER_PASSWORD")
+        .stdin(Stdio::null());
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("run callouts")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `command` and checks that it exits with success.
+pub fn succeed(command: &mut Command) -> Output {
+    let output = run(command);
+    assert!(output.status.success(), "{}", stderr(&output));
+    output
+}
 
 /// How long a server gets to log its start line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
