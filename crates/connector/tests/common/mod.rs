@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod memory_store;
+pub mod test_host;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub const ATTENDEE_V2_PATH: &str = "/concur/attendee/v2.0/fetch";
 pub const ATTENDEE_V1_PATH: &str = "/concur/attendee/v1.0/fetch";
 pub const LIST_PATH: &str = "/concur/list/v1.2/fetch";
 pub const TEST_CONNECTION_PATH: &str = "/system/v1.0/testconnection";
+pub const NOTIFY_PATH: &str = "/concur/v1.0/notify";
 
 /// Defaults with the test credentials and short timeouts, so that tests of
 /// slow clients finish quickly.
