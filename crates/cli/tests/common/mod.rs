@@ -1,9 +1,10 @@
-//! Shared helpers of the command-line tests: a server process started by
-//! the test and killed when dropped.
+//! Shared helpers of the command-line tests: running `callouts`, a dev CA,
+//! and a server process started by the test and killed when dropped.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -80,4 +81,74 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Basic credentials of the connectors the tests start.
+pub const USERNAME: &str = "cli-test-user";
+pub const PASSWORD: &str = "cli-test-password:✓";
+
+/// The `callouts` executable, logging at INFO without colours.
+pub fn callouts() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
+    command.env("RUST_LOG", "info").env("NO_COLOR", "1");
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("run callouts")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+/// Writes a dev CA and a certificate for `localhost` and `127.0.0.1` into `dir/certs`.
+pub fn dev_ca(dir: &Path) -> PathBuf {
+    let certs = dir.join("certs");
+    let output = run(callouts().args(["dev-ca", "--name", "localhost", "--name", "127.0.0.1", "--out"]).arg(&certs));
+    assert!(output.status.success(), "dev-ca failed: {}", stderr(&output));
+    certs
+}
+
+/// The `--tls-cert` and `--tls-key` arguments for the certificate of [`dev_ca`].
+pub fn tls_args(certs: &Path) -> Vec<String> {
+    vec![
+        "--tls-cert".to_owned(),
+        certs.join("server.pem").display().to_string(),
+        "--tls-key".to_owned(),
+        certs.join("server.key").display().to_string(),
+    ]
+}
+
+/// Starts `callouts connector serve` on port 0 with the test credentials.
+pub fn serve(db: &Path, extra: &[&str]) -> ServerProcess {
+    serve_command(db, extra, callouts())
+}
+
+/// Starts `callouts connector serve` from `command`, which may carry more environment.
+pub fn serve_command(db: &Path, extra: &[&str], mut command: Command) -> ServerProcess {
+    command
+        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra)
+        .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD);
+    ServerProcess::start(command, "connector started")
+}
+
+/// An HTTPS client trusting only the CA at `ca`.
+pub fn client(ca: &Path) -> reqwest::Client {
+    let pem = std::fs::read(ca).expect("read CA");
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
+        .build()
+        .expect("client")
 }
