@@ -12,7 +12,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
+use connector::config::ListValueRule;
 use connector::server::{HttpListener, ListenerSettings};
+use connector::store::{ListImport, ListRow};
+use connector::{Config, Secret};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -228,6 +231,50 @@ pub fn notification_xml(object_uri: &str, event_date_time: &str) -> String {
          <Context>test</Context>\
          </Notification>"
     )
+}
+
+/// The rules of every test unless it changes them: list value in
+/// `Projects`, Meals at most 100.00, `Custom1` on the report and `Custom2`
+/// on each entry; three attempts, 20 to 100 ms apart.
+pub fn processing_config(host: &TestHost) -> Config {
+    let mut config = super::test_config();
+    config.host.origin = host.origin.clone();
+    config.host.client_id = CLIENT_ID.to_owned();
+    config.host.client_secret = Secret::new(CLIENT_SECRET);
+    config.host.trusted_ca_files = vec![host.ca_file.clone()];
+    config.validation.list_value = Some(ListValueRule {
+        list: "Projects".to_owned(),
+        required: false,
+    });
+    config
+        .validation
+        .amount_limits
+        .insert("Meals".to_owned(), "100.00".to_owned());
+    config.validation.required_fields.report = vec!["Custom1".to_owned()];
+    config.validation.required_fields.entry = vec!["Custom2".to_owned()];
+    config.notifications.max_attempts = 3;
+    config.notifications.retry_initial_delay_ms = 20;
+    config.notifications.retry_max_delay_ms = 100;
+    config
+}
+
+pub fn projects_list() -> ListImport {
+    let row = |line, parent: &str, code: &str, text: &str| ListRow {
+        line,
+        parent: parent.to_owned(),
+        code: code.to_owned(),
+        text: text.to_owned(),
+        lang: None,
+    };
+    ListImport {
+        list_name: "Projects".to_owned(),
+        default_lang: "EN".to_owned(),
+        rows: vec![
+            row(2, "", "P", "Projects"),
+            row(3, "P", "100", "Website"),
+            row(4, "P", "200", "Mobile app"),
+        ],
+    }
 }
 
 type Shared = Arc<Mutex<HostState>>;
