@@ -73,7 +73,7 @@ pub fn run(command: NotificationsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One tab-separated line per notification under a header line.
+/// Writes one tab-separated line per notification under a header line.
 fn to_text(records: &[NotificationRecord]) -> String {
     let mut text = "ID\tSTATUS\tATTEMPTS\tRECEIVED\tEVENT TYPE\tOBJECT URI\tDECISION\tLAST ERROR\n".to_owned();
     for record in records {

@@ -4,39 +4,18 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::test_host::{CLIENT_SECRET, TestHost, entry, notification_xml, processing_config, projects_list, report};
+use common::captured_log::Captured;
 use common::*;
 use connector::store::{NotificationStatus, SqliteStore};
 use serde_json::json;
 
-/// Log output collected in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn notification_log_hides_secret_and_tokens() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let captured = Captured::install();
     let host = TestHost::start().await;
     let directory = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(directory.path().join("connector.db")).unwrap();
@@ -54,13 +33,13 @@ async fn notification_log_hides_secret_and_tokens() {
         .post_xml(NOTIFY_PATH, notification_xml(&object_uri, "2026-12-04"))
         .await;
     assert_eq!(response.status(), 200);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while store.list_notifications_now(None, 1).unwrap()[0].status == NotificationStatus::Received {
-        assert!(tokio::time::Instant::now() < deadline, "not processed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for("processing", Duration::from_secs(20), || {
+        let rows = store.list_notifications_now(None, 1).unwrap();
+        (rows[0].status != NotificationStatus::Received).then_some(())
+    })
+    .await;
     connector.stop().await.unwrap();
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
 
     assert!(log.contains("notification stored"), "log: {log}");
     assert!(log.contains("notification processed"), "log: {log}");

@@ -64,19 +64,7 @@ impl Setup {
 
     /// Waits until the newest notification for `object_uri` is no longer received.
     async fn finished(&self, object_uri: &str) -> NotificationRecord {
-        let deadline = tokio::time::Instant::now() + PROCESSING_TIMEOUT;
-        loop {
-            let rows = self.store.list_notifications_now(None, 100).unwrap();
-            let newest = rows.into_iter().rev().find(|row| row.object_uri == object_uri);
-            if let Some(row) = newest.filter(|row| row.status != NotificationStatus::Received) {
-                return row;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "notification for {object_uri} not finished within {PROCESSING_TIMEOUT:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        finished(&self.store, object_uri).await
     }
 
     /// Adds a report, notifies and waits for the end of processing.
@@ -86,7 +74,7 @@ impl Setup {
         self.finished(&object_uri).await
     }
 
-    /// The comment of the only send-back the host received.
+    /// Returns the comment of the only send-back the host received.
     fn send_back_comment(&self) -> String {
         let bodies = self.host.state().workflow_bodies();
         assert_eq!(bodies.len(), 1, "workflow calls: {bodies:?}");
@@ -95,7 +83,17 @@ impl Setup {
     }
 }
 
-/// A report that passes every rule of [`processing_config`].
+/// Waits until the newest notification for `object_uri` in `store` is no longer received.
+async fn finished(store: &SqliteStore, object_uri: &str) -> NotificationRecord {
+    wait_for("the end of processing", PROCESSING_TIMEOUT, || {
+        let rows = store.list_notifications_now(None, 100).unwrap();
+        let newest = rows.into_iter().rev().find(|row| row.object_uri == object_uri);
+        newest.filter(|row| row.status != NotificationStatus::Received)
+    })
+    .await
+}
+
+/// Builds a report that passes every rule of [`processing_config`].
 fn passing_report(id: &str) -> Value {
     report(
         id,
@@ -379,15 +377,7 @@ async fn worker_rejects_stored_foreign_object_uri() {
         .unwrap();
 
     let connector = spawn_connector(Arc::new(store.clone()), processing_config(&host)).await;
-    let deadline = tokio::time::Instant::now() + PROCESSING_TIMEOUT;
-    let row = loop {
-        let rows = store.list_notifications_now(None, 10).unwrap();
-        if rows[0].status != NotificationStatus::Received {
-            break rows[0].clone();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "not processed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let row = finished(&store, &foreign_uri).await;
 
     assert_eq!(row.status, NotificationStatus::Failed);
     assert_eq!(row.attempts, 1);
@@ -406,11 +396,10 @@ async fn worker_resumes_after_restart() {
     setup.notify(&object_uri, "2026-12-04T10:00:00").await;
 
     // The host carries out the approval but its response never arrives.
-    let deadline = tokio::time::Instant::now() + PROCESSING_TIMEOUT;
-    while setup.host.state().workflow_bodies().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "no workflow call");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for("the workflow call", PROCESSING_TIMEOUT, || {
+        (!setup.host.state().workflow_bodies().is_empty()).then_some(())
+    })
+    .await;
     setup.connector.take().unwrap().stop().await.unwrap();
     let unfinished = setup.store.list_notifications_now(None, 10).unwrap();
     assert_eq!(unfinished[0].status, NotificationStatus::Received);

@@ -87,7 +87,7 @@ impl Drop for ServerProcess {
 pub const USERNAME: &str = "cli-test-user";
 pub const PASSWORD: &str = "cli-test-password:✓";
 
-/// The `callouts` executable, logging at INFO without colours.
+/// Builds a command running the `callouts` executable, logging at INFO without colours.
 pub fn callouts() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
     command.env("RUST_LOG", "info").env("NO_COLOR", "1");
@@ -116,7 +116,7 @@ pub fn dev_ca(dir: &Path) -> PathBuf {
     certs
 }
 
-/// The `--tls-cert` and `--tls-key` arguments for the certificate of [`dev_ca`].
+/// Returns the `--tls-cert` and `--tls-key` arguments for the certificate of [`dev_ca`].
 pub fn tls_args(certs: &Path) -> Vec<String> {
     vec![
         "--tls-cert".to_owned(),
@@ -142,7 +142,7 @@ pub fn serve_command(db: &Path, extra: &[&str], mut command: Command) -> ServerP
     ServerProcess::start(command, "connector started")
 }
 
-/// An HTTPS client trusting only the CA at `ca`.
+/// Builds an HTTPS client trusting only the CA at `ca`.
 pub fn client(ca: &Path) -> reqwest::Client {
     let pem = std::fs::read(ca).expect("read CA");
     reqwest::Client::builder()

@@ -20,8 +20,8 @@ pub struct NotificationsConfig {
     /// doubles up to `retry_max_delay_ms`, and a random part of up to half
     /// of it is taken off, so that retries spread out. Default 2000.
     pub retry_initial_delay_ms: u64,
-    /// Longest delay between two attempts, in milliseconds; also caps a
-    /// `Retry-After` from the host. Default 600000 (10 minutes).
+    /// Maximum delay between two attempts, in milliseconds, which also caps
+    /// a `Retry-After` from the host. Default 600000 (10 minutes).
     pub retry_max_delay_ms: u64,
 }
 
@@ -53,7 +53,7 @@ pub struct HostConfig {
     pub max_response_bytes: usize,
 }
 
-/// What the worker does with a report or request that fails a rule.
+/// Action of the worker on a report or request that fails a rule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureAction {

@@ -214,18 +214,18 @@ fn validate_limits(config: &Config) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::config::Secret;
 
-    fn valid_config() -> Config {
+    pub(in crate::config) fn valid_config() -> Config {
         let mut config = Config::default();
         config.credentials.username = "connector-user".to_owned();
         config.credentials.password = Secret::new("connector-password");
         config
     }
 
-    fn error_key(config: &Config) -> Option<String> {
+    pub(in crate::config) fn error_key(config: &Config) -> Option<String> {
         match validate(config) {
             Err(ConfigError::Invalid { key, .. }) => Some(key),
             _ => None,

@@ -6,10 +6,10 @@ use super::validate::{MAX_SECS, invalid};
 use super::{Config, ConfigError};
 use crate::notifications::Amount;
 
-/// Longest client id accepted; registrations issue far shorter ones.
+/// Maximum length of a client id, far above the ids that registrations issue.
 const MAX_CLIENT_ID_CHARS: usize = 255;
 
-/// Most attempts accepted; with the default delays, 1000 attempts span about a week.
+/// Maximum number of attempts. With the default maximum delay of 10 minutes, 1000 attempts span about a week.
 const MAX_ATTEMPTS: u32 = 1_000;
 
 pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
@@ -158,14 +158,8 @@ fn validate_rules(config: &Config) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::validate::tests::{error_key, valid_config};
     use crate::config::{ListValueRule, Secret};
-
-    fn valid_config() -> Config {
-        let mut config = Config::default();
-        config.credentials.username = "connector-user".to_owned();
-        config.credentials.password = Secret::new("connector-password");
-        config
-    }
 
     fn with_rules() -> Config {
         let mut config = valid_config();
@@ -177,13 +171,6 @@ mod tests {
         config.host.client_id = "client-id".to_owned();
         config.host.client_secret = Secret::new("client-secret");
         config
-    }
-
-    fn error_key(config: &Config) -> Option<String> {
-        match config.validate() {
-            Err(ConfigError::Invalid { key, .. }) => Some(key),
-            _ => None,
-        }
     }
 
     #[test]

@@ -3,10 +3,10 @@
 use super::rules::RuleFailure;
 use crate::config::FailureAction;
 
-/// Longest send-back comment and exception message the host accepts, in characters.
+/// Maximum length of a send-back comment or exception message the host accepts, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2000;
 
-/// What the worker tells the host about one object.
+/// Decision the worker sends to the host about one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Every rule passed.

@@ -1,6 +1,6 @@
 //! The key under which a redelivered notification is recognised.
 //!
-//! The host resends a notification until the connector answers `200`, so a
+//! The host resends a notification until the connector responds `200`, so a
 //! `200` lost on its way back brings the same notification again. The key is
 //! the SHA-256 of the canonical fields: EventType, the ObjectType code,
 //! ObjectURI and Context as received, and EventDateTime in the form it

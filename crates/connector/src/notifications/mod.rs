@@ -1,7 +1,7 @@
 //! Event notifications: durable intake, and validation through the host's web services.
 //!
 //! The receiver stores each notification in the connector's SQLite store
-//! and answers `200` only after the commit. When validation rules are
+//! and responds `200` only after the commit. When validation rules are
 //! configured, the worker takes the stored notifications in arrival order,
 //! reads each object from the host with an OAuth access token, applies the
 //! rules and sends the decision back. A notification is marked done only

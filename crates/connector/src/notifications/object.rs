@@ -99,7 +99,7 @@ impl Entry {
     }
 }
 
-/// Tells whether a custom field holds a value that is not blank.
+/// Tells whether a custom field contains a value that is not blank.
 pub fn is_filled(fields: &BTreeMap<String, Option<String>>, name: &str) -> bool {
     fields
         .get(name)

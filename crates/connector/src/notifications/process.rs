@@ -15,7 +15,7 @@ use crate::store::{Completion, NotificationQueue, PendingNotification, Store, St
 /// sent, when the host now reports the object no longer waiting.
 pub const EARLIER_DECISION: &str = "sent_by_earlier_attempt";
 
-/// Why an attempt did not complete the notification.
+/// Failure of an attempt that did not complete the notification.
 #[derive(Debug)]
 pub enum AttemptError {
     /// Another attempt may succeed.

@@ -1,4 +1,4 @@
-//! `POST` of an Event Notification: parse strictly, store durably, then answer `200`.
+//! `POST` of an Event Notification: parse strictly, store durably, then respond `200`.
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use crate::callouts::{AppState, XmlBody};
 use crate::server::errors::CalloutError;
 use crate::store::{Enqueued, NotificationQueue};
 
-/// What the receiver needs besides the request.
+/// Queue, wake-up and origin check of the receiver.
 pub struct Intake {
     pub queue: Arc<dyn NotificationQueue>,
     /// Signalled after each stored notification, to wake the worker.
@@ -27,8 +27,8 @@ pub struct Intake {
 
 /// Stores a notification and responds `200` only once the row is
 /// committed. A malformed notification gets `400` naming the element and
-/// the rule, and is not stored; a store failure gets `503`, so the host
-/// sends the notification again later.
+/// the rule, and is not stored. A store failure gets `503`, so that the
+/// host sends the notification again later.
 pub(crate) async fn receive_notification(
     State(state): State<AppState>,
     XmlBody(body): XmlBody,

@@ -17,7 +17,7 @@ pub struct RuleFailure {
     pub message: String,
 }
 
-/// Why the rules could not be applied at all.
+/// Failure that stopped the rules from being applied at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// The list named by `validation.list_value.list` is not imported, or the store failed.
@@ -145,7 +145,7 @@ fn entry_failure(entry: &Entry, code: &'static str, rest: String) -> RuleFailure
     }
 }
 
-/// Names the object as the employee knows it.
+/// Returns the employee's word for the object: report or travel request.
 pub fn object_kind(object: &HostObject) -> &'static str {
     match object.object_type.as_str() {
         "TRAVELREQ" => "travel request",

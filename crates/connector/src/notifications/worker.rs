@@ -16,13 +16,13 @@ use crate::config::Config;
 use crate::server::errors::error_chain;
 use crate::store::{Completion, NotificationQueue, PendingNotification, Store};
 
-/// Longest sleep without looking at the queue, should a wake-up be missed.
+/// Maximum sleep without looking at the queue, in case a wake-up is missed.
 const MAX_IDLE: Duration = Duration::from_secs(60);
 
 /// Pause after the queue itself failed, so that the loop does not spin.
 const STORE_FAILURE_PAUSE: Duration = Duration::from_secs(1);
 
-/// What one turn of the loop found.
+/// Result of one turn of the loop.
 enum Turn {
     /// An attempt was made; look for the next notification at once.
     Attempted,

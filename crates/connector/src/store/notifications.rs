@@ -78,15 +78,15 @@ pub struct PendingNotification {
     pub decision_sent: bool,
 }
 
-/// How the processing of a notification ended.
+/// End of the processing of a notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The decision reached the host; `decision` names it (`approve`,
     /// `send_back`, `exceptions`), with what the host learned.
     Done { decision: String },
-    /// The object was not waiting for this notification; `reason` says why.
+    /// The object was not waiting for this notification, for `reason`.
     Superseded { reason: String },
-    /// Processing gave up; `error` says why.
+    /// Processing gave up because of `error`.
     Failed { error: String },
 }
 

@@ -23,7 +23,7 @@ pub struct StoredItem {
 }
 
 impl StoredItem {
-    /// The parent's long code and the short code joined by `-`.
+    /// Returns the parent's long code and the short code joined by `-`.
     pub fn long_code(&self) -> String {
         match self.parent_long_code.as_str() {
             "" => self.short_code.clone(),

@@ -38,7 +38,7 @@ pub struct RecordedCall {
     pub body: String,
 }
 
-/// Everything the host knows and does; tests change it between steps.
+/// State of the test host, which tests change between steps.
 #[derive(Default)]
 pub struct HostState {
     pub calls: Vec<RecordedCall>,
@@ -51,12 +51,12 @@ pub struct HostState {
     pub issued: u32,
     /// `expires_in` of new tokens, in seconds; 3600 unless set.
     pub expires_in: Option<u64>,
-    /// Statuses to answer, one per request, before handling requests
+    /// Statuses returned one per request, before requests are handled
     /// normally, by route: `token`, `object`, `workflow` or `exceptions`.
     pub injected: HashMap<&'static str, VecDeque<u16>>,
-    /// Routes that answer `500` to every request.
+    /// Routes that return `500` to every request.
     pub always_failing: HashSet<&'static str>,
-    /// Routes that answer `409 not_waiting` to every request.
+    /// Routes that return `409 not_waiting` to every request.
     pub always_conflicting: HashSet<&'static str>,
     /// How long the workflow route waits after carrying out an action and
     /// before answering, as a host whose response gets lost.
@@ -181,7 +181,7 @@ impl Drop for TestHost {
     }
 }
 
-/// A report waiting in External Validation - Submit, with the given entries.
+/// Builds a report waiting in External Validation - Submit, with the given entries.
 pub fn report(id: &str, custom_fields: Value, entries: Vec<Value>) -> Value {
     json!({
         "id": id,
@@ -198,7 +198,7 @@ pub fn report(id: &str, custom_fields: Value, entries: Vec<Value>) -> Value {
     })
 }
 
-/// An entry with an amount, an optional list code and custom fields.
+/// Builds an entry with an amount, an optional list code and custom fields.
 pub fn entry(id: &str, expense_type: &str, amount: &str, list_code: Option<&str>, custom_fields: Value) -> Value {
     let list_item = match list_code {
         Some(code) => json!({"list_name": "Projects", "code": code, "text": "Project"}),
@@ -219,7 +219,7 @@ pub fn entry(id: &str, expense_type: &str, amount: &str, list_code: Option<&str>
     })
 }
 
-/// A Notification for the object, with a time so that each call differs.
+/// Builds a Notification for the object at `event_date_time`.
 pub fn notification_xml(object_uri: &str, event_date_time: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
@@ -233,9 +233,9 @@ pub fn notification_xml(object_uri: &str, event_date_time: &str) -> String {
     )
 }
 
-/// The rules of every test unless it changes them: list value in
-/// `Projects`, Meals at most 100.00, `Custom1` on the report and `Custom2`
-/// on each entry; three attempts, 20 to 100 ms apart.
+/// Builds the configuration of the processing tests. The rules: list value
+/// in `Projects`, Meals at most 100.00, `Custom1` on the report and
+/// `Custom2` on each entry. Three attempts, 20 to 100 ms apart.
 pub fn processing_config(host: &TestHost) -> Config {
     let mut config = super::test_config();
     config.host.origin = host.origin.clone();

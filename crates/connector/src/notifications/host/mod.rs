@@ -21,7 +21,7 @@ use crate::config::HostConfig;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkflowAction {
     Approve,
-    /// Back to the employee, who sees the comment (1 to 2000 characters).
+    /// Back to the employee, with a comment shown to them (1 to 2000 characters).
     SendBack { comment: String },
 }
 

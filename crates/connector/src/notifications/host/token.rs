@@ -13,10 +13,10 @@ use crate::config::Secret;
 /// Path of the token endpoint on the host.
 pub const TOKEN_PATH: &str = "/oauth2/v0/token";
 
-/// Longest access or refresh token accepted, in bytes.
+/// Maximum length of an access or refresh token, in bytes.
 const MAX_TOKEN_BYTES: usize = 4096;
 
-/// Longest time a token is renewed ahead of its expiry.
+/// Maximum time by which a token is renewed ahead of its expiry.
 const MAX_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
 
 /// The registration's client credentials.
