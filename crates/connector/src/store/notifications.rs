@@ -126,7 +126,9 @@ pub trait NotificationQueue: Send + Sync + 'static {
 
     /// Takes the oldest notification whose next attempt is due at `now_ms`
     /// and that no earlier unfinished notification of the same object
-    /// precedes, and counts the attempt before returning it.
+    /// precedes, and counts the attempt before returning it. The
+    /// notification stays due until `schedule_retry` or `complete`, so the
+    /// queue serves a single worker.
     async fn begin_next_attempt(
         &self,
         now_ms: i64,
