@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use super::host::ObjectPath;
 use super::{dedup_key, now_ms};
 use crate::callouts::{AppState, XmlBody};
+use crate::metrics::record_notification;
 use crate::server::errors::CalloutError;
 use crate::store::{Enqueued, NotificationQueue};
 
@@ -56,9 +57,11 @@ pub(crate) async fn receive_notification(
                 event_date_time = %notification.event_date_time,
                 "notification stored"
             );
+            record_notification("stored");
             intake.wakeup.notify_one();
         }
         Enqueued::Duplicate(id) => {
+            record_notification("duplicate");
             tracing::info!(id, object_uri = %object_uri, "notification already stored and waiting; not stored again");
         }
     }

@@ -13,6 +13,7 @@ use super::process::{AttemptError, Processor};
 use super::retry::RetryPolicy;
 use super::rules::Rules;
 use crate::config::Config;
+use crate::metrics::record_notification;
 use crate::server::errors::error_chain;
 use crate::store::{Completion, NotificationQueue, PendingNotification, Store};
 
@@ -156,6 +157,7 @@ impl NotificationWorker {
         message: &str,
         retry_after: Option<Duration>,
     ) {
+        record_notification("retried");
         let delay = self.retry.delay(pending.attempts, retry_after);
         let delay_ms = delay.as_millis() as u64;
         tracing::warn!(error = %message, delay_ms, "notification attempt failed; retrying later");
@@ -169,12 +171,15 @@ impl NotificationWorker {
     async fn complete(&self, pending: &PendingNotification, completion: Completion) {
         match &completion {
             Completion::Done { decision } => {
+                record_notification("done");
                 tracing::info!(decision = %decision, "notification processed")
             }
             Completion::Superseded { reason } => {
+                record_notification("superseded");
                 tracing::info!(reason = %reason, "notification superseded")
             }
             Completion::Failed { error } => {
+                record_notification("failed");
                 tracing::error!(error = %error, "notification failed")
             }
         }

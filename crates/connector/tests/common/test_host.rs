@@ -59,7 +59,7 @@ pub struct HostState {
     /// Routes that return `409 not_waiting` to every request.
     pub always_conflicting: HashSet<&'static str>,
     /// How long the workflow route waits after carrying out an action and
-    /// before answering, as a host whose response gets lost.
+    /// before responding, as a host whose response gets lost.
     pub workflow_response_delay: Option<Duration>,
 }
 
