@@ -8,11 +8,11 @@
 //! different notifications encode alike.
 //!
 //! The key is unique among notifications that are still waiting to be
-//! processed, and only there. The documents allow a date-only EventDateTime,
-//! with which a report sent back and submitted again on the same day brings
-//! a notification equal to the first one. Once the first has been processed,
+//! processed, and only there. Hosts may send a date-only EventDateTime
+//! (`YYYY-MM-DD`), with which a report sent back and submitted again on the
+//! same day brings a notification equal to the first one. Once the first has been processed,
 //! an equal notification is therefore stored as a new one, and processing
-//! tells the two cases apart by the object's workflow step: a late
+//! distinguishes the two cases by the object's workflow step: a late
 //! redelivery finds the object no longer waiting and ends as superseded
 //! without a second decision, while a new submission is validated.
 

@@ -159,6 +159,8 @@ impl From<StoreError> for AttemptErrorOrNotWaiting {
 /// Ends a notification whose object does not wait for it: done when an
 /// earlier attempt sent a decision (the host may have carried it out
 /// although its response was lost), superseded otherwise.
+/// NOTE: the worker cannot tell whether that earlier decision or someone
+/// else moved the object, so "done" may stand for a decision the host never got.
 fn not_waiting(pending: &PendingNotification, reason: String) -> Completion {
     if pending.decision_sent {
         Completion::Done {
