@@ -33,6 +33,13 @@ pub enum ApiError {
     DeleteRefused,
     #[error("invalid request: {0}")]
     Invalid(FieldErrors),
+    /// A malformed query or path parameter; `400` with the same body as [`ApiError::Invalid`].
+    #[error("malformed request: {0}")]
+    Malformed(FieldErrors),
+    #[error("the Accept header allows neither application/xml nor application/json")]
+    NotAcceptable,
+    #[error("only failed notifications can be deleted; this one is queued or being sent")]
+    NotificationNotFailed,
     #[error("malformed JSON at line {line}, column {column}")]
     MalformedJson { line: usize, column: usize },
     #[error("Content-Type must be application/json")]
@@ -61,6 +68,9 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed | ApiError::DeleteRefused => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::NotificationNotFailed => StatusCode::CONFLICT,
             ApiError::MalformedJson { .. } | ApiError::BodyUnreadable => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -76,6 +86,11 @@ impl ApiError {
     /// Builds a validation failure of one field.
     pub fn invalid(field: &str, rule: &str) -> ApiError {
         ApiError::Invalid(FieldErrors(vec![FieldError::new(field, rule)]))
+    }
+
+    /// Builds a `400` for one malformed parameter.
+    pub fn malformed(field: &str, rule: &str) -> ApiError {
+        ApiError::Malformed(FieldErrors(vec![FieldError::new(field, rule)]))
     }
 }
 
@@ -111,7 +126,7 @@ impl IntoResponse for ApiError {
         }
 
         let body = match &self {
-            ApiError::Invalid(errors) => json!({ "errors": errors.0 }),
+            ApiError::Invalid(errors) | ApiError::Malformed(errors) => json!({ "errors": errors.0 }),
             other => json!({ "error": other.to_string() }),
         };
         let mut response = (self.status(), Json(body)).into_response();

@@ -1,4 +1,5 @@
-//! The JSON API: registrations under `/api/v1`, bearer tokens, and `/healthz`.
+//! The JSON API: registrations under `/api/v1`, the notification API under
+//! `/api/platform/notifications/v1.0`, bearer tokens, and `/healthz`.
 //!
 //! Every route is declared once in [`endpoints`], which builds the router
 //! and lists the operations, so that a test can compare them with the
@@ -9,6 +10,7 @@ mod body;
 mod connectors;
 pub mod errors;
 mod input;
+mod notifications;
 pub mod views;
 
 use std::sync::Arc;
@@ -25,6 +27,8 @@ pub use body::{JsonBody, has_media_type, read_limited};
 pub use errors::ApiError;
 
 use crate::domain::Registrations;
+use crate::notifications::NotificationAdmin;
+use crate::public_origin::{NOTIFICATION_API_PATH, PublicOrigin};
 use crate::store::HostStore;
 
 /// The OpenAPI 3 document of this API.
@@ -45,6 +49,8 @@ pub struct BodyLimits {
 pub struct ApiState {
     pub store: Arc<dyn HostStore>,
     pub registrations: Arc<Registrations>,
+    pub notifications: Arc<NotificationAdmin>,
+    pub public_origin: PublicOrigin,
     pub limits: Arc<BodyLimits>,
 }
 
@@ -64,6 +70,9 @@ impl Endpoint {
         }
     }
 }
+
+/// Path of one notification in the notification API.
+const NOTIFICATION_API_PATH_WITH_ID: &str = "/api/platform/notifications/v1.0/notification/{id}";
 
 /// Returns every route the API serves.
 fn endpoints() -> Vec<Endpoint> {
@@ -91,6 +100,12 @@ fn endpoints() -> Vec<Endpoint> {
             Method::GET,
             "/api/v1/connectors/{id}/audit",
             get(connectors::audit_trail),
+        ),
+        Endpoint::new(Method::GET, NOTIFICATION_API_PATH, get(notifications::list_notifications)),
+        Endpoint::new(
+            Method::DELETE,
+            NOTIFICATION_API_PATH_WITH_ID,
+            delete(notifications::delete_notification),
         ),
     ]
 }

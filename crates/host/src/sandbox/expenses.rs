@@ -18,6 +18,7 @@ use super::values::{
 use crate::dispatch::{AttendeeResults, CalloutFailure, ListResults};
 use crate::domain::{Actor, FieldErrors, ServiceKind};
 use crate::store::{HostStore, StoreError};
+use crate::workflow::Step;
 
 /// Most reports one employee may keep; it bounds the report list page.
 pub const MAX_REPORTS_PER_EMPLOYEE: usize = 500;
@@ -38,6 +39,10 @@ pub enum ExpenseError {
     NotFound,
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
+    /// The report or travel request was submitted and is not sent back, so
+    /// the employee may not change it.
+    #[error("the object is in workflow step {step}, where it cannot be changed")]
+    Locked { step: Step },
     /// A search callout failed; the page shows the failure's user message.
     #[error("{}", .failure.user_message(*.service))]
     Callout {
@@ -49,7 +54,7 @@ pub enum ExpenseError {
 }
 
 impl ExpenseError {
-    fn invalid(field: &str, rule: &str) -> ExpenseError {
+    pub(crate) fn invalid(field: &str, rule: &str) -> ExpenseError {
         let mut errors = FieldErrors::default();
         errors.push(field, rule);
         ExpenseError::Invalid(errors)
@@ -136,6 +141,18 @@ impl Expenses {
         Ok((report, entry))
     }
 
+    /// Returns an entry like [`Self::entry`], when the report may still be changed.
+    async fn editable_entry(
+        &self,
+        actor: &Actor,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+    ) -> Result<(ExpenseReport, ExpenseEntry), ExpenseError> {
+        let (report, entry) = self.entry(actor, report, entry).await?;
+        ensure_editable(report.step)?;
+        Ok((report, entry))
+    }
+
     /// Returns the lists and attendee types of the active services of the actor's company.
     pub async fn sources(&self, actor: &Actor) -> Result<Sources, ExpenseError> {
         require_employee(actor)?;
@@ -151,6 +168,7 @@ impl Expenses {
         input: &EntryInput,
     ) -> Result<ExpenseEntryId, ExpenseError> {
         let report = self.report(actor, report).await?;
+        ensure_editable(report.step)?;
         let sources = self.sources(actor).await?;
         let (fields, binding) = parse_entry(input, &sources)?;
         if report.entries.len() >= MAX_ENTRIES_PER_REPORT {
@@ -178,7 +196,7 @@ impl Expenses {
         entry: ExpenseEntryId,
         input: &EntryInput,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let sources = self.sources(actor).await?;
         let (fields, binding) = parse_entry(input, &sources)?;
 
@@ -203,7 +221,7 @@ impl Expenses {
         report: ExpenseReportId,
         entry: ExpenseEntryId,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         self.store.delete_expense_entry(report.id, entry.id).await?;
         tracing::info!(report_id = report.id.0, entry_id = entry.id.0, "expense entry deleted");
         Ok(())
@@ -241,7 +259,7 @@ impl Expenses {
         level: usize,
         short_code: &str,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let (list, mut chosen) = self.list_level(actor, &entry, level).await?;
         // A `*` would make the query a pattern rather than the one code.
         let short_code = short_code.trim();
@@ -283,7 +301,7 @@ impl Expenses {
         entry: ExpenseEntryId,
         level: usize,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let Some(mut list) = entry.list else {
             return Err(ExpenseError::invalid("list", rules::LIST));
         };
@@ -325,7 +343,7 @@ impl Expenses {
         attendee_type: &str,
         external_id: &str,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let external_id = external_id.trim();
         if external_id.is_empty() || external_id.contains('*') {
             return Err(ExpenseError::invalid("external_id", rules::NOT_OFFERED));
@@ -370,7 +388,7 @@ impl Expenses {
         attendee_type: &str,
         external_id: &str,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         self.store
             .remove_entry_attendee(report.id, entry.id, attendee_type, external_id)
             .await?;
@@ -402,7 +420,16 @@ impl Expenses {
     }
 }
 
-fn require_employee(actor: &Actor) -> Result<(), ExpenseError> {
+/// Checks that the employee may change an object in `step`.
+pub(crate) fn ensure_editable(step: Step) -> Result<(), ExpenseError> {
+    if step.is_editable() {
+        Ok(())
+    } else {
+        Err(ExpenseError::Locked { step })
+    }
+}
+
+pub(crate) fn require_employee(actor: &Actor) -> Result<(), ExpenseError> {
     if actor.is_employee() {
         Ok(())
     } else {
@@ -422,14 +449,26 @@ fn callout_error(service: ServiceKind, failure: CalloutFailure) -> ExpenseError 
     ExpenseError::Callout { service, failure }
 }
 
-/// Validates the entry form, collecting every broken rule.
-fn parse_entry(input: &EntryInput, sources: &Sources) -> Result<(EntryFields, Option<ListBinding>), ExpenseError> {
-    let mut errors = FieldErrors::default();
+/// Validates the fields of an entry or an expected expense, adding each broken rule to `errors`.
+pub(crate) fn parse_fields(input: &EntryInput, errors: &mut FieldErrors) -> Option<EntryFields> {
     let expense_type = errors.check("expense_type", ExpenseType::parse(&input.expense_type));
     let transaction_date = errors.check("transaction_date", parse_date(&input.transaction_date));
     let amount = errors.check("amount", Amount::parse(&input.amount));
     let currency = errors.check("currency", CurrencyCode::parse(&input.currency));
     let business_purpose = errors.check("business_purpose", BusinessPurpose::parse(&input.business_purpose));
+    Some(EntryFields {
+        expense_type: expense_type?,
+        transaction_date: transaction_date?,
+        amount: amount?,
+        currency: currency?,
+        business_purpose: business_purpose?,
+    })
+}
+
+/// Validates the entry form, collecting every broken rule.
+fn parse_entry(input: &EntryInput, sources: &Sources) -> Result<(EntryFields, Option<ListBinding>), ExpenseError> {
+    let mut errors = FieldErrors::default();
+    let fields = parse_fields(input, &mut errors);
     let list = input.list.trim();
     let binding = if list.is_empty() {
         Some(None)
@@ -442,19 +481,8 @@ fn parse_entry(input: &EntryInput, sources: &Sources) -> Result<(EntryFields, Op
         errors.check("list", found.ok_or(rules::LIST))
     };
 
-    match (expense_type, transaction_date, amount, currency, business_purpose, binding) {
-        (Some(expense_type), Some(transaction_date), Some(amount), Some(currency), Some(business_purpose), Some(binding))
-            if errors.is_empty() =>
-        {
-            let fields = EntryFields {
-                expense_type,
-                transaction_date,
-                amount,
-                currency,
-                business_purpose,
-            };
-            Ok((fields, binding))
-        }
+    match (fields, binding) {
+        (Some(fields), Some(binding)) if errors.is_empty() => Ok((fields, binding)),
         _ => Err(ExpenseError::Invalid(errors)),
     }
 }

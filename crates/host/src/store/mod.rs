@@ -1,9 +1,13 @@
-//! Persistence of companies, users, API tokens, registrations and the audit trail, behind a
-//! trait so that another database engine can replace SQLite.
+//! Persistence of companies, users, API tokens, registrations, the audit
+//! trail, the sandbox's reports and travel requests, their workflow and the
+//! notification queue, behind traits so that another database engine can replace SQLite.
 
 pub mod callout_log;
 pub mod expenses;
+pub mod notifications;
 pub mod sqlite;
+pub mod travel;
+pub mod workflow;
 
 use std::collections::BTreeSet;
 
@@ -19,7 +23,10 @@ use crate::domain::{
 
 pub use callout_log::CalloutLogStore;
 pub use expenses::ExpenseStore;
+pub use notifications::NotificationStore;
 pub use sqlite::SqliteHostStore;
+pub use travel::TravelStore;
+pub use workflow::WorkflowStore;
 
 /// A company to insert.
 #[derive(Debug, Clone)]
@@ -91,7 +98,9 @@ pub enum StoreError {
 /// Everything the host keeps. Writes that change a registration also
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
-pub trait HostStore: CalloutLogStore + ExpenseStore + Send + Sync + 'static {
+pub trait HostStore:
+    CalloutLogStore + ExpenseStore + TravelStore + WorkflowStore + NotificationStore + Send + Sync + 'static
+{
     /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -9,6 +9,7 @@ use connector::server::errors::error_chain;
 use super::pages::Layout;
 use crate::domain::DomainError;
 use crate::store::StoreError;
+use crate::workflow::{Step, WorkflowError};
 
 /// A failed page request. Each variant has a fixed, plain message; none
 /// repeats what the client sent.
@@ -38,6 +39,17 @@ pub(crate) enum PageError {
     MalformedForm(&'static str),
     #[error("The registration was changed by another request. Reload it and try again.")]
     Conflict,
+    /// The employee tried to change a submitted report or travel request.
+    #[error("It was submitted and is in the step \"{}\", so it cannot be changed. It can be changed again if it is sent back.", .0.label())]
+    Locked(Step),
+    #[error("Only approvers may approve or send back reports and travel requests, and only those of other employees.")]
+    NotApprover,
+    /// The notification's status changed since the page was shown.
+    #[error("The notification is no longer in a status that allows this, or it is being sent. Reload the page.")]
+    NotificationChanged,
+    /// The object's step changed, or never allowed the action.
+    #[error("The report or travel request is no longer in a step that accepts this action. Reload the page to see its current step.")]
+    WorkflowChanged,
     #[error("The service is unavailable. Try again in a moment.")]
     StoreUnavailable(#[source] StoreError),
     #[error("The request failed because of an internal error.")]
@@ -48,14 +60,18 @@ impl PageError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             PageError::SignInRequired => StatusCode::SEE_OTHER,
-            PageError::Forbidden | PageError::NotEmployee | PageError::CsrfRejected => StatusCode::FORBIDDEN,
+            PageError::Forbidden | PageError::NotEmployee | PageError::NotApprover | PageError::CsrfRejected => {
+                StatusCode::FORBIDDEN
+            }
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PageError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             PageError::BodyTimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             PageError::MalformedForm(_) => StatusCode::BAD_REQUEST,
-            PageError::Conflict => StatusCode::CONFLICT,
+            PageError::Conflict | PageError::Locked(_) | PageError::WorkflowChanged | PageError::NotificationChanged => {
+                StatusCode::CONFLICT
+            }
             PageError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,10 +79,15 @@ impl PageError {
 
     fn title(&self) -> &'static str {
         match self {
-            PageError::Forbidden | PageError::NotEmployee | PageError::CsrfRejected => "Forbidden",
+            PageError::Forbidden | PageError::NotEmployee | PageError::NotApprover | PageError::CsrfRejected => {
+                "Forbidden"
+            }
+            PageError::Locked(_) => "Submitted",
             PageError::NotFound => "Not found",
             PageError::Throttled(_) => "Too many attempts",
-            PageError::Conflict => "Changed by another request",
+            PageError::Conflict | PageError::WorkflowChanged | PageError::NotificationChanged => {
+                "Changed by another request"
+            }
             PageError::StoreUnavailable(_) | PageError::Internal(_) => "Unavailable",
             _ => "Bad request",
         }
@@ -84,6 +105,20 @@ impl From<DomainError> for PageError {
             // Handlers that accept input place these errors beside the
             // fields; reaching here means a handler forgot to.
             DomainError::Invalid(errors) => PageError::Internal(errors.to_string().into()),
+        }
+    }
+}
+
+impl From<WorkflowError> for PageError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::NotFound => PageError::NotFound,
+            WorkflowError::Forbidden | WorkflowError::OwnObject => PageError::NotApprover,
+            WorkflowError::WrongStep { .. } | WorkflowError::Conflict => PageError::WorkflowChanged,
+            WorkflowError::Store(error) => PageError::StoreUnavailable(error),
+            // Handlers that accept input show these in the page; reaching
+            // here means a handler forgot to.
+            WorkflowError::Invalid(errors) => PageError::Internal(errors.to_string().into()),
         }
     }
 }

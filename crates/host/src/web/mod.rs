@@ -1,5 +1,6 @@
 //! Server-rendered pages: sign-in, registrations, their services and audit
-//! trail, and the expense pages of [`crate::sandbox`].
+//! trail, the approval page, the notification queue, and the expense and
+//! travel pages of [`crate::sandbox`].
 //!
 //! The pages work without JavaScript. Every page is rendered by an
 //! auto-escaping askama template from `templates/`, every form carries the
@@ -25,7 +26,10 @@ use connector::config::ThrottleConfig;
 
 use crate::api::BodyLimits;
 use crate::domain::Registrations;
+use crate::notifications::NotificationAdmin;
+use crate::sandbox::travel::TravelRequests;
 use crate::sandbox::{ExpenseCallouts, Expenses};
+use crate::workflow::Workflow;
 use crate::server::HostApp;
 use crate::store::HostStore;
 
@@ -68,6 +72,9 @@ pub(crate) struct WebState {
     login_throttle: Arc<FailureThrottle>,
     body_limits: Arc<BodyLimits>,
     pub(crate) expenses: Arc<Expenses>,
+    pub(crate) travel: Arc<TravelRequests>,
+    pub(crate) workflow: Arc<Workflow>,
+    pub(crate) notifications: Arc<NotificationAdmin>,
 }
 
 /// Builds the router of the pages with its state applied. It sets no
@@ -94,9 +101,12 @@ pub fn router_with_callouts(
             body_read: app.config.timeouts.body_read(),
         }),
         expenses: Arc::new(Expenses::new(Arc::clone(&app.store), callouts)),
+        travel: Arc::new(TravelRequests::new(Arc::clone(&app.store))),
+        workflow: Arc::clone(&app.workflow),
+        notifications: Arc::clone(&app.notification_admin),
     };
 
-    use pages::{audit, home, login, registrations, services};
+    use pages::{approvals, audit, home, login, notifications, registrations, services};
     Router::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
@@ -124,6 +134,11 @@ pub fn router_with_callouts(
             get(services::form).post(services::configure),
         )
         .route("/registrations/{id}/audit", get(audit::show))
+        .route("/approvals", get(approvals::show))
+        .route("/approvals/decide", post(approvals::decide))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/{id}/retry", post(notifications::retry))
+        .route("/notifications/{id}/delete", post(notifications::delete))
         .route("/static/admin.css", get(pages::stylesheet))
         .layer(from_fn(headers::security_headers))
         // Merged after the layer above, so that these routes get only

@@ -9,8 +9,11 @@
 mod accounts;
 mod callout_log;
 mod expenses;
+mod notifications;
 mod registrations;
 mod sessions;
+mod travel;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

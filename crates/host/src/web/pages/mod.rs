@@ -1,9 +1,11 @@
 //! The pages: shared layout, rendering, and helpers for validation messages and labels.
 
+pub(crate) mod approvals;
 pub(crate) mod audit;
 pub(crate) mod callout_log;
 pub(crate) mod home;
 pub(crate) mod login;
+pub(crate) mod notifications;
 pub(crate) mod registrations;
 pub(crate) mod services;
 
@@ -32,6 +34,7 @@ pub(crate) struct LayoutUser {
     pub company: String,
     pub may_manage: bool,
     pub may_use_expenses: bool,
+    pub may_approve: bool,
     pub csrf_token: String,
 }
 
@@ -51,6 +54,7 @@ impl Layout {
                 company: signed_in.actor.company.name.clone(),
                 may_manage: signed_in.actor.may_manage_registrations(),
                 may_use_expenses: signed_in.actor.is_employee(),
+                may_approve: signed_in.actor.is_approver(),
                 csrf_token: signed_in.session.csrf_token.clone(),
             }),
         }
