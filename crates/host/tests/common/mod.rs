@@ -217,6 +217,11 @@ impl TestHost {
         format!("{}{path}", self.url)
     }
 
+    /// Returns the ObjectURI of `object` under this host's origin.
+    pub fn public_uri(&self, object: host::workflow::ObjectRef) -> String {
+        host::public_origin::PublicOrigin::new(Some(&self.url)).object_uri(object)
+    }
+
     /// Sends a request with an optional bearer token and JSON body.
     pub async fn send(
         &self,
