@@ -2,9 +2,9 @@
 
 use std::fs;
 
-/// Returns CPU count and model, memory, SQLite version, the UTC date and the
-/// load average, such as `2 CPUs (AMD EPYC), 23.4 GiB memory, SQLite 3.46.0,
-/// 2026-12-04, load average 0.12 0.30 0.41`. Other processes compete for
+/// Returns CPU count and model, memory, SQLite version, allocator, the UTC
+/// date and the load average, such as `2 CPUs (AMD EPYC), 23.4 GiB memory,
+/// SQLite 3.46.0, system malloc, 2026-12-04, load average 0.12 0.30 0.41`. Other processes compete for
 /// the CPUs when the load average is high, which shows in the tail latencies.
 pub fn describe() -> String {
     let cpus = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
@@ -15,8 +15,9 @@ pub fn describe() -> String {
     let today = time::OffsetDateTime::now_utc().date();
     let load = load_average().unwrap_or_else(|| "unknown".to_owned());
     format!(
-        "{cpus} CPUs ({model}), {memory}, SQLite {}, {today}, load average {load}",
-        rusqlite::version()
+        "{cpus} CPUs ({model}), {memory}, SQLite {}, {}, {today}, load average {load}",
+        rusqlite::version(),
+        crate::ALLOCATOR_NAME
     )
 }
 

@@ -11,6 +11,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// jemalloc instead of the system allocator: a search returns up to 100
+/// items of a few short strings each, and jemalloc's thread caches make
+/// those allocations about twice as cheap as glibc's `malloc`, which
+/// BENCHMARKS.md measures side by side.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Callouts between an expense platform and its application connectors.
 #[derive(Debug, Parser)]
 #[command(name = "callouts", version, about)]

@@ -1,12 +1,12 @@
 //! The report: one finding per check, with the exchanges that decided it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report layout; raised whenever a field changes meaning or goes away.
 pub const REPORT_FORMAT_VERSION: u32 = 1;
 
 /// Result of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The connector keeps the rule.
@@ -34,7 +34,7 @@ impl Outcome {
 
 /// Summary of a request without credentials: `credentials` describes the
 /// `Authorization` header, which is never copied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestSummary {
     pub method: String,
     pub path: String,
@@ -47,7 +47,7 @@ pub struct RequestSummary {
 }
 
 /// Summary of a response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseSummary {
     pub status: u16,
     pub content_type: Option<String>,
@@ -62,7 +62,7 @@ pub struct ResponseSummary {
 }
 
 /// One request and its response, or the error that took the response's place.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exchange {
     pub request: RequestSummary,
     pub response: Option<ResponseSummary>,
@@ -71,7 +71,7 @@ pub struct Exchange {
 }
 
 /// Latency percentiles of the load run of one callout.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
     /// Requests that completed with status 200.
     pub succeeded: usize,
@@ -88,7 +88,7 @@ pub struct LatencySummary {
 }
 
 /// The result of one check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable identifier, such as `attendee.and_rule.other_company`.
     pub check: String,
@@ -129,7 +129,7 @@ impl Finding {
 }
 
 /// Number of findings of each outcome.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub pass: usize,
     pub warn: usize,
@@ -138,7 +138,7 @@ pub struct Summary {
 }
 
 /// The whole result of a run, in the order the checks ran.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub format_version: u32,
     /// The connector's origin, `https://host[:port]`.
@@ -175,6 +175,11 @@ impl Report {
         self.findings.iter().find(|finding| finding.check == check)
     }
 
+    /// Reads a report that [`Report::to_json`] wrote, such as one a host stored.
+    pub fn from_json(text: &str) -> Result<Report, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
     /// Writes the report as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         // Every field is a string, number, bool, option or vector, which
@@ -182,5 +187,52 @@ impl Report {
         serde_json::to_string_pretty(self).unwrap_or_else(|error| {
             format!("{{\"error\":\"report serialization failed: {error}\"}}")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let exchange = Exchange {
+            request: RequestSummary {
+                method: "GET".to_owned(),
+                path: "/system/v1.0/testconnection".to_owned(),
+                credentials: "configured".to_owned(),
+                content_type: None,
+                body_bytes: 0,
+                body_excerpt: String::new(),
+            },
+            response: Some(ResponseSummary {
+                status: 401,
+                content_type: Some("text/plain".to_owned()),
+                www_authenticate: None,
+                body_bytes: 12,
+                body_excerpt: "unauthorized".to_owned(),
+                duration_ms: 1.5,
+            }),
+            error: None,
+        };
+        let finding = Finding::new("test_connection.status", Outcome::Fail, "rule", "401")
+            .with_exchanges([exchange]);
+        Report::new("https://connector.example.com", vec![finding])
+    }
+
+    #[test]
+    fn report_json_round_trip() {
+        let report = sample();
+
+        let read = Report::from_json(&report.to_json()).expect("read the written report");
+
+        assert_eq!(read, report);
+    }
+
+    #[test]
+    fn report_counts_outcomes() {
+        let report = sample();
+
+        assert_eq!(report.summary.fail, 1);
+        assert!(!report.passed);
     }
 }

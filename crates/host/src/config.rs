@@ -38,6 +38,8 @@ pub struct Config {
     /// reach this host; notifications carry URLs below it. Default: `https://localhost:PORT`
     /// with the port the host listens on, which only a connector on the same machine can reach.
     pub public_origin: Option<String>,
+    /// Limits of Verify services, the conformance suite run from a registration.
+    pub verification: VerificationConfig,
     /// Serve plain HTTP when no TLS configuration is given. Only for running
     /// behind a TLS-terminating proxy, because API tokens and connector
     /// passwords cross the network. Default false.
@@ -131,6 +133,29 @@ impl Default for NotificationsConfig {
     }
 }
 
+/// Limits of Verify services, which runs the conformance suite against a
+/// registration's connector within one page or API request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationConfig {
+    /// Length of the latency run, in seconds, shared by the checked
+    /// services. 0 skips it. Must be less than `timeout_secs`. Default 2.
+    pub load_duration_secs: u64,
+    /// Limit on a whole run, in seconds. A run that takes longer is
+    /// abandoned and reported as timed out. Must be less than
+    /// `timeouts.request_secs`. Default 25.
+    pub timeout_secs: u64,
+}
+
+impl Default for VerificationConfig {
+    fn default() -> Self {
+        VerificationConfig {
+            load_duration_secs: 2,
+            timeout_secs: 25,
+        }
+    }
+}
+
 impl NotificationsConfig {
     pub fn retry_base(&self) -> Duration {
         Duration::from_secs(self.retry_base_secs)
@@ -147,6 +172,16 @@ impl NotificationsConfig {
 
 /// Most attempts a notification may be given; it bounds the retry history.
 pub const MAX_NOTIFICATION_ATTEMPTS: u32 = 1000;
+
+impl VerificationConfig {
+    pub fn load_duration(&self) -> Duration {
+        Duration::from_secs(self.load_duration_secs)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
 
 /// A configuration that could not be read, parsed or accepted.
 #[derive(Debug, thiserror::Error)]
@@ -206,11 +241,27 @@ impl Config {
             ("timeouts.body_read_secs", timeouts.body_read_secs),
             ("timeouts.request_secs", timeouts.request_secs),
             ("timeouts.idle_secs", timeouts.idle_secs),
-            ("outbound.connect_timeout_secs", self.outbound.connect_timeout_secs),
-            ("outbound.total_timeout_secs", self.outbound.total_timeout_secs),
-            ("notifications.retry_base_secs", self.notifications.retry_base_secs),
-            ("notifications.retry_max_secs", self.notifications.retry_max_secs),
-            ("notifications.max_age_secs", self.notifications.max_age_secs),
+            (
+                "outbound.connect_timeout_secs",
+                self.outbound.connect_timeout_secs,
+            ),
+            (
+                "outbound.total_timeout_secs",
+                self.outbound.total_timeout_secs,
+            ),
+            (
+                "notifications.retry_base_secs",
+                self.notifications.retry_base_secs,
+            ),
+            (
+                "notifications.retry_max_secs",
+                self.notifications.retry_max_secs,
+            ),
+            (
+                "notifications.max_age_secs",
+                self.notifications.max_age_secs,
+            ),
+            ("verification.timeout_secs", self.verification.timeout_secs),
         ];
         let counts = [
             ("limits.body_bytes", self.limits.body_bytes as u64),
@@ -219,10 +270,20 @@ impl Config {
                 "limits.max_connections_per_client",
                 self.limits.max_connections_per_client as u64,
             ),
-            ("outbound.max_response_bytes", self.outbound.max_response_bytes as u64),
-            ("notifications.max_attempts", u64::from(self.notifications.max_attempts)),
+            (
+                "outbound.max_response_bytes",
+                self.outbound.max_response_bytes as u64,
+            ),
+            (
+                "notifications.max_attempts",
+                u64::from(self.notifications.max_attempts),
+            ),
         ];
-        for (key, value) in durations {
+        let load_duration_secs = self.verification.load_duration_secs;
+        for (key, value) in durations
+            .into_iter()
+            .chain([("verification.load_duration_secs", load_duration_secs)])
+        {
             if value > MAX_SECS {
                 return Err(invalid(key, format!("must be at most {MAX_SECS} seconds")));
             }
@@ -243,7 +304,10 @@ impl Config {
         if notifications.retry_base_secs > notifications.retry_max_secs {
             return Err(invalid(
                 "notifications.retry_base_secs",
-                format!("must be at most notifications.retry_max_secs ({})", notifications.retry_max_secs),
+                format!(
+                    "must be at most notifications.retry_max_secs ({})",
+                    notifications.retry_max_secs
+                ),
             ));
         }
         if notifications.max_attempts > MAX_NOTIFICATION_ATTEMPTS {
@@ -263,6 +327,26 @@ impl Config {
                 format!(
                     "must be less than timeouts.request_secs ({})",
                     timeouts.request_secs
+                ),
+            ));
+        }
+        // Verify services also runs inside a request.
+        let verification = &self.verification;
+        if verification.timeout_secs >= timeouts.request_secs {
+            return Err(invalid(
+                "verification.timeout_secs",
+                format!(
+                    "must be less than timeouts.request_secs ({})",
+                    timeouts.request_secs
+                ),
+            ));
+        }
+        if verification.load_duration_secs >= verification.timeout_secs {
+            return Err(invalid(
+                "verification.load_duration_secs",
+                format!(
+                    "must be less than verification.timeout_secs ({}), or every run would time out",
+                    verification.timeout_secs
                 ),
             ));
         }
@@ -346,7 +430,9 @@ mod tests {
 
     #[test]
     fn config_notifications_section_overrides_defaults() {
-        let config = Config::from_toml_str("[notifications]\nmax_attempts = 3\nretry_base_secs = 2\n").unwrap();
+        let config =
+            Config::from_toml_str("[notifications]\nmax_attempts = 3\nretry_base_secs = 2\n")
+                .unwrap();
 
         assert_eq!(config.notifications.max_attempts, 3);
         assert_eq!(config.notifications.retry_base_secs, 2);
@@ -365,11 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn config_verification_timeout_must_fit_request() {
+        let mut config = Config::default();
+        config.verification.timeout_secs = config.timeouts.request_secs;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("verification.timeout_secs")
+        );
+    }
+
+    #[test]
     fn config_zero_attempts_names_key() {
         let mut config = Config::default();
         config.notifications.max_attempts = 0;
 
-        assert_eq!(error_key(&config).as_deref(), Some("notifications.max_attempts"));
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("notifications.max_attempts")
+        );
     }
 
     #[test]
@@ -380,6 +480,25 @@ mod tests {
         };
 
         assert_eq!(error_key(&config).as_deref(), Some("public_origin"));
+    }
+
+    #[test]
+    fn config_verification_load_must_fit_timeout() {
+        let mut config = Config::default();
+        config.verification.load_duration_secs = config.verification.timeout_secs;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("verification.load_duration_secs")
+        );
+    }
+
+    #[test]
+    fn config_verification_load_may_be_zero() {
+        let mut config = Config::default();
+        config.verification.load_duration_secs = 0;
+
+        assert!(config.validate().is_ok());
     }
 
     #[test]

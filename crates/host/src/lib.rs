@@ -7,6 +7,8 @@
 //! - [`dispatch`]: the Fetch Attendee and Fetch List callouts to connectors;
 //! - [`workflow`]: the steps of expense reports and travel requests, which
 //!   queue Event Notifications, and [`notifications`], which delivers them;
+//! - [`verification`]: Verify services, the conformance suite run against a
+//!   registration, with its last report kept in the store;
 //! - [`api`]: the JSON API under `/api/v1` and the notification API,
 //!   authenticated by bearer tokens;
 //! - [`server`]: the listener, `/healthz`, request tracing, and a place to
@@ -26,6 +28,7 @@ pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod tester;
+pub mod verification;
 pub mod web;
 pub mod workflow;
 

@@ -96,8 +96,14 @@ mod tests {
         let report = ObjectRef::expense_report(42);
         let request = ObjectRef::travel_request(7);
 
-        assert_eq!(origin.object_uri(report), "https://host.example.com/api/expense/v1/reports/42");
-        assert_eq!(origin.object_uri(request), "https://host.example.com/api/travel/v1/requests/7");
+        assert_eq!(
+            origin.object_uri(report),
+            "https://host.example.com/api/expense/v1/reports/42"
+        );
+        assert_eq!(
+            origin.object_uri(request),
+            "https://host.example.com/api/travel/v1/requests/7"
+        );
     }
 
     #[test]

@@ -30,15 +30,30 @@ async fn failing_setup() -> Notifying {
 /// Submits a report that fails and returns the id of its notification.
 async fn failed_report(setup: &Notifying, name: &str) -> (host::workflow::ObjectRef, i64) {
     let report = report_of(&setup.host, &setup.employee, name).await;
-    let submitted = setup.workflow.submit(&setup.employee, report).await.expect("submit");
+    let submitted = setup
+        .workflow
+        .submit(&setup.employee, report)
+        .await
+        .expect("submit");
     let id = submitted.notifications[0].0;
-    let failed = setup.wait_for_status(NotificationStatus::Failed, 1, WAIT).await;
+    let failed = setup
+        .wait_for_status(NotificationStatus::Failed, 1, WAIT)
+        .await;
     assert!(failed.iter().any(|notification| notification.id.0 == id));
     (report, id)
 }
 
-async fn get_with_accept(setup: &Notifying, token: &str, path: &str, accept: Option<&str>) -> Answer {
-    let mut request = setup.host.client.get(setup.host.url(path)).bearer_auth(token);
+async fn get_with_accept(
+    setup: &Notifying,
+    token: &str,
+    path: &str,
+    accept: Option<&str>,
+) -> Answer {
+    let mut request = setup
+        .host
+        .client
+        .get(setup.host.url(path))
+        .bearer_auth(token);
     if let Some(accept) = accept {
         request = request.header("Accept", accept);
     }
@@ -54,14 +69,23 @@ async fn failed_notifications_listed_as_xml() {
     let list = NotificationList::parse(listed.text.as_bytes()).expect("a valid NotificationList");
 
     assert_eq!(listed.status, 200, "{}", listed.text);
-    let content_type = listed.headers.get("content-type").and_then(|value| value.to_str().ok());
+    let content_type = listed
+        .headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok());
     assert_eq!(content_type, Some("application/xml; charset=utf-8"));
     assert_eq!(list.notifications.len(), 1);
     let entry = &list.notifications[0];
-    assert_eq!(entry.notification_uri, setup.host.url(&notification_path(id)));
+    assert_eq!(
+        entry.notification_uri,
+        setup.host.url(&notification_path(id))
+    );
     assert_eq!(entry.notification.object_uri, setup.host.public_uri(report));
     assert_eq!(entry.notification.object_type, ObjectType::ExpenseReport);
-    assert_eq!(entry.notification.event_type, "Report Entered Expense Report Workflow Step - SUBMIT");
+    assert_eq!(
+        entry.notification.event_type,
+        "Report Entered Expense Report Workflow Step - SUBMIT"
+    );
 }
 
 #[tokio::test]
@@ -75,10 +99,19 @@ async fn failed_notifications_listed_as_json() {
     let items = listed.body.as_array().expect("a JSON array");
     assert_eq!(items.len(), 1);
     let item = &items[0];
-    assert_eq!(item["NotificationURI"], Value::from(setup.host.url(&notification_path(id))));
-    assert_eq!(item["ObjectURI"], Value::from(setup.host.public_uri(report)));
+    assert_eq!(
+        item["NotificationURI"],
+        Value::from(setup.host.url(&notification_path(id)))
+    );
+    assert_eq!(
+        item["ObjectURI"],
+        Value::from(setup.host.public_uri(report))
+    );
     assert_eq!(item["ObjectType"], "EXPRPT");
-    assert_eq!(item["EventType"], "Report Entered Expense Report Workflow Step - SUBMIT");
+    assert_eq!(
+        item["EventType"],
+        "Report Entered Expense Report Workflow Step - SUBMIT"
+    );
     assert_eq!(item["Context"], "");
     let date_time = item["EventDateTime"].as_str().unwrap_or_default();
     assert_eq!(date_time.len(), 19, "{date_time}");
@@ -88,13 +121,24 @@ async fn failed_notifications_listed_as_json() {
 async fn list_omits_queued_and_delivered() {
     let setup = start(notify_config(), both_steps(), &[], Reply::Status(200)).await;
     let report = report_of(&setup.host, &setup.employee, "Delivered").await;
-    setup.workflow.submit(&setup.employee, report).await.expect("submit");
-    setup.wait_for_status(NotificationStatus::Delivered, 1, WAIT).await;
+    setup
+        .workflow
+        .submit(&setup.employee, report)
+        .await
+        .expect("submit");
+    setup
+        .wait_for_status(NotificationStatus::Delivered, 1, WAIT)
+        .await;
 
     let listed = get_with_accept(&setup, &setup.admin_token, LIST, None).await;
 
     assert_eq!(listed.status, 200);
-    assert!(NotificationList::parse(listed.text.as_bytes()).unwrap().notifications.is_empty());
+    assert!(
+        NotificationList::parse(listed.text.as_bytes())
+            .unwrap()
+            .notifications
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -111,13 +155,24 @@ async fn status_other_than_failed_is_400() {
     let setup = failing_setup().await;
     let base = "/api/platform/notifications/v1.0/notification";
 
-    for query in ["", "?status=queued", "?status=failed&status=failed", "?status=failed&limit=5"] {
-        let listed = setup.host.get(&format!("{base}{query}"), &setup.admin_token).await;
+    for query in [
+        "",
+        "?status=queued",
+        "?status=failed&status=failed",
+        "?status=failed&limit=5",
+    ] {
+        let listed = setup
+            .host
+            .get(&format!("{base}{query}"), &setup.admin_token)
+            .await;
 
         assert_eq!(listed.status, 400, "{query}: {}", listed.text);
         assert!(!listed.errors().is_empty(), "{query}: {}", listed.text);
     }
-    let upper = setup.host.get(&format!("{base}?status=FAILED"), &setup.admin_token).await;
+    let upper = setup
+        .host
+        .get(&format!("{base}?status=FAILED"), &setup.admin_token)
+        .await;
     assert_eq!(upper.status, 200, "{}", upper.text);
 }
 
@@ -127,8 +182,14 @@ async fn delete_failed_notification_then_404() {
     let (_, id) = failed_report(&setup, "To delete").await;
     let path = notification_path(id);
 
-    let deleted = setup.host.send(Method::DELETE, &path, Some(&setup.admin_token), None).await;
-    let again = setup.host.send(Method::DELETE, &path, Some(&setup.admin_token), None).await;
+    let deleted = setup
+        .host
+        .send(Method::DELETE, &path, Some(&setup.admin_token), None)
+        .await;
+    let again = setup
+        .host
+        .send(Method::DELETE, &path, Some(&setup.admin_token), None)
+        .await;
     let listed = get_with_accept(&setup, &setup.admin_token, LIST, Some("application/json")).await;
 
     assert_eq!(deleted.status, 200, "{}", deleted.text);
@@ -142,10 +203,17 @@ async fn delete_malformed_id_is_400() {
 
     for id in ["abc", "0", "-3", "%2B5", "1.0", "99999999999999999999"] {
         let path = format!("/api/platform/notifications/v1.0/notification/{id}");
-        let answer = setup.host.send(Method::DELETE, &path, Some(&setup.admin_token), None).await;
+        let answer = setup
+            .host
+            .send(Method::DELETE, &path, Some(&setup.admin_token), None)
+            .await;
 
         assert_eq!(answer.status, 400, "{id}: {}", answer.text);
-        assert!(answer.has_error("id", "must be a notification id: a positive whole number"), "{}", answer.text);
+        assert!(
+            answer.has_error("id", "must be a notification id: a positive whole number"),
+            "{}",
+            answer.text
+        );
     }
 }
 
@@ -155,7 +223,12 @@ async fn delete_unknown_notification_is_404() {
 
     let answer = setup
         .host
-        .send(Method::DELETE, &notification_path(987_654), Some(&setup.admin_token), None)
+        .send(
+            Method::DELETE,
+            &notification_path(987_654),
+            Some(&setup.admin_token),
+            None,
+        )
         .await;
 
     assert_eq!(answer.status, 404, "{}", answer.text);
@@ -165,28 +238,58 @@ async fn delete_unknown_notification_is_404() {
 async fn other_company_cannot_see_or_delete() {
     let setup = failing_setup().await;
     let (_, id) = failed_report(&setup, "Acme only").await;
-    let other_admin = user(&setup.host, "Globex", "standard", false, &["can-administer"]).await;
+    let other_admin = user(
+        &setup.host,
+        "Globex",
+        "standard",
+        false,
+        &["can-administer"],
+    )
+    .await;
     let other_token = token_of(&setup.host, &other_admin).await;
 
     let listed = get_with_accept(&setup, &other_token, LIST, Some("application/json")).await;
-    let deleted = setup.host.send(Method::DELETE, &notification_path(id), Some(&other_token), None).await;
+    let deleted = setup
+        .host
+        .send(
+            Method::DELETE,
+            &notification_path(id),
+            Some(&other_token),
+            None,
+        )
+        .await;
 
     assert_eq!(listed.status, 200);
     assert_eq!(listed.body, Value::Array(Vec::new()));
     assert_eq!(deleted.status, 404, "{}", deleted.text);
-    assert_eq!(setup.notifications(&[NotificationStatus::Failed]).await.len(), 1);
+    assert_eq!(
+        setup
+            .notifications(&[NotificationStatus::Failed])
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn queued_notification_delete_is_409() {
     let setup = start(notify_config(), both_steps(), &[], Reply::Hang).await;
     let report = report_of(&setup.host, &setup.employee, "Still queued").await;
-    let submitted = setup.workflow.submit(&setup.employee, report).await.expect("submit");
+    let submitted = setup
+        .workflow
+        .submit(&setup.employee, report)
+        .await
+        .expect("submit");
     setup.connector.wait_for(1, WAIT).await;
 
     let answer = setup
         .host
-        .send(Method::DELETE, &notification_path(submitted.notifications[0].0), Some(&setup.admin_token), None)
+        .send(
+            Method::DELETE,
+            &notification_path(submitted.notifications[0].0),
+            Some(&setup.admin_token),
+            None,
+        )
         .await;
 
     assert_eq!(answer.status, 409, "{}", answer.text);
@@ -201,10 +304,34 @@ async fn roles_allowed_and_refused() {
         ("Acme", "standard", false, &["employee"], 403),
         ("Acme", "standard", false, &["approver"], 403),
         ("Acme", "standard", false, &["company-administrator"], 403),
-        ("Initech", "professional", true, &["company-administrator"], 200),
-        ("Initech", "professional", true, &["web-services-administrator"], 200),
-        ("Initech", "professional", true, &["can-administer", "employee"], 403),
-        ("Umbrella", "professional", false, &["company-administrator"], 403),
+        (
+            "Initech",
+            "professional",
+            true,
+            &["company-administrator"],
+            200,
+        ),
+        (
+            "Initech",
+            "professional",
+            true,
+            &["web-services-administrator"],
+            200,
+        ),
+        (
+            "Initech",
+            "professional",
+            true,
+            &["can-administer", "employee"],
+            403,
+        ),
+        (
+            "Umbrella",
+            "professional",
+            false,
+            &["company-administrator"],
+            403,
+        ),
     ];
 
     for (company, edition, partner, roles, expected) in cases {
@@ -212,9 +339,16 @@ async fn roles_allowed_and_refused() {
         let token = token_of(&setup.host, &actor).await;
 
         let listed = setup.host.get(LIST, &token).await;
-        let deleted = setup.host.send(Method::DELETE, &notification_path(1), Some(&token), None).await;
+        let deleted = setup
+            .host
+            .send(Method::DELETE, &notification_path(1), Some(&token), None)
+            .await;
 
-        assert_eq!(listed.status, expected, "{company} {roles:?}: {}", listed.text);
+        assert_eq!(
+            listed.status, expected,
+            "{company} {roles:?}: {}",
+            listed.text
+        );
         if expected == 403 {
             assert_eq!(deleted.status, 403, "{company} {roles:?}: {}", deleted.text);
         }
@@ -227,7 +361,10 @@ async fn missing_or_unknown_token_is_401() {
 
     let missing = setup.host.send(Method::GET, LIST, None, None).await;
     let unknown = setup.host.get(LIST, "cht_not-a-token").await;
-    let delete = setup.host.send(Method::DELETE, &notification_path(1), None, None).await;
+    let delete = setup
+        .host
+        .send(Method::DELETE, &notification_path(1), None, None)
+        .await;
 
     assert_eq!(missing.status, 401);
     assert_eq!(unknown.status, 401);

@@ -54,6 +54,12 @@ impl OutboundClient {
         })
     }
 
+    /// Returns the settings the client was built with, such as its trusted CAs
+    /// and address rule, so that other clients can apply the same ones.
+    pub fn config(&self) -> &OutboundConfig {
+        &self.inner.config
+    }
+
     /// GET {origin}{path} with Basic auth; never follows redirects.
     ///
     /// Passes on a 2xx status. A 401 gives [`FailureCause::CredentialsRejected`],

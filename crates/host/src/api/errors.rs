@@ -52,6 +52,19 @@ pub enum ApiError {
     BodyUnreadable,
     #[error("the registration was changed by another request; reload it and try again")]
     Conflict,
+    #[error(
+        "a verification of this registration is already running; wait for it to finish, then read its report with GET /api/v1/connectors/{{id}}/verification"
+    )]
+    VerificationRunning,
+    #[error(
+        "the verification did not finish within {seconds} seconds, so no report was stored; \
+         the connector may be slow or unreachable, and test-connection shows whether it responds"
+    )]
+    VerificationTimedOut { seconds: u64 },
+    #[error(
+        "no verification has run for this registration yet; start one with POST /api/v1/connectors/{{id}}/verify"
+    )]
+    NoVerification,
     #[error("the request did not complete within {seconds} seconds")]
     RequestTimedOut { seconds: u64 },
     #[error("the host's database is unavailable; try again later")]
@@ -65,7 +78,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoVerification => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed | ApiError::DeleteRefused => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
@@ -75,7 +88,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Conflict => StatusCode::CONFLICT,
+            ApiError::Conflict | ApiError::VerificationRunning => StatusCode::CONFLICT,
+            ApiError::VerificationTimedOut { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::RequestTimedOut { .. } | ApiError::StoreUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -103,6 +117,11 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict => ApiError::Conflict,
             DomainError::Store(error) => ApiError::StoreUnavailable(error),
             DomainError::Decrypt(error) => ApiError::Internal(Box::new(error)),
+            DomainError::VerificationRunning => ApiError::VerificationRunning,
+            DomainError::VerificationTimedOut { seconds } => {
+                ApiError::VerificationTimedOut { seconds }
+            }
+            DomainError::VerificationSetup(error) => ApiError::Internal(Box::new(error)),
         }
     }
 }
@@ -126,7 +145,9 @@ impl IntoResponse for ApiError {
         }
 
         let body = match &self {
-            ApiError::Invalid(errors) | ApiError::Malformed(errors) => json!({ "errors": errors.0 }),
+            ApiError::Invalid(errors) | ApiError::Malformed(errors) => {
+                json!({ "errors": errors.0 })
+            }
             other => json!({ "error": other.to_string() }),
         };
         let mut response = (self.status(), Json(body)).into_response();
@@ -174,7 +195,10 @@ mod tests {
 
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(
-            response.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok()),
             Some("GET, PATCH")
         );
     }

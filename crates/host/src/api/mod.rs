@@ -1,5 +1,6 @@
-//! The JSON API: registrations under `/api/v1`, the notification API under
-//! `/api/platform/notifications/v1.0`, bearer tokens, and `/healthz`.
+//! The JSON API: registrations and their verification under `/api/v1`, the
+//! notification API under `/api/platform/notifications/v1.0`, bearer tokens,
+//! and `/healthz`.
 //!
 //! Every route is declared once in [`endpoints`], which builds the router
 //! and lists the operations, so that a test can compare them with the
@@ -11,6 +12,7 @@ mod connectors;
 pub mod errors;
 mod input;
 mod notifications;
+mod verification;
 pub mod views;
 
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use crate::domain::Registrations;
 use crate::notifications::NotificationAdmin;
 use crate::public_origin::{NOTIFICATION_API_PATH, PublicOrigin};
 use crate::store::HostStore;
+use crate::verification::Verifier;
 
 /// The OpenAPI 3 document of this API.
 pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
@@ -51,6 +54,7 @@ pub struct ApiState {
     pub registrations: Arc<Registrations>,
     pub notifications: Arc<NotificationAdmin>,
     pub public_origin: PublicOrigin,
+    pub verifier: Arc<Verifier>,
     pub limits: Arc<BodyLimits>,
 }
 
@@ -84,8 +88,16 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::GET, CONNECTORS, get(connectors::list_connectors)),
         Endpoint::new(Method::POST, CONNECTORS, post(connectors::create_connector)),
         Endpoint::new(Method::GET, CONNECTOR, get(connectors::get_connector)),
-        Endpoint::new(Method::PATCH, CONNECTOR, patch(connectors::update_connector)),
-        Endpoint::new(Method::DELETE, CONNECTOR, delete(connectors::delete_connector)),
+        Endpoint::new(
+            Method::PATCH,
+            CONNECTOR,
+            patch(connectors::update_connector),
+        ),
+        Endpoint::new(
+            Method::DELETE,
+            CONNECTOR,
+            delete(connectors::delete_connector),
+        ),
         Endpoint::new(
             Method::POST,
             "/api/v1/connectors/{id}/test-connection",
@@ -101,11 +113,25 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/connectors/{id}/audit",
             get(connectors::audit_trail),
         ),
-        Endpoint::new(Method::GET, NOTIFICATION_API_PATH, get(notifications::list_notifications)),
+        Endpoint::new(
+            Method::GET,
+            NOTIFICATION_API_PATH,
+            get(notifications::list_notifications),
+        ),
         Endpoint::new(
             Method::DELETE,
             NOTIFICATION_API_PATH_WITH_ID,
             delete(notifications::delete_notification),
+        ),
+        Endpoint::new(
+            Method::POST,
+            "/api/v1/connectors/{id}/verify",
+            post(verification::verify),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/v1/connectors/{id}/verification",
+            get(verification::last_verification),
         ),
     ]
 }

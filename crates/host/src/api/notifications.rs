@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use super::ApiState;
 use super::auth::RegistrationManager;
 use super::errors::ApiError;
-use crate::notifications::{NotificationAdminError, NotificationId, NotificationStatus, StoredNotification};
+use crate::notifications::{
+    NotificationAdminError, NotificationId, NotificationStatus, StoredNotification,
+};
 
 /// The rule of the `status` query parameter.
 const STATUS_RULE: &str = "required; must be failed, the only status the API lists";
@@ -27,7 +29,9 @@ pub(super) async fn list_notifications(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let status = status_parameter(query.as_deref())?;
-    let accept = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok());
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
     let format = negotiate(accept).ok_or(ApiError::NotAcceptable)?;
 
     let failed = state.notifications.list(&actor, &[status]).await?;
@@ -37,9 +41,17 @@ pub(super) async fn list_notifications(
         .collect();
     match format {
         Format::Xml => {
-            let list = NotificationList { notifications: listed };
-            let body = list.to_xml().map_err(|error| ApiError::Internal(Box::new(error)))?;
-            Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response())
+            let list = NotificationList {
+                notifications: listed,
+            };
+            let body = list
+                .to_xml()
+                .map_err(|error| ApiError::Internal(Box::new(error)))?;
+            Ok((
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                body,
+            )
+                .into_response())
         }
         Format::Json => {
             let items: Vec<Value> = listed.iter().map(json_item).collect();
@@ -97,7 +109,10 @@ fn status_parameter(query: Option<&str>) -> Result<NotificationStatus, ApiError>
     let mut status = None;
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if name != "status" {
-            return Err(ApiError::malformed(&name.chars().take(40).collect::<String>(), "unknown query parameter"));
+            return Err(ApiError::malformed(
+                &name.chars().take(40).collect::<String>(),
+                "unknown query parameter",
+            ));
         }
         if status.is_some() {
             return Err(ApiError::malformed("status", "must be given once"));
@@ -187,8 +202,14 @@ mod tests {
     #[test]
     fn negotiate_json_when_preferred() {
         assert_eq!(negotiate(Some("application/json")), Some(Format::Json));
-        assert_eq!(negotiate(Some("application/xml;q=0.5, application/json")), Some(Format::Json));
-        assert_eq!(negotiate(Some("application/json;q=0.4, */*;q=0.5")), Some(Format::Xml));
+        assert_eq!(
+            negotiate(Some("application/xml;q=0.5, application/json")),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            negotiate(Some("application/json;q=0.4, */*;q=0.5")),
+            Some(Format::Xml)
+        );
     }
 
     #[test]
@@ -199,7 +220,10 @@ mod tests {
 
     #[test]
     fn status_must_be_failed() {
-        assert!(matches!(status_parameter(Some("status=FAILED")), Ok(NotificationStatus::Failed)));
+        assert!(matches!(
+            status_parameter(Some("status=FAILED")),
+            Ok(NotificationStatus::Failed)
+        ));
         assert!(status_parameter(Some("status=queued")).is_err());
         assert!(status_parameter(None).is_err());
         assert!(status_parameter(Some("status=failed&status=failed")).is_err());

@@ -1,4 +1,4 @@
-//! JSON shapes of registrations, services, Test Connection results and audit entries.
+//! JSON shapes of registrations, services, Test Connection results, audit entries and verifications.
 //!
 //! No view has a password member: the sealed password stays in the store.
 
@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::services::{LaunchVersion, ServiceConfig, ServiceSettings};
-use crate::domain::{AuditEntry, Registration, TestConnectionResult, TestOutcome};
+use crate::domain::{AuditEntry, Registration, TestConnectionResult, TestOutcome, Verification};
 
 /// A registration as the API returns it.
 #[derive(Debug, Serialize)]
@@ -158,6 +158,29 @@ impl From<&AuditEntry> for AuditEntryView {
             service: entry.service.map(|kind| kind.as_str()),
             changes: entry.changes.clone(),
             result: entry.result.clone(),
+        }
+    }
+}
+
+/// The last run of Verify services.
+#[derive(Debug, Serialize)]
+pub struct VerificationView<'a> {
+    /// When the run started.
+    pub at: String,
+    pub duration_ms: u64,
+    /// Login of the user who started the run.
+    pub actor: &'a str,
+    /// The conformance checker's report, as `callouts check --format json` writes it.
+    pub report: &'a conformance::Report,
+}
+
+impl<'a> From<&'a Verification> for VerificationView<'a> {
+    fn from(verification: &'a Verification) -> Self {
+        VerificationView {
+            at: timestamp(verification.at),
+            duration_ms: verification.duration_ms,
+            actor: &verification.actor_login,
+            report: &verification.report,
         }
     }
 }

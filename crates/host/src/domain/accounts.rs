@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use connector::Secret;
 use rand::RngCore;
@@ -399,7 +399,10 @@ mod tests {
     fn standard_can_administer_may_manage() {
         let company = company(Edition::Standard, false);
 
-        assert!(may_manage_registrations(&company, &roles(&[Role::CanAdminister])));
+        assert!(may_manage_registrations(
+            &company,
+            &roles(&[Role::CanAdminister])
+        ));
     }
 
     #[test]

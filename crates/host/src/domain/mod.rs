@@ -6,6 +6,7 @@ pub mod fields;
 pub mod registration;
 pub mod registrations;
 pub mod services;
+pub mod verification;
 
 pub use accounts::{Actor, Company, CompanyId, Edition, Role, User, UserId};
 pub use fields::{FieldError, FieldErrors, rules};
@@ -13,4 +14,7 @@ pub use registration::{
     AuditAction, AuditEntry, Registration, RegistrationId, TestConnectionResult, TestOutcome,
 };
 pub use registrations::{DomainError, RegistrationInput, Registrations};
-pub use services::{ServiceConfig, ServiceInput, ServiceKind, ServiceSettings, ServiceSettingsInput};
+pub use services::{
+    ServiceConfig, ServiceInput, ServiceKind, ServiceSettings, ServiceSettingsInput,
+};
+pub use verification::Verification;

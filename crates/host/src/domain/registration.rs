@@ -96,6 +96,8 @@ pub enum AuditAction {
     Updated,
     ServiceConfigured,
     TestConnection,
+    /// A run of Verify services, the conformance suite.
+    Verification,
 }
 
 impl AuditAction {
@@ -105,6 +107,7 @@ impl AuditAction {
             AuditAction::Updated => "updated",
             AuditAction::ServiceConfigured => "service_configured",
             AuditAction::TestConnection => "test_connection",
+            AuditAction::Verification => "verification",
         }
     }
 
@@ -114,6 +117,7 @@ impl AuditAction {
             AuditAction::Updated,
             AuditAction::ServiceConfigured,
             AuditAction::TestConnection,
+            AuditAction::Verification,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)
@@ -136,6 +140,7 @@ pub struct AuditEntry {
     /// Names of the changed fields or settings; a password change is
     /// recorded as [`PASSWORD_CHANGED`], and a change of the Verified state as `verified`.
     pub changes: Vec<String>,
-    /// The Test Connection outcome, for [`AuditAction::TestConnection`].
+    /// The Test Connection outcome, for [`AuditAction::TestConnection`], or
+    /// the outcome counts of a run, for [`AuditAction::Verification`].
     pub result: Option<String>,
 }

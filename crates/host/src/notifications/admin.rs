@@ -68,10 +68,18 @@ impl NotificationAdmin {
     }
 
     /// Queues a failed notification again, with its attempts reset, due now.
-    pub async fn retry(&self, actor: &Actor, id: NotificationId) -> Result<(), NotificationAdminError> {
+    pub async fn retry(
+        &self,
+        actor: &Actor,
+        id: NotificationId,
+    ) -> Result<(), NotificationAdminError> {
         require_manager(actor)?;
         let now = OffsetDateTime::now_utc();
-        if !self.store.requeue_failed_notification(actor.company.id, id, now).await? {
+        if !self
+            .store
+            .requeue_failed_notification(actor.company.id, id, now)
+            .await?
+        {
             let found = self.store.notification(actor.company.id, id).await?;
             return Err(match found {
                 Some(notification) => NotificationAdminError::WrongStatus {
@@ -81,7 +89,11 @@ impl NotificationAdmin {
                 None => NotificationAdminError::NotFound,
             });
         }
-        tracing::info!(notification_id = id.0, user_id = actor.user.id.0, "failed notification queued again");
+        tracing::info!(
+            notification_id = id.0,
+            user_id = actor.user.id.0,
+            "failed notification queued again"
+        );
         self.waker.wake();
         Ok(())
     }
@@ -95,13 +107,23 @@ impl NotificationAdmin {
     ) -> Result<(), NotificationAdminError> {
         require_manager(actor)?;
         let now = OffsetDateTime::now_utc();
-        match self.store.remove_notification(actor.company.id, id, allowed, now).await? {
+        match self
+            .store
+            .remove_notification(actor.company.id, id, allowed, now)
+            .await?
+        {
             Removal::Removed => {
-                tracing::info!(notification_id = id.0, user_id = actor.user.id.0, "notification deleted");
+                tracing::info!(
+                    notification_id = id.0,
+                    user_id = actor.user.id.0,
+                    "notification deleted"
+                );
                 Ok(())
             }
             Removal::NotFound => Err(NotificationAdminError::NotFound),
-            Removal::Refused { status, in_flight } => Err(NotificationAdminError::WrongStatus { status, in_flight }),
+            Removal::Refused { status, in_flight } => {
+                Err(NotificationAdminError::WrongStatus { status, in_flight })
+            }
         }
     }
 }
@@ -110,7 +132,10 @@ fn require_manager(actor: &Actor) -> Result<(), NotificationAdminError> {
     if actor.may_manage_registrations() {
         Ok(())
     } else {
-        tracing::warn!(user_id = actor.user.id.0, "notification request rejected: the user has no role that manages registrations");
+        tracing::warn!(
+            user_id = actor.user.id.0,
+            "notification request rejected: the user has no role that manages registrations"
+        );
         Err(NotificationAdminError::Forbidden)
     }
 }

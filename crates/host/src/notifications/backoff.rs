@@ -9,7 +9,11 @@ use std::time::Duration;
 pub fn retry_delay(attempt: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
     let exponent = attempt.saturating_sub(1).min(31);
     let full = base.saturating_mul(1u32 << exponent).min(max);
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     full.saturating_sub(full.mul_f64(jitter / 2.0))
 }
 
@@ -22,7 +26,9 @@ mod tests {
 
     #[test]
     fn retry_delay_doubles_per_attempt() {
-        let delays: Vec<u64> = (1..=4).map(|attempt| retry_delay(attempt, BASE, MAX, 0.0).as_secs()).collect();
+        let delays: Vec<u64> = (1..=4)
+            .map(|attempt| retry_delay(attempt, BASE, MAX, 0.0).as_secs())
+            .collect();
 
         assert_eq!(delays, [30, 60, 120, 240]);
     }

@@ -149,7 +149,10 @@ impl NotificationDispatcher {
             );
             deliveries.abort_all();
         }
-        tracing::info!(in_flight_at_shutdown = in_flight, "notification dispatcher stopped");
+        tracing::info!(
+            in_flight_at_shutdown = in_flight,
+            "notification dispatcher stopped"
+        );
     }
 
     /// Claims and starts the due deliveries, updates the queue metrics, and
@@ -184,9 +187,14 @@ impl NotificationDispatcher {
         record_queue(&store.notification_queue_stats().await?, now);
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_INTERVAL) {
             *last_prune = Some(Instant::now());
-            let pruned = store.prune_delivered_notifications(now - DELIVERED_KEPT).await?;
+            let pruned = store
+                .prune_delivered_notifications(now - DELIVERED_KEPT)
+                .await?;
             if pruned > 0 {
-                tracing::info!(pruned, "deleted delivered notifications older than seven days");
+                tracing::info!(
+                    pruned,
+                    "deleted delivered notifications older than seven days"
+                );
             }
         }
 
@@ -195,7 +203,9 @@ impl NotificationDispatcher {
             return Ok(MAX_PAUSE);
         }
         let pause = match store.next_notification_due().await? {
-            Some(due) => std::time::Duration::try_from(due - OffsetDateTime::now_utc()).unwrap_or_default(),
+            Some(due) => {
+                std::time::Duration::try_from(due - OffsetDateTime::now_utc()).unwrap_or_default()
+            }
             None => MAX_PAUSE,
         };
         Ok(pause.clamp(MIN_PAUSE, MAX_PAUSE))
@@ -217,7 +227,12 @@ impl NotificationDispatcher {
                 AttemptOutcome::Failed { error }
             }
             Err(error) => {
-                let delay = retry_delay(attempt, config.retry_base(), config.retry_max(), rand::random());
+                let delay = retry_delay(
+                    attempt,
+                    config.retry_base(),
+                    config.retry_max(),
+                    rand::random(),
+                );
                 AttemptOutcome::Retry {
                     next_attempt_at: now + delay,
                     error,
@@ -262,9 +277,17 @@ impl NotificationDispatcher {
             .store
             .registration(claimed.company_id, claimed.registration_id)
             .await
-            .map_err(|error| failure("store", &format!("the registration could not be read ({error})")))?;
+            .map_err(|error| {
+                failure(
+                    "store",
+                    &format!("the registration could not be read ({error})"),
+                )
+            })?;
         let Some(registration) = found else {
-            return Err(failure("registration_missing", "the registration does not exist"));
+            return Err(failure(
+                "registration_missing",
+                "the registration does not exist",
+            ));
         };
         let kind = ServiceKind::EventNotification;
         let service = registration.services.get(&kind);
@@ -295,7 +318,10 @@ impl NotificationDispatcher {
         };
         let cleaned = |cause: FailureCause| -> String {
             let text = failure(cause.kind(), &cause.to_string());
-            redact(&text, password.expose()).chars().take(MAX_ERROR_CHARS).collect()
+            redact(&text, password.expose())
+                .chars()
+                .take(MAX_ERROR_CHARS)
+                .collect()
         };
         match self.inner.outbound.call(request).await {
             Ok(response) if response.status == 200 => Ok(()),
@@ -325,7 +351,10 @@ fn log_attempt(claimed: &StoredNotification, record: &Attempt, duration: Duratio
             duration_ms,
             "notification delivered"
         ),
-        AttemptOutcome::Retry { next_attempt_at, error } => {
+        AttemptOutcome::Retry {
+            next_attempt_at,
+            error,
+        } => {
             let retry_in_ms = (*next_attempt_at - record.at).whole_milliseconds();
             tracing::warn!(
                 notification_id,

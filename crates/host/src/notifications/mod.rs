@@ -16,6 +16,6 @@ pub use admin::{MAX_LISTED_NOTIFICATIONS, NotificationAdmin, NotificationAdminEr
 pub use backoff::retry_delay;
 pub use dispatcher::{NotificationDispatcher, NotificationWaker};
 pub use model::{
-    Attempt, AttemptOutcome, Lease, NewNotification, NotificationId, NotificationStatus, QueueStats, Removal,
-    StoredNotification,
+    Attempt, AttemptOutcome, Lease, NewNotification, NotificationId, NotificationStatus,
+    QueueStats, Removal, StoredNotification,
 };

@@ -80,7 +80,8 @@ pub struct StoredNotification {
 impl StoredNotification {
     /// Returns whether a dispatcher holds a claim on it at `now`.
     pub fn in_flight(&self, now: OffsetDateTime) -> bool {
-        self.status == NotificationStatus::Queued && self.lease_until.is_some_and(|until| until > now)
+        self.status == NotificationStatus::Queued
+            && self.lease_until.is_some_and(|until| until > now)
     }
 }
 

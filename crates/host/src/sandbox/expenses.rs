@@ -97,16 +97,30 @@ impl Expenses {
     /// Lists the actor's reports, newest first.
     pub async fn reports(&self, actor: &Actor) -> Result<Vec<ExpenseReportSummary>, ExpenseError> {
         require_employee(actor)?;
-        Ok(self.store.expense_reports(actor.company.id, actor.user.id).await?)
+        Ok(self
+            .store
+            .expense_reports(actor.company.id, actor.user.id)
+            .await?)
     }
 
     /// Creates an empty report kept by the actor.
-    pub async fn create_report(&self, actor: &Actor, name: &str) -> Result<ExpenseReportId, ExpenseError> {
+    pub async fn create_report(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> Result<ExpenseReportId, ExpenseError> {
         require_employee(actor)?;
         let name = ReportName::parse(name).map_err(|rule| ExpenseError::invalid("name", rule))?;
-        let count = self.store.expense_reports(actor.company.id, actor.user.id).await?.len();
+        let count = self
+            .store
+            .expense_reports(actor.company.id, actor.user.id)
+            .await?
+            .len();
         if count >= MAX_REPORTS_PER_EMPLOYEE {
-            return Err(ExpenseError::invalid("name", "cannot be added: an employee keeps at most 500 reports"));
+            return Err(ExpenseError::invalid(
+                "name",
+                "cannot be added: an employee keeps at most 500 reports",
+            ));
         }
 
         let report = NewExpenseReport {
@@ -116,12 +130,20 @@ impl Expenses {
             created_at: OffsetDateTime::now_utc(),
         };
         let id = self.store.insert_expense_report(&report).await?;
-        tracing::info!(report_id = id.0, user_id = actor.user.id.0, "expense report created");
+        tracing::info!(
+            report_id = id.0,
+            user_id = actor.user.id.0,
+            "expense report created"
+        );
         Ok(id)
     }
 
     /// Returns one of the actor's reports with its entries.
-    pub async fn report(&self, actor: &Actor, id: ExpenseReportId) -> Result<ExpenseReport, ExpenseError> {
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        id: ExpenseReportId,
+    ) -> Result<ExpenseReport, ExpenseError> {
         require_employee(actor)?;
         self.store
             .expense_report(actor.company.id, actor.user.id, id)
@@ -172,7 +194,10 @@ impl Expenses {
         let sources = self.sources(actor).await?;
         let (fields, binding) = parse_entry(input, &sources)?;
         if report.entries.len() >= MAX_ENTRIES_PER_REPORT {
-            return Err(ExpenseError::invalid("expense_type", "cannot be added: a report has at most 200 entries"));
+            return Err(ExpenseError::invalid(
+                "expense_type",
+                "cannot be added: a report has at most 200 entries",
+            ));
         }
 
         let list = binding.map(|binding| EntryList {
@@ -183,7 +208,11 @@ impl Expenses {
             .store
             .insert_expense_entry(report.id, &fields, list.as_ref(), OffsetDateTime::now_utc())
             .await?;
-        tracing::info!(report_id = report.id.0, entry_id = id.0, "expense entry created");
+        tracing::info!(
+            report_id = report.id.0,
+            entry_id = id.0,
+            "expense entry created"
+        );
         Ok(id)
     }
 
@@ -209,7 +238,13 @@ impl Expenses {
             (None, _) => None,
         };
         self.store
-            .update_expense_entry(report.id, entry.id, &fields, list.as_ref(), OffsetDateTime::now_utc())
+            .update_expense_entry(
+                report.id,
+                entry.id,
+                &fields,
+                list.as_ref(),
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         Ok(())
     }
@@ -223,7 +258,11 @@ impl Expenses {
     ) -> Result<(), ExpenseError> {
         let (report, entry) = self.editable_entry(actor, report, entry).await?;
         self.store.delete_expense_entry(report.id, entry.id).await?;
-        tracing::info!(report_id = report.id.0, entry_id = entry.id.0, "expense entry deleted");
+        tracing::info!(
+            report_id = report.id.0,
+            entry_id = entry.id.0,
+            "expense entry deleted"
+        );
         Ok(())
     }
 
@@ -263,7 +302,10 @@ impl Expenses {
         let (list, mut chosen) = self.list_level(actor, &entry, level).await?;
         // A `*` would make the query a pattern rather than the one code.
         let short_code = short_code.trim();
-        if short_code.is_empty() || short_code.contains('*') || short_code.chars().any(char::is_control) {
+        if short_code.is_empty()
+            || short_code.contains('*')
+            || short_code.chars().any(char::is_control)
+        {
             return Err(ExpenseError::invalid("short_code", rules::NOT_OFFERED));
         }
 
@@ -288,7 +330,13 @@ impl Expenses {
             chosen,
         };
         self.store
-            .update_expense_entry(report.id, entry.id, &entry.fields, Some(&list), OffsetDateTime::now_utc())
+            .update_expense_entry(
+                report.id,
+                entry.id,
+                &entry.fields,
+                Some(&list),
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         Ok(())
     }
@@ -311,7 +359,13 @@ impl Expenses {
 
         list.chosen.truncate(level - 1);
         self.store
-            .update_expense_entry(report.id, entry.id, &entry.fields, Some(&list), OffsetDateTime::now_utc())
+            .update_expense_entry(
+                report.id,
+                entry.id,
+                &entry.fields,
+                Some(&list),
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         Ok(())
     }
@@ -349,7 +403,10 @@ impl Expenses {
             return Err(ExpenseError::invalid("external_id", rules::NOT_OFFERED));
         }
         if entry.attendees.len() >= MAX_ATTENDEES_PER_ENTRY {
-            return Err(ExpenseError::invalid("external_id", "cannot be added: an entry has at most 50 attendees"));
+            return Err(ExpenseError::invalid(
+                "external_id",
+                "cannot be added: an entry has at most 50 attendees",
+            ));
         }
 
         let input = AttendeeSearchInput {
@@ -373,7 +430,11 @@ impl Expenses {
             company: attendee.company,
             attendee_type_code: attendee_type.trim().to_owned(),
         };
-        match self.store.add_entry_attendee(report.id, entry.id, &picked).await {
+        match self
+            .store
+            .add_entry_attendee(report.id, entry.id, &picked)
+            .await
+        {
             Ok(()) | Err(StoreError::Duplicate) => Ok(()),
             Err(error) => Err(error.into()),
         }
@@ -455,7 +516,10 @@ pub(crate) fn parse_fields(input: &EntryInput, errors: &mut FieldErrors) -> Opti
     let transaction_date = errors.check("transaction_date", parse_date(&input.transaction_date));
     let amount = errors.check("amount", Amount::parse(&input.amount));
     let currency = errors.check("currency", CurrencyCode::parse(&input.currency));
-    let business_purpose = errors.check("business_purpose", BusinessPurpose::parse(&input.business_purpose));
+    let business_purpose = errors.check(
+        "business_purpose",
+        BusinessPurpose::parse(&input.business_purpose),
+    );
     Some(EntryFields {
         expense_type: expense_type?,
         transaction_date: transaction_date?,
@@ -466,7 +530,10 @@ pub(crate) fn parse_fields(input: &EntryInput, errors: &mut FieldErrors) -> Opti
 }
 
 /// Validates the entry form, collecting every broken rule.
-fn parse_entry(input: &EntryInput, sources: &Sources) -> Result<(EntryFields, Option<ListBinding>), ExpenseError> {
+fn parse_entry(
+    input: &EntryInput,
+    sources: &Sources,
+) -> Result<(EntryFields, Option<ListBinding>), ExpenseError> {
     let mut errors = FieldErrors::default();
     let fields = parse_fields(input, &mut errors);
     let list = input.list.trim();

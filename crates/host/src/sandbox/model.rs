@@ -89,7 +89,11 @@ impl EntryList {
     /// Returns the short codes of the chosen items joined by `-`: the long
     /// code of the deepest chosen item, or an empty text when none is chosen.
     pub fn long_code(&self) -> String {
-        let codes: Vec<&str> = self.chosen.iter().map(|choice| choice.short_code.as_str()).collect();
+        let codes: Vec<&str> = self
+            .chosen
+            .iter()
+            .map(|choice| choice.short_code.as_str())
+            .collect();
         codes.join("-")
     }
 

@@ -21,6 +21,7 @@ use crate::notifications::{NotificationAdmin, NotificationDispatcher, Notificati
 use crate::public_origin::PublicOrigin;
 use crate::store::HostStore;
 use crate::tester::{ConnectionTester, outbound_tester};
+use crate::verification::{Trust, Verifier};
 use crate::workflow::Workflow;
 
 /// How long open connections get to finish after shutdown begins, beyond
@@ -28,8 +29,8 @@ use crate::workflow::Workflow;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything the host's routers share: the store, the registration
-/// operations, the callouts to connectors, the workflow and its
-/// notification dispatcher, and the configuration.
+/// operations, the callouts to connectors, Verify services, the workflow and
+/// its notification dispatcher, and the configuration.
 #[derive(Clone)]
 pub struct HostApp {
     pub store: Arc<dyn HostStore>,
@@ -41,6 +42,7 @@ pub struct HostApp {
     /// The administrators' operations on queued and failed notifications.
     pub notification_admin: Arc<NotificationAdmin>,
     pub public_origin: PublicOrigin,
+    pub verifier: Arc<Verifier>,
     pub config: Arc<Config>,
 }
 
@@ -62,7 +64,20 @@ impl HostApp {
             None => outbound_tester(&config.outbound, Vec::new(), false)
                 .context("cannot build the outbound client")?,
         };
-        let dispatcher = Dispatcher::new(Arc::clone(&store), Arc::clone(&cipher), outbound.clone(), &config.callouts);
+        let dispatcher = Dispatcher::new(
+            Arc::clone(&store),
+            Arc::clone(&cipher),
+            outbound.clone(),
+            &config.callouts,
+        );
+        // Verify services applies the same trusted CAs and address rule.
+        let verifier = Verifier::new(
+            Arc::clone(&store),
+            Arc::clone(&cipher),
+            Trust::of(&outbound),
+            config.verification.clone(),
+            config.outbound.total_timeout(),
+        );
         let waker = NotificationWaker::default();
         let notifications = NotificationDispatcher::new(
             Arc::clone(&store),
@@ -84,6 +99,7 @@ impl HostApp {
             notifications,
             notification_admin: Arc::new(notification_admin),
             public_origin,
+            verifier: Arc::new(verifier),
             config: Arc::new(config),
         })
     }
@@ -101,8 +117,9 @@ pub fn load_cipher(
         (Some(_), Some(_)) => bail!(
             "both {SECRET_KEY_ENV} and secret_key_file are set; keep one, so that the key in use is unambiguous"
         ),
-        (Some(text), None) => PasswordCipher::from_base64(&text)
-            .with_context(|| format!("invalid {SECRET_KEY_ENV}")),
+        (Some(text), None) => {
+            PasswordCipher::from_base64(&text).with_context(|| format!("invalid {SECRET_KEY_ENV}"))
+        }
         (None, Some(path)) => PasswordCipher::from_key_file(path)
             .with_context(|| format!("invalid secret key file {}", path.display())),
         (None, None) => bail!(
@@ -122,6 +139,7 @@ pub fn router(app: &HostApp, extra: Option<Router>) -> Router {
         registrations: Arc::clone(&app.registrations),
         notifications: Arc::clone(&app.notification_admin),
         public_origin: app.public_origin.clone(),
+        verifier: Arc::clone(&app.verifier),
         limits: Arc::new(BodyLimits {
             body_bytes: app.config.limits.body_bytes,
             body_read: app.config.timeouts.body_read(),
@@ -131,12 +149,10 @@ pub fn router(app: &HostApp, extra: Option<Router>) -> Router {
     if let Some(extra) = extra {
         router = router.merge(extra);
     }
-    router
-        .fallback(not_found)
-        .layer(from_fn_with_state(
-            app.config.timeouts.request(),
-            trace::trace_request,
-        ))
+    router.fallback(not_found).layer(from_fn_with_state(
+        app.config.timeouts.request(),
+        trace::trace_request,
+    ))
 }
 
 async fn not_found() -> ApiError {
@@ -196,7 +212,10 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundHost> {
     };
     let listener = HttpListener::bind(listen, router, tls, &settings).await?;
     let scheme = if listener.is_tls() { "https" } else { "http" };
-    if app.public_origin.set_local_default(scheme, listener.local_addr().port()) {
+    if app
+        .public_origin
+        .set_local_default(scheme, listener.local_addr().port())
+    {
         tracing::warn!(
             public_origin = app.public_origin.as_str(),
             "public_origin is not configured; notifications name objects under this origin, which only a connector on this machine can reach"
@@ -224,7 +243,11 @@ impl BoundHost {
     /// completes, then lets open requests finish within the request timeout
     /// and a short grace period, and deliveries in flight within their lease.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let scheme = if self.listener.is_tls() { "https" } else { "http" };
+        let scheme = if self.listener.is_tls() {
+            "https"
+        } else {
+            "http"
+        };
         let (stop_notifications, notifications_stopped) = tokio::sync::oneshot::channel::<()>();
         // Both run in this task, so that aborting it stops the deliveries too.
         let notifications = self.notifications.run(async move {

@@ -1,12 +1,14 @@
 //! Persistence of companies, users, API tokens, registrations, the audit
-//! trail, the sandbox's reports and travel requests, their workflow and the
-//! notification queue, behind traits so that another database engine can replace SQLite.
+//! trail, verification reports, the sandbox's reports and travel requests,
+//! their workflow and the notification queue, behind traits so that another
+//! database engine can replace SQLite.
 
 pub mod callout_log;
 pub mod expenses;
 pub mod notifications;
 pub mod sqlite;
 pub mod travel;
+pub mod verification;
 pub mod workflow;
 
 use std::collections::BTreeSet;
@@ -26,6 +28,7 @@ pub use expenses::ExpenseStore;
 pub use notifications::NotificationStore;
 pub use sqlite::SqliteHostStore;
 pub use travel::TravelStore;
+pub use verification::VerificationStore;
 pub use workflow::WorkflowStore;
 
 /// A company to insert.
@@ -99,7 +102,15 @@ pub enum StoreError {
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
 pub trait HostStore:
-    CalloutLogStore + ExpenseStore + TravelStore + WorkflowStore + NotificationStore + Send + Sync + 'static
+    CalloutLogStore
+    + ExpenseStore
+    + TravelStore
+    + WorkflowStore
+    + NotificationStore
+    + VerificationStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -71,5 +71,8 @@ pub trait NotificationStore: Send + Sync {
     async fn notification_queue_stats(&self) -> Result<QueueStats, StoreError>;
 
     /// Deletes delivered notifications delivered before `before`; returns how many.
-    async fn prune_delivered_notifications(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+    async fn prune_delivered_notifications(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 }

@@ -16,10 +16,17 @@ use crate::sandbox::travel::model::{
 #[async_trait::async_trait]
 pub trait TravelStore: Send + Sync {
     /// Inserts a request without expected expenses.
-    async fn insert_travel_request(&self, request: &NewTravelRequest) -> Result<TravelRequestId, StoreError>;
+    async fn insert_travel_request(
+        &self,
+        request: &NewTravelRequest,
+    ) -> Result<TravelRequestId, StoreError>;
 
     /// Requests of one employee, newest first.
-    async fn travel_requests(&self, company: CompanyId, owner: UserId) -> Result<Vec<TravelRequestSummary>, StoreError>;
+    async fn travel_requests(
+        &self,
+        company: CompanyId,
+        owner: UserId,
+    ) -> Result<Vec<TravelRequestSummary>, StoreError>;
 
     /// Returns one request with its expected expenses, only when `owner` of `company` keeps it.
     async fn travel_request(

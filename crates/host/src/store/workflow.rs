@@ -10,7 +10,11 @@ use crate::workflow::{ObjectRef, Step, StepChange, WorkflowEvent, WorkflowItem};
 #[async_trait::async_trait]
 pub trait WorkflowStore: Send + Sync {
     /// Returns the object with its step, only when it belongs to `company`.
-    async fn workflow_item(&self, company: CompanyId, object: ObjectRef) -> Result<Option<WorkflowItem>, StoreError>;
+    async fn workflow_item(
+        &self,
+        company: CompanyId,
+        object: ObjectRef,
+    ) -> Result<Option<WorkflowItem>, StoreError>;
 
     /// Objects of `company` in any of `steps`, longest waiting first, at most `limit`.
     async fn workflow_items(
@@ -27,5 +31,9 @@ pub trait WorkflowStore: Send + Sync {
     async fn change_step(&self, change: &StepChange) -> Result<Vec<NotificationId>, StoreError>;
 
     /// Returns the history of an object of `company`, oldest first.
-    async fn workflow_history(&self, company: CompanyId, object: ObjectRef) -> Result<Vec<WorkflowEvent>, StoreError>;
+    async fn workflow_history(
+        &self,
+        company: CompanyId,
+        object: ObjectRef,
+    ) -> Result<Vec<WorkflowEvent>, StoreError>;
 }

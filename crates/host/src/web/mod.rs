@@ -1,6 +1,6 @@
-//! Server-rendered pages: sign-in, registrations, their services and audit
-//! trail, the approval page, the notification queue, and the expense and
-//! travel pages of [`crate::sandbox`].
+//! Server-rendered pages: sign-in, registrations, their services, Verify
+//! services and audit trail, the approval page, the notification queue, and
+//! the expense and travel pages of [`crate::sandbox`].
 //!
 //! The pages work without JavaScript. Every page is rendered by an
 //! auto-escaping askama template from `templates/`, every form carries the
@@ -29,9 +29,10 @@ use crate::domain::Registrations;
 use crate::notifications::NotificationAdmin;
 use crate::sandbox::travel::TravelRequests;
 use crate::sandbox::{ExpenseCallouts, Expenses};
-use crate::workflow::Workflow;
 use crate::server::HostApp;
 use crate::store::HostStore;
+use crate::verification::Verifier;
+use crate::workflow::Workflow;
 
 pub use session::{LOGIN_COOKIE, LOGIN_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE};
 
@@ -68,6 +69,7 @@ impl WebOptions {
 pub(crate) struct WebState {
     store: Arc<dyn HostStore>,
     registrations: Arc<Registrations>,
+    verifier: Arc<Verifier>,
     sessions: Arc<session::SessionSettings>,
     login_throttle: Arc<FailureThrottle>,
     body_limits: Arc<BodyLimits>,
@@ -94,6 +96,7 @@ pub fn router_with_callouts(
     let state = WebState {
         store: Arc::clone(&app.store),
         registrations: Arc::clone(&app.registrations),
+        verifier: Arc::clone(&app.verifier),
         sessions: Arc::new(session::SessionSettings::new(&options)),
         login_throttle: Arc::new(FailureThrottle::new(&options.login_throttle)),
         body_limits: Arc::new(BodyLimits {
@@ -106,7 +109,9 @@ pub fn router_with_callouts(
         notifications: Arc::clone(&app.notification_admin),
     };
 
-    use pages::{approvals, audit, home, login, notifications, registrations, services};
+    use pages::{
+        approvals, audit, home, login, notifications, registrations, services, verification,
+    };
     Router::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
@@ -125,10 +130,8 @@ pub fn router_with_callouts(
             "/registrations/{id}/test-connection",
             post(registrations::test_connection),
         )
-        .route(
-            "/registrations/{id}/deactivate",
-            post(services::deactivate),
-        )
+        .route("/registrations/{id}/verify", post(verification::verify))
+        .route("/registrations/{id}/deactivate", post(services::deactivate))
         .route(
             "/registrations/{id}/services/{service}",
             get(services::form).post(services::configure),

@@ -102,9 +102,13 @@ pub fn transition(
             Step::ExternalValidationSubmit
         }
         (Step::ExternalValidationSubmit, Action::Approve) if validator => Step::Approval,
-        (Step::Approval, Action::Approve) if party == Party::Approver => Step::ExternalValidationPreExtract,
+        (Step::Approval, Action::Approve) if party == Party::Approver => {
+            Step::ExternalValidationPreExtract
+        }
         (Step::ExternalValidationPreExtract, Action::Approve) if validator => Step::ReadyForExtract,
-        (Step::ExternalValidationSubmit | Step::ExternalValidationPreExtract, Action::SendBack) if validator => {
+        (Step::ExternalValidationSubmit | Step::ExternalValidationPreExtract, Action::SendBack)
+            if validator =>
+        {
             Step::SentBack
         }
         (Step::Approval, Action::SendBack) if party == Party::Approver => Step::SentBack,
@@ -157,7 +161,8 @@ mod tests {
 
     #[test]
     fn submit_enters_listed_validation() {
-        let moved = transition(Step::NotSubmitted, Action::Submit, Party::Owner, all_listed).unwrap();
+        let moved =
+            transition(Step::NotSubmitted, Action::Submit, Party::Owner, all_listed).unwrap();
 
         assert_eq!(moved.to, Step::ExternalValidationSubmit);
         assert_eq!(moved.notify, Some(WorkflowStep::ExternalValidationSubmit));
@@ -177,7 +182,13 @@ mod tests {
     fn approval_passes_unlisted_pre_extract() {
         let only_submit = |step| step == WorkflowStep::ExternalValidationSubmit;
 
-        let moved = transition(Step::Approval, Action::Approve, Party::Approver, only_submit).unwrap();
+        let moved = transition(
+            Step::Approval,
+            Action::Approve,
+            Party::Approver,
+            only_submit,
+        )
+        .unwrap();
 
         assert_eq!(moved.to, Step::ReadyForExtract);
         assert_eq!(moved.passed, [Step::ExternalValidationPreExtract]);
@@ -185,16 +196,30 @@ mod tests {
 
     #[test]
     fn approval_enters_listed_pre_extract() {
-        let moved = transition(Step::Approval, Action::Approve, Party::Approver, all_listed).unwrap();
+        let moved =
+            transition(Step::Approval, Action::Approve, Party::Approver, all_listed).unwrap();
 
         assert_eq!(moved.to, Step::ExternalValidationPreExtract);
-        assert_eq!(moved.notify, Some(WorkflowStep::ExternalValidationPreExtract));
+        assert_eq!(
+            moved.notify,
+            Some(WorkflowStep::ExternalValidationPreExtract)
+        );
     }
 
     #[test]
     fn connector_approves_waiting_objects() {
-        let submit = transition(Step::ExternalValidationSubmit, Action::Approve, Party::Connector, all_listed);
-        let extract = transition(Step::ExternalValidationPreExtract, Action::Approve, Party::Connector, all_listed);
+        let submit = transition(
+            Step::ExternalValidationSubmit,
+            Action::Approve,
+            Party::Connector,
+            all_listed,
+        );
+        let extract = transition(
+            Step::ExternalValidationPreExtract,
+            Action::Approve,
+            Party::Connector,
+            all_listed,
+        );
 
         assert_eq!(submit.map(|moved| moved.to), Ok(Step::Approval));
         assert_eq!(extract.map(|moved| moved.to), Ok(Step::ReadyForExtract));
@@ -203,7 +228,10 @@ mod tests {
     #[test]
     fn validators_send_back_from_validation() {
         for party in [Party::Connector, Party::Administrator] {
-            for step in [Step::ExternalValidationSubmit, Step::ExternalValidationPreExtract] {
+            for step in [
+                Step::ExternalValidationSubmit,
+                Step::ExternalValidationPreExtract,
+            ] {
                 let moved = transition(step, Action::SendBack, party, all_listed).unwrap();
 
                 assert_eq!(moved.to, Step::SentBack, "{party:?} in {step}");
@@ -213,26 +241,47 @@ mod tests {
 
     #[test]
     fn connector_refused_outside_validation() {
-        for step in [Step::NotSubmitted, Step::Approval, Step::ReadyForExtract, Step::SentBack] {
+        for step in [
+            Step::NotSubmitted,
+            Step::Approval,
+            Step::ReadyForExtract,
+            Step::SentBack,
+        ] {
             for action in [Action::Approve, Action::SendBack] {
                 let refused = transition(step, action, Party::Connector, all_listed);
 
-                assert_eq!(refused, Err(NotAllowed { step, action }), "{action} in {step}");
+                assert_eq!(
+                    refused,
+                    Err(NotAllowed { step, action }),
+                    "{action} in {step}"
+                );
             }
         }
     }
 
     #[test]
     fn approver_refused_in_validation() {
-        let refused = transition(Step::ExternalValidationSubmit, Action::Approve, Party::Approver, all_listed);
+        let refused = transition(
+            Step::ExternalValidationSubmit,
+            Action::Approve,
+            Party::Approver,
+            all_listed,
+        );
 
         assert!(refused.is_err());
     }
 
     #[test]
     fn owner_cannot_submit_twice() {
-        for step in [Step::ExternalValidationSubmit, Step::Approval, Step::ReadyForExtract] {
-            assert!(transition(step, Action::Submit, Party::Owner, all_listed).is_err(), "{step}");
+        for step in [
+            Step::ExternalValidationSubmit,
+            Step::Approval,
+            Step::ReadyForExtract,
+        ] {
+            assert!(
+                transition(step, Action::Submit, Party::Owner, all_listed).is_err(),
+                "{step}"
+            );
         }
     }
 
@@ -245,7 +294,12 @@ mod tests {
 
     #[test]
     fn ready_for_extract_is_final() {
-        for party in [Party::Owner, Party::Approver, Party::Connector, Party::Administrator] {
+        for party in [
+            Party::Owner,
+            Party::Approver,
+            Party::Connector,
+            Party::Administrator,
+        ] {
             for action in [Action::Submit, Action::Approve, Action::SendBack] {
                 assert!(transition(Step::ReadyForExtract, action, party, all_listed).is_err());
             }

@@ -25,7 +25,10 @@ pub mod notices;
 mod service;
 
 pub use machine::{Action, NotAllowed, Party, Transition, transition};
-pub use model::{COMMENT_RULE, Comment, EventActor, ObjectRef, Step, StepChange, WorkflowEvent, WorkflowItem};
+pub use model::{
+    COMMENT_RULE, Comment, EventActor, ObjectRef, Step, StepChange, WorkflowEvent, WorkflowItem,
+};
 pub use service::{
-    Decider, Decision, ENTRIES_REQUIRED, MAX_LISTED_ITEMS, StepOutcome, Waiting, Workflow, WorkflowError,
+    Decider, Decision, ENTRIES_REQUIRED, MAX_LISTED_ITEMS, StepOutcome, Waiting, Workflow,
+    WorkflowError,
 };

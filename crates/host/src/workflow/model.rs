@@ -136,7 +136,8 @@ pub struct WorkflowItem {
 pub const MAX_COMMENT_CHARS: usize = 2000;
 
 /// The rule a send-back comment must follow.
-pub const COMMENT_RULE: &str = "must be 1 to 2000 characters without control characters other than line breaks and tabs";
+pub const COMMENT_RULE: &str =
+    "must be 1 to 2000 characters without control characters other than line breaks and tabs";
 
 /// A comment that tells the employee why an object was sent back: 1 to 2000
 /// characters after trimming, line breaks and tabs allowed.
@@ -148,7 +149,8 @@ impl Comment {
     pub fn parse(text: &str) -> Result<Comment, &'static str> {
         let text = text.replace("\r\n", "\n");
         let text = text.trim();
-        let allowed = |character: char| !character.is_control() || character == '\n' || character == '\t';
+        let allowed =
+            |character: char| !character.is_control() || character == '\n' || character == '\t';
         if text.is_empty() || length(text) > MAX_COMMENT_CHARS || !text.chars().all(allowed) {
             return Err(COMMENT_RULE);
         }

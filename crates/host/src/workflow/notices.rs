@@ -29,7 +29,11 @@ pub fn event_type(object_type: ObjectType, step: WorkflowStep) -> &'static str {
 
 /// Returns the registrations whose event-notification service is active
 /// (enabled, and the registration Verified) and lists `step` for objects of `object_type`.
-pub fn subscribers(registrations: &[Registration], object_type: ObjectType, step: WorkflowStep) -> Vec<RegistrationId> {
+pub fn subscribers(
+    registrations: &[Registration],
+    object_type: ObjectType,
+    step: WorkflowStep,
+) -> Vec<RegistrationId> {
     registrations
         .iter()
         .filter(|registration| registration.service_is_active(ServiceKind::EventNotification))
@@ -56,8 +60,15 @@ pub fn subscribers(registrations: &[Registration], object_type: ObjectType, step
 pub fn event_date_time(at: OffsetDateTime) -> EventDateTime {
     let at = at.to_offset(time::UtcOffset::UTC);
     let year = u16::try_from(at.year()).unwrap_or(1970);
-    EventDateTime::date_time(year, u8::from(at.month()), at.day(), at.hour(), at.minute(), at.second())
-        .unwrap_or_else(|| EventDateTime::date(1970, 1, 1).expect("1970-01-01 is a valid date"))
+    EventDateTime::date_time(
+        year,
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+    )
+    .unwrap_or_else(|| EventDateTime::date(1970, 1, 1).expect("1970-01-01 is a valid date"))
 }
 
 /// Builds one notification per subscriber of `step` for `object`.
@@ -94,11 +105,17 @@ mod tests {
     #[test]
     fn event_types_name_object_and_step() {
         assert_eq!(
-            event_type(ObjectType::TravelRequest, WorkflowStep::ExternalValidationPreExtract),
+            event_type(
+                ObjectType::TravelRequest,
+                WorkflowStep::ExternalValidationPreExtract
+            ),
             "Request Entered Travel Request Workflow Step - PREEXTRACT"
         );
         assert_eq!(
-            event_type(ObjectType::ExpenseReport, WorkflowStep::ExternalValidationSubmit),
+            event_type(
+                ObjectType::ExpenseReport,
+                WorkflowStep::ExternalValidationSubmit
+            ),
             "Report Entered Expense Report Workflow Step - SUBMIT"
         );
     }

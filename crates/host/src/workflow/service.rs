@@ -117,13 +117,25 @@ pub struct Workflow {
 impl Workflow {
     /// `origin` gives the URLs in notifications; `waker` tells the
     /// notification dispatcher that notifications were queued.
-    pub fn new(store: Arc<dyn HostStore>, origin: PublicOrigin, waker: NotificationWaker) -> Workflow {
-        Workflow { store, origin, waker }
+    pub fn new(
+        store: Arc<dyn HostStore>,
+        origin: PublicOrigin,
+        waker: NotificationWaker,
+    ) -> Workflow {
+        Workflow {
+            store,
+            origin,
+            waker,
+        }
     }
 
     /// Submits an object of the actor, who must be an employee and its
     /// owner, from `NOT_SUBMITTED` or `SENT_BACK`. The object needs at least one entry.
-    pub async fn submit(&self, actor: &Actor, object: ObjectRef) -> Result<StepOutcome, WorkflowError> {
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        object: ObjectRef,
+    ) -> Result<StepOutcome, WorkflowError> {
         let item = self.item(actor.company.id, object).await?;
         if !actor.is_employee() || item.owner != actor.user.id {
             return Err(WorkflowError::NotFound);
@@ -137,7 +149,8 @@ impl Workflow {
             id: actor.user.id,
             login: actor.user.login.clone(),
         };
-        self.apply(&item, Action::Submit, Party::Owner, actor, None).await
+        self.apply(&item, Action::Submit, Party::Owner, actor, None)
+            .await
     }
 
     /// Approves an object or sends it back, by the rules of [`transition`]
@@ -163,9 +176,14 @@ impl Workflow {
                 }
                 (actor.company.id, Party::Administrator, user_actor(actor))
             }
-            Decider::Connector { company, registration } => {
-                (company, Party::Connector, EventActor::Connector { registration })
-            }
+            Decider::Connector {
+                company,
+                registration,
+            } => (
+                company,
+                Party::Connector,
+                EventActor::Connector { registration },
+            ),
         };
         let item = self.item(company, object).await?;
         if let Decider::Approver(approver) = decider
@@ -181,7 +199,11 @@ impl Workflow {
     }
 
     /// Returns an object of `company` with its step.
-    pub async fn item(&self, company: CompanyId, object: ObjectRef) -> Result<WorkflowItem, WorkflowError> {
+    pub async fn item(
+        &self,
+        company: CompanyId,
+        object: ObjectRef,
+    ) -> Result<WorkflowItem, WorkflowError> {
         self.store
             .workflow_item(company, object)
             .await?
@@ -195,18 +217,34 @@ impl Workflow {
         let company = actor.company.id;
         let mut waiting = Waiting::default();
         if actor.is_approver() {
-            let items = self.store.workflow_items(company, &[Step::Approval], MAX_LISTED_ITEMS).await?;
-            waiting.approval = items.into_iter().filter(|item| item.owner != actor.user.id).collect();
+            let items = self
+                .store
+                .workflow_items(company, &[Step::Approval], MAX_LISTED_ITEMS)
+                .await?;
+            waiting.approval = items
+                .into_iter()
+                .filter(|item| item.owner != actor.user.id)
+                .collect();
         }
         if actor.may_manage_registrations() {
-            let steps = [Step::ExternalValidationSubmit, Step::ExternalValidationPreExtract];
-            waiting.external_validation = self.store.workflow_items(company, &steps, MAX_LISTED_ITEMS).await?;
+            let steps = [
+                Step::ExternalValidationSubmit,
+                Step::ExternalValidationPreExtract,
+            ];
+            waiting.external_validation = self
+                .store
+                .workflow_items(company, &steps, MAX_LISTED_ITEMS)
+                .await?;
         }
         Ok(waiting)
     }
 
     /// Returns the step changes of an object of `company`, oldest first.
-    pub async fn history(&self, company: CompanyId, object: ObjectRef) -> Result<Vec<WorkflowEvent>, WorkflowError> {
+    pub async fn history(
+        &self,
+        company: CompanyId,
+        object: ObjectRef,
+    ) -> Result<Vec<WorkflowEvent>, WorkflowError> {
         Ok(self.store.workflow_history(company, object).await?)
     }
 

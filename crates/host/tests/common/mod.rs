@@ -85,6 +85,7 @@ pub fn test_config() -> Config {
     config.timeouts.header_read_secs = 2;
     config.timeouts.request_secs = 20;
     config.outbound.total_timeout_secs = 10;
+    config.verification.timeout_secs = 15;
     config
 }
 
@@ -244,7 +245,8 @@ impl TestHost {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
-        self.send(reqwest::Method::GET, path, Some(token), None).await
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
@@ -324,6 +326,34 @@ impl TestHost {
         answer.body["id"].as_i64().expect("registration id")
     }
 
+    /// Registers the connector at `origin` through the API, runs Test
+    /// Connection, and returns the id and whether Test Connection succeeded.
+    pub async fn register_tested(
+        &self,
+        token: &str,
+        name: &str,
+        origin: &str,
+        password: &str,
+    ) -> (i64, bool) {
+        let body = json!({
+            "name": name,
+            "host_name": origin,
+            "user_name": CONNECTOR_USER,
+            "password": password,
+        });
+        let created = self.post("/api/v1/connectors", token, &body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.body["id"].as_i64().expect("registration id");
+        let tested = self
+            .post(
+                &format!("/api/v1/connectors/{id}/test-connection"),
+                token,
+                &json!({}),
+            )
+            .await;
+        (id, tested.body["verified"] == true)
+    }
+
     /// Opens a raw TLS connection, for clients that misbehave on purpose.
     pub async fn connect_raw(&self) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
         let tcp = tokio::net::TcpStream::connect(self.address)
@@ -394,5 +424,7 @@ pub fn registration_body(name: &str) -> Value {
 
 /// Returns whether `haystack` contains `needle` as bytes.
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }

@@ -95,7 +95,10 @@ impl FakeCa {
     }
 
     pub async fn spawn(&self, canned: Canned) -> FakeConnector {
-        let issued = self.0.issue_server(&["localhost".to_owned()]).expect("issue certificate");
+        let issued = self
+            .0
+            .issue_server(&["localhost".to_owned()])
+            .expect("issue certificate");
         let server_tls = tls::server::server_config_from_pem(
             issued.chain_pem.as_bytes(),
             issued.private_key_pem.as_bytes(),
@@ -142,7 +145,12 @@ impl FakeCa {
     }
 }
 
-async fn answer_search(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn answer_search(
+    State(state): State<FakeState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let header_text = |name| {
         headers
             .get(name)
@@ -164,7 +172,9 @@ async fn answer_search(State(state): State<FakeState>, uri: Uri, headers: Header
         } => {
             let status = HttpStatus::from_u16(status).expect("valid status");
             match content_type {
-                Some(content_type) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+                Some(content_type) => {
+                    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+                }
                 None => (status, body).into_response(),
             }
         }
@@ -182,7 +192,8 @@ pub struct Setup {
 
 /// Starts the host with the admin pages, trusting the CAs in `trusted`.
 pub async fn start_host(trusted: Vec<Vec<u8>>, config: Config) -> Setup {
-    let tester = host::tester::outbound_tester(&config.outbound, trusted, true).expect("build outbound client");
+    let tester = host::tester::outbound_tester(&config.outbound, trusted, true)
+        .expect("build outbound client");
     let mut dispatcher = None;
     let host = spawn_host_mounting(Arc::new(tester), config, |app| {
         dispatcher = Some(app.dispatcher.clone());
@@ -209,20 +220,12 @@ pub async fn actor_of(host: &TestHost, token: &str) -> Actor {
 impl Setup {
     /// Registers `origin`, runs Test Connection, and enables each `(service, endpoint path)`.
     pub async fn register(&self, origin: &str, services: &[(&str, &str)]) -> RegistrationId {
-        let body = json!({
-            "name": format!("Connector at {origin}"),
-            "host_name": origin,
-            "user_name": CONNECTOR_USER,
-            "password": CONNECTOR_PASSWORD,
-        });
-        let created = self.host.post("/api/v1/connectors", &self.token, &body).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        let id = created.body["id"].as_i64().expect("registration id");
-        let tested = self
+        let name = format!("Connector at {origin}");
+        let (id, verified) = self
             .host
-            .post(&format!("/api/v1/connectors/{id}/test-connection"), &self.token, &json!({}))
+            .register_tested(&self.token, &name, origin, CONNECTOR_PASSWORD)
             .await;
-        assert_eq!(tested.body["verified"], true, "{}", tested.text);
+        assert!(verified, "Test Connection of {origin} failed");
         for (service, path) in services {
             let configured = self
                 .host
@@ -242,7 +245,9 @@ impl Setup {
         id: RegistrationId,
         request: &AttendeeSearchRequest,
     ) -> Result<AttendeeResults, CalloutFailure> {
-        self.dispatcher.fetch_attendees(&self.actor, id, request).await
+        self.dispatcher
+            .fetch_attendees(&self.actor, id, request)
+            .await
     }
 
     pub async fn fetch_list(
@@ -278,12 +283,18 @@ pub async fn fake_setup(canned: Canned) -> (Setup, FakeConnector, RegistrationId
     fake_setup_with(canned, test_config()).await
 }
 
-pub async fn fake_setup_with(canned: Canned, config: Config) -> (Setup, FakeConnector, RegistrationId) {
+pub async fn fake_setup_with(
+    canned: Canned,
+    config: Config,
+) -> (Setup, FakeConnector, RegistrationId) {
     let ca = FakeCa::new();
     let setup = start_host(vec![ca.pem()], config).await;
     let fake = ca.spawn(canned).await;
     let id = setup
-        .register(&fake.origin, &[("fetch-attendee", ATTENDEE_PATH), ("fetch-list", LIST_PATH)])
+        .register(
+            &fake.origin,
+            &[("fetch-attendee", ATTENDEE_PATH), ("fetch-list", LIST_PATH)],
+        )
         .await;
     (setup, fake, id)
 }
@@ -323,7 +334,12 @@ pub fn attendees_xml(count: usize) -> String {
     let response = AttendeeSearchResponse {
         attendees: (1..=count).map(attendee).collect(),
     };
-    String::from_utf8(response.to_xml(AttendeeVersion::V2_0).expect("write response")).expect("UTF-8")
+    String::from_utf8(
+        response
+            .to_xml(AttendeeVersion::V2_0)
+            .expect("write response"),
+    )
+    .expect("UTF-8")
 }
 
 /// Replaces `from` in `text`, checking that it occurs.
@@ -333,7 +349,10 @@ pub fn replaced(text: &str, from: &str, to: &str) -> String {
 }
 
 pub fn external_ids(attendees: &[Attendee]) -> Vec<&str> {
-    attendees.iter().map(|attendee| attendee.external_id.as_str()).collect()
+    attendees
+        .iter()
+        .map(|attendee| attendee.external_id.as_str())
+        .collect()
 }
 
 /// Escapes text as the page templates do.

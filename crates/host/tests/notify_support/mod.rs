@@ -20,7 +20,9 @@ use host::domain::{Actor, RegistrationId};
 use host::notifications::{NotificationStatus, StoredNotification};
 use host::sandbox::model::{EntryFields, NewExpenseReport};
 use host::sandbox::travel::model::NewTravelRequest;
-use host::sandbox::values::{Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date};
+use host::sandbox::values::{
+    Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date,
+};
 use host::store::{ExpenseStore, HostStore, NotificationStore, TravelStore};
 use host::web::WebOptions;
 use host::workflow::{ObjectRef, Workflow};
@@ -92,7 +94,12 @@ impl ScriptedConnector {
             (received.len() >= count).then_some(received)
         })
         .await
-        .unwrap_or_else(|| panic!("fewer than {count} requests within {timeout:?}: {:?}", self.received().len()))
+        .unwrap_or_else(|| {
+            panic!(
+                "fewer than {count} requests within {timeout:?}: {:?}",
+                self.received().len()
+            )
+        })
     }
 
     /// Stops listening; later connections are refused.
@@ -118,9 +125,15 @@ impl ScriptCa {
 
     /// Starts a connector that replies with `script`, then `otherwise`.
     pub async fn spawn(&self, script: &[Reply], otherwise: Reply) -> ScriptedConnector {
-        let issued = self.0.issue_server(&["localhost".to_owned()]).expect("issue certificate");
-        let server_tls = tls::server::server_config_from_pem(issued.chain_pem.as_bytes(), issued.private_key_pem.as_bytes())
-            .expect("server TLS configuration");
+        let issued = self
+            .0
+            .issue_server(&["localhost".to_owned()])
+            .expect("issue certificate");
+        let server_tls = tls::server::server_config_from_pem(
+            issued.chain_pem.as_bytes(),
+            issued.private_key_pem.as_bytes(),
+        )
+        .expect("server TLS configuration");
         let state = ScriptState {
             received: Arc::new(Mutex::new(Vec::new())),
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
@@ -138,10 +151,14 @@ impl ScriptCa {
             max_connections_per_client: 64,
             shutdown_grace: Duration::from_millis(100),
         };
-        let listener =
-            connector::server::HttpListener::bind("127.0.0.1:0".parse().unwrap(), router, Some(server_tls), &settings)
-                .await
-                .expect("bind scripted connector");
+        let listener = connector::server::HttpListener::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            router,
+            Some(server_tls),
+            &settings,
+        )
+        .await
+        .expect("bind scripted connector");
         let port = listener.local_addr().port();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(listener.run(async move {
@@ -155,8 +172,18 @@ impl ScriptCa {
     }
 }
 
-async fn answer(State(state): State<ScriptState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let header_text = |name| headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
+async fn answer(
+    State(state): State<ScriptState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
     state.received.lock().unwrap().push(Received {
         path: uri.path().to_owned(),
         authorization: header_text(header::AUTHORIZATION),
@@ -168,7 +195,9 @@ async fn answer(State(state): State<ScriptState>, uri: Uri, headers: HeaderMap, 
     let reply = scripted.unwrap_or_else(|| *state.otherwise.lock().unwrap());
     match reply {
         Reply::Hang => std::future::pending::<Response>().await,
-        Reply::Status(status) => (HttpStatus::from_u16(status).expect("valid status"), "").into_response(),
+        Reply::Status(status) => {
+            (HttpStatus::from_u16(status).expect("valid status"), "").into_response()
+        }
     }
 }
 
@@ -229,7 +258,8 @@ pub struct Notifying {
 pub async fn start(config: Config, steps: Value, script: &[Reply], otherwise: Reply) -> Notifying {
     let ca = ScriptCa::new();
     let connector = ca.spawn(script, otherwise).await;
-    let tester = host::tester::outbound_tester(&config.outbound, vec![ca.pem()], true).expect("build outbound client");
+    let tester = host::tester::outbound_tester(&config.outbound, vec![ca.pem()], true)
+        .expect("build outbound client");
     let mut workflow = None;
     let host = spawn_host_mounting(Arc::new(tester), config, |app| {
         workflow = Some(Arc::clone(&app.workflow));
@@ -270,18 +300,34 @@ pub async fn register(host: &TestHost, token: &str, origin: &str, steps: Value) 
     let created = host.post("/api/v1/connectors", token, &body).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let id = created.body["id"].as_i64().expect("registration id");
-    let tested = host.post(&format!("/api/v1/connectors/{id}/test-connection"), token, &json!({})).await;
+    let tested = host
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            token,
+            &json!({}),
+        )
+        .await;
     assert_eq!(tested.body["verified"], true, "{}", tested.text);
     let service = json!({"enabled": true, "endpoint_path": NOTIFY_PATH, "workflow_steps": steps});
     let configured = host
-        .put(&format!("/api/v1/connectors/{id}/services/event-notification"), token, &service)
+        .put(
+            &format!("/api/v1/connectors/{id}/services/event-notification"),
+            token,
+            &service,
+        )
         .await;
     assert_eq!(configured.status, StatusCode::OK, "{}", configured.text);
     RegistrationId(id)
 }
 
 /// Creates a user of `company` (and the company when missing) with a login of its own.
-pub async fn user(host: &TestHost, company: &str, edition: &str, development_partner: bool, roles: &[&str]) -> Actor {
+pub async fn user(
+    host: &TestHost,
+    company: &str,
+    edition: &str,
+    development_partner: bool,
+    roles: &[&str],
+) -> Actor {
     let created = accounts::create_company(
         &host.store,
         &CompanyInput {
@@ -291,8 +337,15 @@ pub async fn user(host: &TestHost, company: &str, edition: &str, development_par
         },
     )
     .await;
-    assert!(matches!(created, Ok(_) | Err(AccountError::CompanyExists(_))), "{created:?}");
-    let login = format!("user-{}@{}", USERS.fetch_add(1, Ordering::Relaxed), company.to_lowercase());
+    assert!(
+        matches!(created, Ok(_) | Err(AccountError::CompanyExists(_))),
+        "{created:?}"
+    );
+    let login = format!(
+        "user-{}@{}",
+        USERS.fetch_add(1, Ordering::Relaxed),
+        company.to_lowercase()
+    );
     accounts::create_user(
         &host.store,
         &UserInput {
@@ -304,7 +357,12 @@ pub async fn user(host: &TestHost, company: &str, edition: &str, development_par
     )
     .await
     .expect("create user");
-    let credentials = host.store.user_by_login(&login).await.expect("read user").expect("user exists");
+    let credentials = host
+        .store
+        .user_by_login(&login)
+        .await
+        .expect("read user")
+        .expect("user exists");
     credentials.actor
 }
 
@@ -335,7 +393,11 @@ pub async fn report_of(host: &TestHost, owner: &Actor, name: &str) -> ObjectRef 
         name: ReportName::parse(name).unwrap(),
         created_at: time::OffsetDateTime::now_utc(),
     };
-    let id = host.store.insert_expense_report(&report).await.expect("insert report");
+    let id = host
+        .store
+        .insert_expense_report(&report)
+        .await
+        .expect("insert report");
     host.store
         .insert_expense_entry(id, &fields("42.50"), None, time::OffsetDateTime::now_utc())
         .await
@@ -354,7 +416,11 @@ pub async fn travel_request_of(host: &TestHost, owner: &Actor, name: &str) -> Ob
         end_date: parse_date("2026-12-09").unwrap(),
         created_at: time::OffsetDateTime::now_utc(),
     };
-    let id = host.store.insert_travel_request(&request).await.expect("insert travel request");
+    let id = host
+        .store
+        .insert_travel_request(&request)
+        .await
+        .expect("insert travel request");
     host.store
         .insert_expected_expense(id, &fields("300.00"), time::OffsetDateTime::now_utc())
         .await
@@ -373,14 +439,17 @@ impl Notifying {
     }
 
     /// Waits until Acme has `count` notifications in `status`.
-    pub async fn wait_for_status(&self, status: NotificationStatus, count: usize, timeout: Duration) -> Vec<StoredNotification> {
+    pub async fn wait_for_status(
+        &self,
+        status: NotificationStatus,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<StoredNotification> {
         eventually(timeout, || async {
             let found = self.notifications(&[status]).await;
             (found.len() >= count).then_some(found)
         })
         .await
-        .unwrap_or_else(|| {
-            panic!("fewer than {count} {status:?} notifications within {timeout:?}")
-        })
+        .unwrap_or_else(|| panic!("fewer than {count} {status:?} notifications within {timeout:?}"))
     }
 }

@@ -48,21 +48,36 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/expenses/reports/{report}", get(reports::show))
         .route("/expenses/reports/{report}/submit", post(reports::submit))
         .route("/expenses/reports/{report}/entries", post(entries::create))
-        .route("/expenses/reports/{report}/entries/new", get(entries::new_form))
+        .route(
+            "/expenses/reports/{report}/entries/new",
+            get(entries::new_form),
+        )
         .route(ENTRY, get(entries::show).post(entries::update))
         .route(&format!("{ENTRY}/delete"), post(entries::delete))
         .route(&format!("{ENTRY}/list"), post(searches::choose_list_item))
-        .route(&format!("{ENTRY}/list/clear"), post(searches::clear_list_level))
+        .route(
+            &format!("{ENTRY}/list/clear"),
+            post(searches::clear_list_level),
+        )
         .route(&format!("{ENTRY}/attendees"), post(searches::add_attendee))
-        .route(&format!("{ENTRY}/attendees/remove"), post(searches::remove_attendee))
+        .route(
+            &format!("{ENTRY}/attendees/remove"),
+            post(searches::remove_attendee),
+        )
         .route("/expenses/api/list-search", get(api::list_search))
         .route("/expenses/api/attendee-search", get(api::attendee_search))
         .route(SCRIPT_PATH, get(script))
         .route("/travel", get(travel::list))
         .route("/travel/requests", post(travel::create))
         .route("/travel/requests/{request}", get(travel::show))
-        .route("/travel/requests/{request}/expenses", post(travel::add_expense))
-        .route("/travel/requests/{request}/expenses/{expense}/delete", post(travel::delete_expense))
+        .route(
+            "/travel/requests/{request}/expenses",
+            post(travel::add_expense),
+        )
+        .route(
+            "/travel/requests/{request}/expenses/{expense}/delete",
+            post(travel::delete_expense),
+        )
         .route("/travel/requests/{request}/submit", post(travel::submit))
         .layer(from_fn(scripted_security_headers))
 }
@@ -71,8 +86,14 @@ pub(crate) fn routes() -> Router<WebState> {
 async fn script() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         SCRIPT,
     )
@@ -97,7 +118,10 @@ pub(crate) fn require_employee(signed_in: &SignedIn) -> Result<(), PageError> {
     if signed_in.actor.is_employee() {
         Ok(())
     } else {
-        tracing::warn!(user_id = signed_in.actor.user.id.0, "expense page rejected: the user is not an employee");
+        tracing::warn!(
+            user_id = signed_in.actor.user.id.0,
+            "expense page rejected: the user is not an employee"
+        );
         Err(PageError::NotEmployee)
     }
 }
@@ -141,10 +165,14 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "list-cleared" => Some("The list choice was cleared."),
         "attendee-added" => Some("The attendee was added."),
         "attendee-removed" => Some("The attendee was removed."),
-        "request-created" => Some("The travel request was created. Add the expenses you expect below."),
+        "request-created" => {
+            Some("The travel request was created. Add the expenses you expect below.")
+        }
         "expense-added" => Some("The expected expense was added."),
         "expense-deleted" => Some("The expected expense was deleted."),
-        "submitted-validation" => Some("It was submitted and waits for external validation by the company's connector."),
+        "submitted-validation" => {
+            Some("It was submitted and waits for external validation by the company's connector.")
+        }
         "submitted-approval" => Some("It was submitted and waits for approval."),
         "submitted-extract" => Some("It was submitted and is ready for extract."),
         "needs-entries" => Some("It was not submitted: add at least one entry first."),

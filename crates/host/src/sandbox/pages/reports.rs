@@ -13,7 +13,9 @@ use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::pages::registrations::FieldView;
-use crate::web::pages::{ErrorPlacement, Layout, NoticeQuery, display_time, render, render_with_status, see_other};
+use crate::web::pages::{
+    ErrorPlacement, Layout, NoticeQuery, display_time, render, render_with_status, see_other,
+};
 use crate::web::session::SignedIn;
 use crate::workflow::ObjectRef;
 
@@ -73,12 +75,22 @@ pub(crate) async fn list(
 }
 
 /// `POST /expenses/reports`: creates a report and opens it.
-pub(crate) async fn create(State(state): State<WebState>, form: CheckedForm) -> Result<Response, PageError> {
+pub(crate) async fn create(
+    State(state): State<WebState>,
+    form: CheckedForm,
+) -> Result<Response, PageError> {
     require_employee(&form.signed_in)?;
     let typed = form.fields.text("name").unwrap_or_default();
 
-    match state.expenses.create_report(&form.signed_in.actor, typed).await {
-        Ok(id) => Ok(see_other(&format!("/expenses/reports/{}?notice=report-created", id.0))),
+    match state
+        .expenses
+        .create_report(&form.signed_in.actor, typed)
+        .await
+    {
+        Ok(id) => Ok(see_other(&format!(
+            "/expenses/reports/{}?notice=report-created",
+            id.0
+        ))),
         Err(ExpenseError::Invalid(errors)) => {
             let name = FieldView::new(typed, &mut ErrorPlacement::new(errors), "name");
             let message = Some("The report was not created. Correct the name.");
@@ -121,7 +133,10 @@ pub(crate) async fn show(
     Path(report): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    let report = state.expenses.report(&signed_in.actor, report_id(&report)?).await?;
+    let report = state
+        .expenses
+        .report(&signed_in.actor, report_id(&report)?)
+        .await?;
 
     let entries = report
         .entries
@@ -145,7 +160,15 @@ pub(crate) async fn show(
         .collect();
     let object = ObjectRef::expense_report(report.id.0);
     let submit_action = format!("/expenses/reports/{}/submit", report.id.0);
-    let workflow = workflow_view(&state, &signed_in, object, report.step, report.sent_back_comment, submit_action).await?;
+    let workflow = workflow_view(
+        &state,
+        &signed_in,
+        object,
+        report.step,
+        report.sent_back_comment,
+        submit_action,
+    )
+    .await?;
     let page = ReportPage {
         layout: Layout::signed_in(report.name.as_str(), &signed_in),
         csrf_token: signed_in.session.csrf_token.clone(),
@@ -168,5 +191,11 @@ pub(crate) async fn submit(
     require_employee(&form.signed_in)?;
     let id = report_id(&report)?;
     let object = ObjectRef::expense_report(id.0);
-    workflow::submit(&state, &form, object, &format!("/expenses/reports/{}", id.0)).await
+    workflow::submit(
+        &state,
+        &form,
+        object,
+        &format!("/expenses/reports/{}", id.0),
+    )
+    .await
 }

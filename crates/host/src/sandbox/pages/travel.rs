@@ -16,7 +16,10 @@ use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::pages::registrations::FieldView;
-use crate::web::pages::{ErrorPlacement, Layout, NoticeQuery, display_time, path_id, render, render_with_status, see_other};
+use crate::web::pages::{
+    ErrorPlacement, Layout, NoticeQuery, display_time, path_id, render, render_with_status,
+    see_other,
+};
 use crate::web::session::SignedIn;
 use crate::workflow::ObjectRef;
 
@@ -70,7 +73,11 @@ async fn requests_page(
         .map(|request| RequestRow {
             id: request.id.0,
             name: request.name.to_string(),
-            dates: format!("{} to {}", format_date(request.start_date), format_date(request.end_date)),
+            dates: format!(
+                "{} to {}",
+                format_date(request.start_date),
+                format_date(request.end_date)
+            ),
             expense_count: request.expense_count,
             step: request.step.label(),
         })
@@ -85,13 +92,21 @@ async fn requests_page(
 }
 
 /// `GET /travel`: the employee's travel requests and the New request form.
-pub(crate) async fn list(State(state): State<WebState>, Employee(signed_in): Employee) -> Result<Response, PageError> {
+pub(crate) async fn list(
+    State(state): State<WebState>,
+    Employee(signed_in): Employee,
+) -> Result<Response, PageError> {
     let form = RequestForm::new(&TravelRequestInput::default(), ErrorPlacement::none());
-    Ok(render(&requests_page(&state, &signed_in, form, None).await?))
+    Ok(render(
+        &requests_page(&state, &signed_in, form, None).await?,
+    ))
 }
 
 /// `POST /travel/requests`: creates a travel request and opens it.
-pub(crate) async fn create(State(state): State<WebState>, form: CheckedForm) -> Result<Response, PageError> {
+pub(crate) async fn create(
+    State(state): State<WebState>,
+    form: CheckedForm,
+) -> Result<Response, PageError> {
     require_employee(&form.signed_in)?;
     let text = |name: &str| form.fields.text(name).unwrap_or_default().to_owned();
     let input = TravelRequestInput {
@@ -102,10 +117,14 @@ pub(crate) async fn create(State(state): State<WebState>, form: CheckedForm) -> 
     };
 
     match state.travel.create(&form.signed_in.actor, &input).await {
-        Ok(id) => Ok(see_other(&format!("/travel/requests/{}?notice=request-created", id.0))),
+        Ok(id) => Ok(see_other(&format!(
+            "/travel/requests/{}?notice=request-created",
+            id.0
+        ))),
         Err(ExpenseError::Invalid(errors)) => {
             let view = RequestForm::new(&input, ErrorPlacement::new(errors));
-            let message = Some("The travel request was not created. Correct the fields marked below.");
+            let message =
+                Some("The travel request was not created. Correct the fields marked below.");
             let page = requests_page(&state, &form.signed_in, view, message).await?;
             Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -147,10 +166,18 @@ impl ExpenseForm {
         ExpenseForm {
             expense_types,
             expense_type_errors: errors.take("expense_type"),
-            transaction_date: FieldView::new(&input.transaction_date, &mut errors, "transaction_date"),
+            transaction_date: FieldView::new(
+                &input.transaction_date,
+                &mut errors,
+                "transaction_date",
+            ),
             amount: FieldView::new(&input.amount, &mut errors, "amount"),
             currency: FieldView::new(&input.currency, &mut errors, "currency"),
-            business_purpose: FieldView::new(&input.business_purpose, &mut errors, "business_purpose"),
+            business_purpose: FieldView::new(
+                &input.business_purpose,
+                &mut errors,
+                "business_purpose",
+            ),
             other_errors: errors.rest(),
         }
     }
@@ -185,7 +212,15 @@ async fn request_page(
     let request = state.travel.request(&signed_in.actor, id).await?;
     let object = ObjectRef::travel_request(request.id.0);
     let submit_action = format!("/travel/requests/{}/submit", request.id.0);
-    let workflow = workflow_view(state, signed_in, object, request.step, request.sent_back_comment, submit_action).await?;
+    let workflow = workflow_view(
+        state,
+        signed_in,
+        object,
+        request.step,
+        request.sent_back_comment,
+        submit_action,
+    )
+    .await?;
     let expenses = request
         .expenses
         .iter()
@@ -228,7 +263,15 @@ pub(crate) async fn show(
 ) -> Result<Response, PageError> {
     let form = ExpenseForm::new(&EntryInput::default(), ErrorPlacement::none());
     let notice = notice_text(query.notice.as_deref());
-    let page = request_page(&state, &signed_in, request_id(&request)?, form, notice, None).await?;
+    let page = request_page(
+        &state,
+        &signed_in,
+        request_id(&request)?,
+        form,
+        notice,
+        None,
+    )
+    .await?;
     Ok(render(&page))
 }
 
@@ -250,11 +293,19 @@ pub(crate) async fn add_expense(
         list: String::new(),
     };
 
-    match state.travel.add_expense(&form.signed_in.actor, id, &input).await {
-        Ok(_) => Ok(see_other(&format!("/travel/requests/{}?notice=expense-added", id.0))),
+    match state
+        .travel
+        .add_expense(&form.signed_in.actor, id, &input)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/travel/requests/{}?notice=expense-added",
+            id.0
+        ))),
         Err(ExpenseError::Invalid(errors)) => {
             let view = ExpenseForm::new(&input, ErrorPlacement::new(errors));
-            let message = Some("The expected expense was not added. Correct the fields marked below.");
+            let message =
+                Some("The expected expense was not added. Correct the fields marked below.");
             let page = request_page(&state, &form.signed_in, id, view, None, message).await?;
             Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -271,8 +322,14 @@ pub(crate) async fn delete_expense(
     require_employee(&form.signed_in)?;
     let id = request_id(&request)?;
     let expense = ExpectedExpenseId(path_id(&expense)?);
-    state.travel.delete_expense(&form.signed_in.actor, id, expense).await?;
-    Ok(see_other(&format!("/travel/requests/{}?notice=expense-deleted", id.0)))
+    state
+        .travel
+        .delete_expense(&form.signed_in.actor, id, expense)
+        .await?;
+    Ok(see_other(&format!(
+        "/travel/requests/{}?notice=expense-deleted",
+        id.0
+    )))
 }
 
 /// `POST /travel/requests/{request}/submit`: submits the request into the workflow.

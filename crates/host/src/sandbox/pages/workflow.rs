@@ -42,7 +42,10 @@ pub(crate) async fn workflow_view(
     comment: Option<String>,
     submit_action: String,
 ) -> Result<WorkflowView, PageError> {
-    let events = state.workflow.history(signed_in.actor.company.id, object).await?;
+    let events = state
+        .workflow
+        .history(signed_in.actor.company.id, object)
+        .await?;
     let history = events
         .into_iter()
         .map(|event| HistoryRow {
@@ -51,7 +54,9 @@ pub(crate) async fn workflow_view(
             to: event.to.label(),
             by: match event.actor {
                 EventActor::User { login, .. } => login,
-                EventActor::Connector { registration } => format!("Connector (registration {})", registration.0),
+                EventActor::Connector { registration } => {
+                    format!("Connector (registration {})", registration.0)
+                }
             },
             comment: event.comment,
         })
@@ -76,7 +81,12 @@ fn action_label(action: Action) -> &'static str {
 
 /// Submits the object of a checked form and returns to `page` with a notice
 /// of where it went; an object without entries returns with a notice saying so.
-pub(crate) async fn submit(state: &WebState, form: &CheckedForm, object: ObjectRef, page: &str) -> Result<Response, PageError> {
+pub(crate) async fn submit(
+    state: &WebState,
+    form: &CheckedForm,
+    object: ObjectRef,
+    page: &str,
+) -> Result<Response, PageError> {
     match state.workflow.submit(&form.signed_in.actor, object).await {
         Ok(outcome) => {
             let notice = match outcome.to {

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use self::model::{ExpectedExpenseId, NewTravelRequest, TravelRequest, TravelRequestId, TravelRequestSummary};
+use self::model::{
+    ExpectedExpenseId, NewTravelRequest, TravelRequest, TravelRequestId, TravelRequestSummary,
+};
 use super::expenses::{
-    EntryInput, ExpenseError, MAX_ENTRIES_PER_REPORT, MAX_REPORTS_PER_EMPLOYEE, ensure_editable, parse_fields,
-    require_employee,
+    EntryInput, ExpenseError, MAX_ENTRIES_PER_REPORT, MAX_REPORTS_PER_EMPLOYEE, ensure_editable,
+    parse_fields, require_employee,
 };
 use super::values::{BusinessPurpose, ReportName, parse_date};
 use crate::domain::{Actor, FieldErrors};
@@ -41,11 +43,18 @@ impl TravelRequests {
     /// Lists the actor's travel requests, newest first.
     pub async fn requests(&self, actor: &Actor) -> Result<Vec<TravelRequestSummary>, ExpenseError> {
         require_employee(actor)?;
-        Ok(self.store.travel_requests(actor.company.id, actor.user.id).await?)
+        Ok(self
+            .store
+            .travel_requests(actor.company.id, actor.user.id)
+            .await?)
     }
 
     /// Creates a travel request without expected expenses, kept by the actor.
-    pub async fn create(&self, actor: &Actor, input: &TravelRequestInput) -> Result<TravelRequestId, ExpenseError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        input: &TravelRequestInput,
+    ) -> Result<TravelRequestId, ExpenseError> {
         require_employee(actor)?;
         let mut errors = FieldErrors::default();
         let name = errors.check("name", ReportName::parse(&input.name));
@@ -62,7 +71,11 @@ impl TravelRequests {
         else {
             return Err(ExpenseError::Invalid(errors));
         };
-        let count = self.store.travel_requests(actor.company.id, actor.user.id).await?.len();
+        let count = self
+            .store
+            .travel_requests(actor.company.id, actor.user.id)
+            .await?
+            .len();
         if count >= MAX_REPORTS_PER_EMPLOYEE {
             return Err(ExpenseError::invalid(
                 "name",
@@ -80,12 +93,20 @@ impl TravelRequests {
             created_at: OffsetDateTime::now_utc(),
         };
         let id = self.store.insert_travel_request(&request).await?;
-        tracing::info!(travel_request_id = id.0, user_id = actor.user.id.0, "travel request created");
+        tracing::info!(
+            travel_request_id = id.0,
+            user_id = actor.user.id.0,
+            "travel request created"
+        );
         Ok(id)
     }
 
     /// Returns one of the actor's travel requests with its expected expenses.
-    pub async fn request(&self, actor: &Actor, id: TravelRequestId) -> Result<TravelRequest, ExpenseError> {
+    pub async fn request(
+        &self,
+        actor: &Actor,
+        id: TravelRequestId,
+    ) -> Result<TravelRequest, ExpenseError> {
         require_employee(actor)?;
         self.store
             .travel_request(actor.company.id, actor.user.id, id)
@@ -118,7 +139,11 @@ impl TravelRequests {
             .store
             .insert_expected_expense(request.id, &fields, OffsetDateTime::now_utc())
             .await?;
-        tracing::info!(travel_request_id = id.0, expense_id = expense.0, "expected expense added");
+        tracing::info!(
+            travel_request_id = id.0,
+            expense_id = expense.0,
+            "expected expense added"
+        );
         Ok(expense)
     }
 
@@ -134,8 +159,14 @@ impl TravelRequests {
         if !request.expenses.iter().any(|found| found.id == expense) {
             return Err(ExpenseError::NotFound);
         }
-        self.store.delete_expected_expense(request.id, expense).await?;
-        tracing::info!(travel_request_id = id.0, expense_id = expense.0, "expected expense deleted");
+        self.store
+            .delete_expected_expense(request.id, expense)
+            .await?;
+        tracing::info!(
+            travel_request_id = id.0,
+            expense_id = expense.0,
+            "expected expense deleted"
+        );
         Ok(())
     }
 }

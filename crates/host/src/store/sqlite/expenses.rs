@@ -18,7 +18,10 @@ use crate::workflow::{ObjectRef, Step};
 
 #[async_trait::async_trait]
 impl ExpenseStore for SqliteHostStore {
-    async fn insert_expense_report(&self, report: &NewExpenseReport) -> Result<ExpenseReportId, StoreError> {
+    async fn insert_expense_report(
+        &self,
+        report: &NewExpenseReport,
+    ) -> Result<ExpenseReportId, StoreError> {
         let connection = self.connection();
         connection.execute(
             "INSERT INTO expense_reports (company_id, owner_user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -57,7 +60,8 @@ impl ExpenseStore for SqliteHostStore {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(mut summary, step)| {
-                summary.step = Step::parse(&step).ok_or_else(|| invalid_value("workflow_states.step"))?;
+                summary.step =
+                    Step::parse(&step).ok_or_else(|| invalid_value("workflow_states.step"))?;
                 Ok(summary)
             })
             .collect()
@@ -137,7 +141,11 @@ impl ExpenseStore for SqliteHostStore {
         Ok(())
     }
 
-    async fn delete_expense_entry(&self, report: ExpenseReportId, entry: ExpenseEntryId) -> Result<(), StoreError> {
+    async fn delete_expense_entry(
+        &self,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+    ) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
         transaction.execute(
@@ -212,7 +220,11 @@ struct EntryColumns {
 }
 
 impl EntryColumns {
-    fn of(fields: &EntryFields, list: Option<&EntryList>, at: OffsetDateTime) -> Result<EntryColumns, StoreError> {
+    fn of(
+        fields: &EntryFields,
+        list: Option<&EntryList>,
+        at: OffsetDateTime,
+    ) -> Result<EntryColumns, StoreError> {
         let choices = list
             .map(|list| serde_json::to_string(&list.chosen))
             .transpose()
@@ -283,7 +295,10 @@ fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
     })
 }
 
-fn entries(connection: &Connection, report: ExpenseReportId) -> Result<Vec<ExpenseEntry>, StoreError> {
+fn entries(
+    connection: &Connection,
+    report: ExpenseReportId,
+) -> Result<Vec<ExpenseEntry>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {ENTRY_COLUMNS} FROM expense_entries WHERE report_id = ?1 ORDER BY id"
     ))?;
@@ -312,8 +327,10 @@ impl FieldColumns {
     /// Checks the columns; `table` names the table in the error.
     pub(super) fn into_fields(self, table: &'static str) -> Result<EntryFields, StoreError> {
         Ok(EntryFields {
-            expense_type: ExpenseType::parse(&self.expense_type).map_err(|_| invalid_value(table))?,
-            transaction_date: parse_date(&self.transaction_date).map_err(|_| invalid_value(table))?,
+            expense_type: ExpenseType::parse(&self.expense_type)
+                .map_err(|_| invalid_value(table))?,
+            transaction_date: parse_date(&self.transaction_date)
+                .map_err(|_| invalid_value(table))?,
             amount: Amount::from_cents(self.amount_cents),
             currency: CurrencyCode::from_stored(self.currency),
             business_purpose: BusinessPurpose::from_stored(self.business_purpose),
@@ -321,7 +338,10 @@ impl FieldColumns {
     }
 }
 
-fn entry_from_row(row: EntryRow, attendees: Vec<EntryAttendee>) -> Result<ExpenseEntry, StoreError> {
+fn entry_from_row(
+    row: EntryRow,
+    attendees: Vec<EntryAttendee>,
+) -> Result<ExpenseEntry, StoreError> {
     let fields = FieldColumns {
         expense_type: row.expense_type,
         transaction_date: row.transaction_date,
@@ -332,8 +352,9 @@ fn entry_from_row(row: EntryRow, attendees: Vec<EntryAttendee>) -> Result<Expens
     .into_fields("expense_entries")?;
     let list = match (row.list_registration_id, row.list_name, row.list_category) {
         (Some(registration_id), Some(list_name), Some(category)) => {
-            let chosen: Vec<ListChoice> = serde_json::from_str(row.list_choices.as_deref().unwrap_or("[]"))
-                .map_err(|_| invalid_value("expense_entries.list_choices"))?;
+            let chosen: Vec<ListChoice> =
+                serde_json::from_str(row.list_choices.as_deref().unwrap_or("[]"))
+                    .map_err(|_| invalid_value("expense_entries.list_choices"))?;
             Some(EntryList {
                 binding: ListBinding {
                     registration_id: RegistrationId(registration_id),
@@ -353,7 +374,10 @@ fn entry_from_row(row: EntryRow, attendees: Vec<EntryAttendee>) -> Result<Expens
     })
 }
 
-fn attendees(connection: &Connection, entry: ExpenseEntryId) -> Result<Vec<EntryAttendee>, StoreError> {
+fn attendees(
+    connection: &Connection,
+    entry: ExpenseEntryId,
+) -> Result<Vec<EntryAttendee>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT external_id, first_name, last_name, company, attendee_type_code \
          FROM expense_entry_attendees WHERE entry_id = ?1 ORDER BY id",

@@ -19,10 +19,14 @@ const COLUMNS: &str = "id, company_id, registration_id, object_type, object_id, 
      lease_until, created_at, delivered_at";
 
 /// The head of each registration's queue: its queued notification with the lowest id.
-const HEADS: &str = "SELECT min(id) AS id FROM notifications WHERE status = 'queued' GROUP BY registration_id";
+const HEADS: &str =
+    "SELECT min(id) AS id FROM notifications WHERE status = 'queued' GROUP BY registration_id";
 
 /// Inserts a queued notification, due at once; part of a step change's transaction.
-pub(super) fn insert(transaction: &Transaction<'_>, new: &NewNotification) -> Result<NotificationId, StoreError> {
+pub(super) fn insert(
+    transaction: &Transaction<'_>,
+    new: &NewNotification,
+) -> Result<NotificationId, StoreError> {
     let notification = &new.notification;
     let created_at = to_millis(new.created_at);
     transaction.execute(
@@ -60,7 +64,10 @@ impl NotificationStore for SqliteHostStore {
                  WHERE n.next_attempt_at <= ?1 AND (n.lease_until IS NULL OR n.lease_until <= ?1) \
                  ORDER BY n.id LIMIT ?2"
             ))?
-            .query_map(params![to_millis(now), i64::try_from(limit).unwrap_or(i64::MAX)], |row| row.get(0))?
+            .query_map(
+                params![to_millis(now), i64::try_from(limit).unwrap_or(i64::MAX)],
+                |row| row.get(0),
+            )?
             .collect::<Result<_, _>>()?;
         let mut claimed = Vec::with_capacity(ids.len());
         for id in ids {
@@ -135,7 +142,11 @@ impl NotificationStore for SqliteHostStore {
              ORDER BY id LIMIT ?"
         ))?;
         let mut values: Vec<rusqlite::types::Value> = vec![company.0.into()];
-        values.extend(statuses.iter().map(|status| status.as_str().to_owned().into()));
+        values.extend(
+            statuses
+                .iter()
+                .map(|status| status.as_str().to_owned().into()),
+        );
         values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
         let rows = statement
             .query_map(params_from_iter(values), raw_row)?
@@ -149,7 +160,8 @@ impl NotificationStore for SqliteHostStore {
         id: NotificationId,
     ) -> Result<Option<StoredNotification>, StoreError> {
         let connection = self.connection();
-        by_id(&connection, id.0).map(|found| found.filter(|notification| notification.company_id == company))
+        by_id(&connection, id.0)
+            .map(|found| found.filter(|notification| notification.company_id == company))
     }
 
     async fn requeue_failed_notification(
@@ -176,7 +188,8 @@ impl NotificationStore for SqliteHostStore {
     ) -> Result<Removal, StoreError> {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
-        let Some(found) = by_id(&transaction, id.0)?.filter(|found| found.company_id == company) else {
+        let Some(found) = by_id(&transaction, id.0)?.filter(|found| found.company_id == company)
+        else {
             return Ok(Removal::NotFound);
         };
         let in_flight = found.in_flight(now);
@@ -207,7 +220,10 @@ impl NotificationStore for SqliteHostStore {
         })
     }
 
-    async fn prune_delivered_notifications(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+    async fn prune_delivered_notifications(
+        &self,
+        before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
         let deleted = self.connection().execute(
             "DELETE FROM notifications WHERE status = 'delivered' AND delivered_at < ?1",
             [to_millis(before)],
@@ -218,7 +234,9 @@ impl NotificationStore for SqliteHostStore {
 
 fn by_id(connection: &Connection, id: i64) -> Result<Option<StoredNotification>, StoreError> {
     let row = connection
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM notifications WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM notifications WHERE id = ?1"
+        ))?
         .query_row([id], raw_row)
         .optional()?;
     row.map(RawRow::into_notification).transpose()
@@ -271,11 +289,12 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
 
 impl RawRow {
     fn into_notification(self) -> Result<StoredNotification, StoreError> {
-        let object_type =
-            ObjectType::from_code(&self.object_type).ok_or_else(|| invalid_value("notifications.object_type"))?;
+        let object_type = ObjectType::from_code(&self.object_type)
+            .ok_or_else(|| invalid_value("notifications.object_type"))?;
         let event_date_time = EventDateTime::parse(&self.event_date_time)
             .map_err(|_| invalid_value("notifications.event_date_time"))?;
-        let status = NotificationStatus::parse(&self.status).ok_or_else(|| invalid_value("notifications.status"))?;
+        let status = NotificationStatus::parse(&self.status)
+            .ok_or_else(|| invalid_value("notifications.status"))?;
         Ok(StoredNotification {
             id: NotificationId(self.id),
             company_id: CompanyId(self.company_id),

@@ -111,6 +111,21 @@ CREATE TABLE IF NOT EXISTS callout_log (
 CREATE INDEX IF NOT EXISTS callout_log_by_registration
     ON callout_log (registration_id, id);
 
+-- The last Verify services run of each registration. A new run replaces
+-- the row. The report never contains the connector password.
+CREATE TABLE IF NOT EXISTS registration_verifications (
+    registration_id INTEGER PRIMARY KEY REFERENCES registrations (id),
+    -- When the run started.
+    at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    actor_user_id INTEGER NOT NULL REFERENCES users (id),
+    actor_login TEXT NOT NULL,
+    -- format_version of the report, also inside the JSON.
+    report_format INTEGER NOT NULL,
+    -- The conformance checker's report as JSON.
+    report TEXT NOT NULL
+);
+
 -- Expense reports of the sandbox; only the owner sees a report.
 CREATE TABLE IF NOT EXISTS expense_reports (
     id INTEGER PRIMARY KEY,

@@ -22,7 +22,10 @@ fn stored_date(text: &str) -> Result<time::Date, StoreError> {
 
 #[async_trait::async_trait]
 impl TravelStore for SqliteHostStore {
-    async fn insert_travel_request(&self, request: &NewTravelRequest) -> Result<TravelRequestId, StoreError> {
+    async fn insert_travel_request(
+        &self,
+        request: &NewTravelRequest,
+    ) -> Result<TravelRequestId, StoreError> {
         let connection = self.connection();
         connection.execute(
             "INSERT INTO travel_requests (company_id, owner_user_id, name, purpose, start_date, end_date, created_at) \
@@ -40,7 +43,11 @@ impl TravelStore for SqliteHostStore {
         Ok(TravelRequestId(connection.last_insert_rowid()))
     }
 
-    async fn travel_requests(&self, company: CompanyId, owner: UserId) -> Result<Vec<TravelRequestSummary>, StoreError> {
+    async fn travel_requests(
+        &self,
+        company: CompanyId,
+        owner: UserId,
+    ) -> Result<Vec<TravelRequestSummary>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
             "SELECT r.id, r.name, r.start_date, r.end_date, r.created_at, \
@@ -71,7 +78,8 @@ impl TravelStore for SqliteHostStore {
                     start_date: stored_date(&start)?,
                     end_date: stored_date(&end)?,
                     expense_count: count.try_into().unwrap_or(0),
-                    step: Step::parse(&step).ok_or_else(|| invalid_value("workflow_states.step"))?,
+                    step: Step::parse(&step)
+                        .ok_or_else(|| invalid_value("workflow_states.step"))?,
                     created_at: from_millis(created_at),
                 })
             })

@@ -8,7 +8,9 @@ use crate::domain::{CompanyId, RegistrationId, UserId};
 use crate::notifications::NotificationId;
 use crate::store::StoreError;
 use crate::store::workflow::WorkflowStore;
-use crate::workflow::{Action, EventActor, ObjectRef, Step, StepChange, WorkflowEvent, WorkflowItem};
+use crate::workflow::{
+    Action, EventActor, ObjectRef, Step, StepChange, WorkflowEvent, WorkflowItem,
+};
 
 /// The tables of one object type.
 struct ObjectTables {
@@ -109,8 +111,12 @@ impl RawItem {
 /// Returns the stored step of an object; NOT_SUBMITTED when it has no state row.
 pub(super) fn step_of(connection: &Connection, object: ObjectRef) -> Result<Step, StoreError> {
     let stored: Option<String> = connection
-        .prepare_cached("SELECT step FROM workflow_states WHERE object_type = ?1 AND object_id = ?2")?
-        .query_row(params![object.object_type.as_str(), object.id], |row| row.get(0))
+        .prepare_cached(
+            "SELECT step FROM workflow_states WHERE object_type = ?1 AND object_id = ?2",
+        )?
+        .query_row(params![object.object_type.as_str(), object.id], |row| {
+            row.get(0)
+        })
         .optional()?;
     match stored {
         Some(step) => Step::parse(&step).ok_or_else(|| invalid_value("workflow_states.step")),
@@ -119,21 +125,35 @@ pub(super) fn step_of(connection: &Connection, object: ObjectRef) -> Result<Step
 }
 
 /// Returns the comment of the latest send-back of an object, when it is sent back.
-pub(super) fn comment_of(connection: &Connection, object: ObjectRef) -> Result<Option<String>, StoreError> {
+pub(super) fn comment_of(
+    connection: &Connection,
+    object: ObjectRef,
+) -> Result<Option<String>, StoreError> {
     let comment: Option<Option<String>> = connection
-        .prepare_cached("SELECT comment FROM workflow_states WHERE object_type = ?1 AND object_id = ?2")?
-        .query_row(params![object.object_type.as_str(), object.id], |row| row.get(0))
+        .prepare_cached(
+            "SELECT comment FROM workflow_states WHERE object_type = ?1 AND object_id = ?2",
+        )?
+        .query_row(params![object.object_type.as_str(), object.id], |row| {
+            row.get(0)
+        })
         .optional()?;
     Ok(comment.flatten())
 }
 
 #[async_trait::async_trait]
 impl WorkflowStore for SqliteHostStore {
-    async fn workflow_item(&self, company: CompanyId, object: ObjectRef) -> Result<Option<WorkflowItem>, StoreError> {
+    async fn workflow_item(
+        &self,
+        company: CompanyId,
+        object: ObjectRef,
+    ) -> Result<Option<WorkflowItem>, StoreError> {
         let tables = tables(object.object_type);
         let connection = self.connection();
         let raw = connection
-            .prepare_cached(&format!("{} WHERE o.company_id = ?1 AND o.id = ?2", tables.select_items()))?
+            .prepare_cached(&format!(
+                "{} WHERE o.company_id = ?1 AND o.id = ?2",
+                tables.select_items()
+            ))?
             .query_row(params![company.0, object.id], |row| tables.item(row))
             .optional()?;
         raw.map(RawItem::into_item).transpose()
@@ -183,7 +203,9 @@ impl WorkflowStore for SqliteHostStore {
         }
 
         let at = to_millis(event.at);
-        let comment = (event.to == Step::SentBack).then_some(event.comment.as_deref()).flatten();
+        let comment = (event.to == Step::SentBack)
+            .then_some(event.comment.as_deref())
+            .flatten();
         transaction.execute(
             "INSERT INTO workflow_states (object_type, object_id, company_id, step, comment, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
@@ -227,7 +249,11 @@ impl WorkflowStore for SqliteHostStore {
         Ok(ids)
     }
 
-    async fn workflow_history(&self, company: CompanyId, object: ObjectRef) -> Result<Vec<WorkflowEvent>, StoreError> {
+    async fn workflow_history(
+        &self,
+        company: CompanyId,
+        object: ObjectRef,
+    ) -> Result<Vec<WorkflowEvent>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
             "SELECT at, action, from_step, to_step, actor_user_id, actor_login, registration_id, comment \
@@ -237,38 +263,49 @@ impl WorkflowStore for SqliteHostStore {
              ORDER BY id",
         )?;
         let rows = statement
-            .query_map(params![object.object_type.as_str(), object.id, company.0], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, Option<i64>>(4)?,
-                    row.get::<_, Option<String>>(5)?,
-                    row.get::<_, Option<i64>>(6)?,
-                    row.get::<_, Option<String>>(7)?,
-                ))
-            })?
+            .query_map(
+                params![object.object_type.as_str(), object.id, company.0],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, Option<i64>>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                        row.get::<_, Option<i64>>(6)?,
+                        row.get::<_, Option<String>>(7)?,
+                    ))
+                },
+            )?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(at, action, from, to, user_id, login, registration_id, comment)| {
-                let step = |text: &str| Step::parse(text).ok_or_else(|| invalid_value("workflow_events.step"));
-                let actor = match (user_id, login, registration_id) {
-                    (Some(id), Some(login), _) => EventActor::User { id: UserId(id), login },
-                    (_, _, Some(registration)) => EventActor::Connector {
-                        registration: RegistrationId(registration),
-                    },
-                    _ => return Err(invalid_value("workflow_events.actor_user_id")),
-                };
-                Ok(WorkflowEvent {
-                    at: from_millis(at),
-                    action: Action::parse(&action).ok_or_else(|| invalid_value("workflow_events.action"))?,
-                    from: step(&from)?,
-                    to: step(&to)?,
-                    actor,
-                    comment,
-                })
-            })
+            .map(
+                |(at, action, from, to, user_id, login, registration_id, comment)| {
+                    let step = |text: &str| {
+                        Step::parse(text).ok_or_else(|| invalid_value("workflow_events.step"))
+                    };
+                    let actor = match (user_id, login, registration_id) {
+                        (Some(id), Some(login), _) => EventActor::User {
+                            id: UserId(id),
+                            login,
+                        },
+                        (_, _, Some(registration)) => EventActor::Connector {
+                            registration: RegistrationId(registration),
+                        },
+                        _ => return Err(invalid_value("workflow_events.actor_user_id")),
+                    };
+                    Ok(WorkflowEvent {
+                        at: from_millis(at),
+                        action: Action::parse(&action)
+                            .ok_or_else(|| invalid_value("workflow_events.action"))?,
+                        from: step(&from)?,
+                        to: step(&to)?,
+                        actor,
+                        comment,
+                    })
+                },
+            )
             .collect()
     }
 }

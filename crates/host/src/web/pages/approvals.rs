@@ -70,7 +70,11 @@ async fn approvals_page(
         approver: signed_in.actor.is_approver(),
         administrator: signed_in.actor.may_manage_registrations(),
         approval: waiting.approval.iter().map(ItemRow::from).collect(),
-        external_validation: waiting.external_validation.iter().map(ItemRow::from).collect(),
+        external_validation: waiting
+            .external_validation
+            .iter()
+            .map(ItemRow::from)
+            .collect(),
         notice,
         message,
     })
@@ -82,7 +86,10 @@ fn require_decider(signed_in: &SignedIn) -> Result<(), PageError> {
     if actor.is_approver() || actor.may_manage_registrations() {
         Ok(())
     } else {
-        tracing::warn!(user_id = actor.user.id.0, "approval page rejected: the user is neither an approver nor an administrator");
+        tracing::warn!(
+            user_id = actor.user.id.0,
+            "approval page rejected: the user is neither an approver nor an administrator"
+        );
         Err(PageError::NotApprover)
     }
 }
@@ -99,38 +106,55 @@ pub(crate) async fn show(
         Some("sent-back") => Some("It was sent back to the employee with your comment."),
         _ => None,
     };
-    Ok(render(&approvals_page(&state, &signed_in, notice, None).await?))
+    Ok(render(
+        &approvals_page(&state, &signed_in, notice, None).await?,
+    ))
 }
 
 /// `POST /approvals/decide`: approves an object or sends it back, as an
 /// approver or, in an External Validation step, as an administrator.
-pub(crate) async fn decide(State(state): State<WebState>, form: CheckedForm) -> Result<Response, PageError> {
+pub(crate) async fn decide(
+    State(state): State<WebState>,
+    form: CheckedForm,
+) -> Result<Response, PageError> {
     let signed_in = &form.signed_in;
     require_decider(signed_in)?;
     let object_type = form
         .fields
         .text("object_type")
         .and_then(ObjectType::from_code)
-        .ok_or(PageError::MalformedForm("object_type must be EXPRPT or TRAVELREQ"))?;
+        .ok_or(PageError::MalformedForm(
+            "object_type must be EXPRPT or TRAVELREQ",
+        ))?;
     let id = path_id(form.fields.text("object_id").unwrap_or_default())
         .map_err(|_| PageError::MalformedForm("object_id must be a positive whole number"))?;
     let object = ObjectRef { object_type, id };
     let as_administrator = match form.fields.text("role") {
         Some("approver") => false,
         Some("administrator") => true,
-        _ => return Err(PageError::MalformedForm("role must be approver or administrator")),
+        _ => {
+            return Err(PageError::MalformedForm(
+                "role must be approver or administrator",
+            ));
+        }
     };
     let decision = match form.fields.text("decision") {
         Some("approve") => Decision::Approve,
-        Some("send_back") => match Comment::parse(form.fields.text("comment").unwrap_or_default()) {
-            Ok(comment) => Decision::SendBack(comment),
-            Err(rule) => {
-                let message = format!("{object} was not sent back. Comment: {rule}.");
-                let page = approvals_page(&state, signed_in, None, Some(message)).await?;
-                return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        Some("send_back") => {
+            match Comment::parse(form.fields.text("comment").unwrap_or_default()) {
+                Ok(comment) => Decision::SendBack(comment),
+                Err(rule) => {
+                    let message = format!("{object} was not sent back. Comment: {rule}.");
+                    let page = approvals_page(&state, signed_in, None, Some(message)).await?;
+                    return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+                }
             }
-        },
-        _ => return Err(PageError::MalformedForm("decision must be approve or send_back")),
+        }
+        _ => {
+            return Err(PageError::MalformedForm(
+                "decision must be approve or send_back",
+            ));
+        }
     };
     let sent_back = matches!(decision, Decision::SendBack(_));
 

@@ -29,6 +29,7 @@ impl From<&AuditEntry> for EntryRow {
             }
             (AuditAction::ServiceConfigured, None) => "Configured a service".to_owned(),
             (AuditAction::TestConnection, _) => "Test Connection".to_owned(),
+            (AuditAction::Verification, _) => "Verify services".to_owned(),
         };
         EntryRow {
             at: display_time(entry.at),

@@ -6,7 +6,9 @@ use axum::response::Response;
 use time::OffsetDateTime;
 
 use super::{Layout, NoticeQuery, display_time, path_id, render, see_other};
-use crate::notifications::{NotificationAdminError, NotificationId, NotificationStatus, StoredNotification};
+use crate::notifications::{
+    NotificationAdminError, NotificationId, NotificationStatus, StoredNotification,
+};
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -73,7 +75,10 @@ pub(crate) async fn list(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
     let statuses = [NotificationStatus::Queued, NotificationStatus::Failed];
-    let notifications = state.notifications.list(&signed_in.actor, &statuses).await?;
+    let notifications = state
+        .notifications
+        .list(&signed_in.actor, &statuses)
+        .await?;
     let now = OffsetDateTime::now_utc();
     let notice = match query.notice.as_deref() {
         Some("retried") => Some("The notification was queued again; it is sent shortly."),
@@ -83,7 +88,10 @@ pub(crate) async fn list(
     let page = NotificationsPage {
         layout: Layout::signed_in("Notifications", &signed_in),
         csrf_token: signed_in.session.csrf_token.clone(),
-        rows: notifications.iter().map(|notification| NotificationRow::of(notification, now)).collect(),
+        rows: notifications
+            .iter()
+            .map(|notification| NotificationRow::of(notification, now))
+            .collect(),
         notice,
     };
     Ok(render(&page))
@@ -111,7 +119,10 @@ pub(crate) async fn delete(
     form.signed_in.manager()?;
     let id = NotificationId(path_id(&id)?);
     let deletable = [NotificationStatus::Failed, NotificationStatus::Queued];
-    state.notifications.delete(&form.signed_in.actor, id, &deletable).await?;
+    state
+        .notifications
+        .delete(&form.signed_in.actor, id, &deletable)
+        .await?;
     Ok(see_other("/notifications?notice=deleted"))
 }
 
