@@ -1,4 +1,4 @@
-//! `callouts connector …`: serve callouts and import data.
+//! `callouts connector …`: serve callouts, import data and list notifications.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +16,9 @@ pub enum ConnectorCommand {
     /// Imports a CSV file into the store.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Shows the stored event notifications.
+    #[command(subcommand)]
+    Notifications(crate::notifications_command::NotificationsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +86,7 @@ pub async fn run(command: ConnectorCommand) -> anyhow::Result<()> {
             let summary = import::import_attendees(&store, source).await;
             report_import(&file, summary)
         }
+        ConnectorCommand::Notifications(command) => crate::notifications_command::run(command),
     }
 }
 

@@ -6,6 +6,7 @@ mod connector_command;
 mod demo;
 mod host_command;
 mod logging;
+mod notifications_command;
 
 use std::path::PathBuf;
 

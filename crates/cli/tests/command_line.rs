@@ -1,66 +1,13 @@
 //! The `callouts` executable as a user runs it: real processes, real files,
 //! real HTTPS.
 
-use std::path::{Path, PathBuf};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 mod common;
 
-use common::ServerProcess;
-
-const USERNAME: &str = "cli-test-user";
-const PASSWORD: &str = "cli-test-password:✓";
-
-fn callouts() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
-    command.env("RUST_LOG", "info").env("NO_COLOR", "1");
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("run callouts")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write file");
-    path
-}
-
-fn dev_ca(dir: &Path) -> PathBuf {
-    let certs = dir.join("certs");
-    let output = run(callouts().args(["dev-ca", "--name", "localhost", "--name", "127.0.0.1", "--out"]).arg(&certs));
-    assert!(output.status.success(), "dev-ca failed: {}", stderr(&output));
-    certs
-}
-
-/// Starts `callouts connector serve` on port 0 with the test credentials.
-fn serve(db: &Path, extra: &[&str]) -> ServerProcess {
-    let mut command = callouts();
-    command
-        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .args(extra)
-        .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
-        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD);
-    ServerProcess::start(command, "connector started")
-}
-
-fn client(ca: &Path) -> reqwest::Client {
-    let pem = std::fs::read(ca).expect("read CA");
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
-        .build()
-        .expect("client")
-}
+use common::*;
 
 fn list_request(query: &str) -> String {
     format!(
@@ -130,12 +77,7 @@ async fn serve_over_tls_survives_kill() {
     let output = run(callouts().args(["connector", "import", "list", "--name", "geo", "--db"]).arg(&db).arg(&file));
     assert!(output.status.success(), "{}", stderr(&output));
 
-    let tls_args = [
-        "--tls-cert".to_owned(),
-        certs.join("server.pem").display().to_string(),
-        "--tls-key".to_owned(),
-        certs.join("server.key").display().to_string(),
-    ];
+    let tls_args = tls_args(&certs);
     let tls_args: Vec<&str> = tls_args.iter().map(String::as_str).collect();
     let client = client(&certs.join("ca.pem"));
     for round in 0..2 {

@@ -2,42 +2,13 @@
 
 mod common;
 
-use common::ServerProcess;
+use common::{ServerProcess, callouts, run, stderr, stdout, succeed};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 /// Base64 of 32 bytes of 0x2a; only for tests.
 const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 const USER_PASSWORD: &str = "operator-password-1";
-
-fn callouts() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
-    command
-        .env("NO_COLOR", "1")
-        .env_remove("CALLOUTS_HOST_SECRET_KEY")
-        .env_remove("CALLOUTS_USER_PASSWORD")
-        .stdin(Stdio::null());
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("run callouts")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn succeed(command: &mut Command) -> Output {
-    let output = run(command);
-    assert!(output.status.success(), "{}", stderr(&output));
-    output
-}
 
 /// Creates a Standard company, a Can Administer user and a token; returns the token.
 fn bootstrap(db: &Path) -> String {

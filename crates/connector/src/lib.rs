@@ -10,6 +10,7 @@ mod client_key;
 pub mod config;
 pub mod import;
 pub mod metrics;
+pub mod notifications;
 pub mod server;
 pub mod store;
 

@@ -1,4 +1,5 @@
-//! Prometheus metrics: callouts by kind and outcome, durations, auth failures, throttling.
+//! Prometheus metrics: callouts by kind and outcome, durations, auth failures, throttling,
+//! and the notifications received and processed.
 //!
 //! The `metrics` macros do nothing until a recorder is installed, which
 //! happens only when `metrics.listen` is set. The recorder is process-wide,
@@ -19,6 +20,7 @@ const CALLOUTS_TOTAL: &str = "callouts_requests_total";
 const CALLOUT_DURATION: &str = "callouts_request_duration_seconds";
 const AUTH_FAILURES_TOTAL: &str = "callouts_auth_failures_total";
 const THROTTLED_TOTAL: &str = "callouts_throttled_requests_total";
+const NOTIFICATIONS_TOTAL: &str = "callouts_notifications_total";
 
 /// Histogram buckets in seconds: from a cached lookup to a slow store.
 const DURATION_BUCKETS: &[f64] = &[
@@ -42,6 +44,12 @@ pub fn record_auth_failure(reason: &'static str) {
 /// Counts one request turned away by the failure throttle.
 pub fn record_throttled() {
     metrics::counter!(THROTTLED_TOTAL).increment(1);
+}
+
+/// Counts one notification event: `stored` or `duplicate` when received,
+/// `retried`, `done`, `superseded` or `failed` after an attempt.
+pub fn record_notification(outcome: &'static str) {
+    metrics::counter!(NOTIFICATIONS_TOTAL, "outcome" => outcome).increment(1);
 }
 
 static HANDLE: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();

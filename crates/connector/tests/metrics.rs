@@ -4,9 +4,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::memory_store::MemoryStore;
+use common::test_host::notification_xml;
 use common::*;
 use connector::ServeOptions;
+use connector::store::SqliteStore;
 
 #[tokio::test]
 async fn metrics_count_callouts_and_auth_failures() {
@@ -19,8 +20,10 @@ async fn metrics_count_callouts_and_auth_failures() {
     .unwrap();
     let mut config = test_config();
     config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+    let directory = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(directory.path().join("connector.db")).unwrap();
     let bound = connector::bind(ServeOptions {
-        store: Arc::new(MemoryStore::default()),
+        store: Arc::new(store),
         config,
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: Some(server_tls),
@@ -52,6 +55,17 @@ async fn metrics_count_callouts_and_auth_failures() {
         .await
         .unwrap();
     client.get(&url).send().await.unwrap();
+    let notification = notification_xml("https://host.example.com/api/expense/v1/reports/42", "2026-12-04");
+    for _ in 0..2 {
+        client
+            .post(format!("https://{SERVER_NAME}:{}{NOTIFY_PATH}", address.port()))
+            .header("Authorization", basic_authorization(USERNAME, PASSWORD))
+            .header("Content-Type", "application/xml")
+            .body(notification.clone())
+            .send()
+            .await
+            .unwrap();
+    }
 
     let scraped = reqwest::get(format!("http://{metrics_address}/metrics"))
         .await
@@ -71,6 +85,18 @@ async fn metrics_count_callouts_and_auth_failures() {
     );
     assert!(
         scraped.contains("callouts_request_duration_seconds_bucket"),
+        "metrics: {scraped}"
+    );
+    assert!(
+        scraped.contains(r#"callouts_requests_total{kind="event_notification",outcome="ok"} 2"#),
+        "metrics: {scraped}"
+    );
+    assert!(
+        scraped.contains(r#"callouts_notifications_total{outcome="stored"} 1"#),
+        "metrics: {scraped}"
+    );
+    assert!(
+        scraped.contains(r#"callouts_notifications_total{outcome="duplicate"} 1"#),
         "metrics: {scraped}"
     );
     assert!(server.await.unwrap().is_ok());

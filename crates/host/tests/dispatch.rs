@@ -18,6 +18,7 @@ use host::store::HostStore;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use protocol::{AttendeeSearchRequest, AttendeeVersion, FetchListRequest};
 use serde_json::json;
+use std::time::Duration;
 
 /// Attendees named Manyson beyond the 100-record cap.
 const MANY: usize = 150;
@@ -358,6 +359,31 @@ async fn unverified_registration_is_not_active() {
 }
 
 #[tokio::test]
+async fn service_disabled_after_use_sends_nothing() {
+    let (setup, fake, id) = fake_setup(Canned::xml(attendees_xml(1))).await;
+    setup
+        .fetch_attendees(id, &search_last_name("Doe", None))
+        .await
+        .expect("attendees while the service is enabled");
+    let disabled = setup
+        .host
+        .put(
+            &format!("/api/v1/connectors/{}/services/fetch-attendee", id.0),
+            &setup.token,
+            &json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(disabled.body["services"]["fetch-attendee"]["active"], false, "{}", disabled.text);
+
+    let result = setup
+        .fetch_attendees(id, &search_last_name("Doe", None))
+        .await;
+
+    assert_eq!(result, Err(CalloutFailure::ServiceNotActive));
+    assert_eq!(fake.received().len(), 1);
+}
+
+#[tokio::test]
 async fn other_company_registration_is_not_active() {
     let (setup, fake, id) = fake_setup(Canned::xml(attendees_xml(1))).await;
     let other_token = setup.host.administrator("Globex").await;
@@ -395,6 +421,12 @@ async fn invalid_request_is_not_sent() {
 async fn check_attendee_failure(canned: Canned, config: Config, expected: CalloutFailure) {
     let (setup, _fake, id) = fake_setup_with(canned, config).await;
 
+    check_recorded_failure(&setup, id, expected).await;
+}
+
+/// Runs one Fetch Attendee of the registration `id` and checks that the
+/// failure is returned, recorded in the callout log and shown on the page.
+async fn check_recorded_failure(setup: &Setup, id: RegistrationId, expected: CalloutFailure) {
     let result = setup
         .fetch_attendees(id, &search_last_name("Doe", None))
         .await;
@@ -512,15 +544,116 @@ async fn attendee_no_answer_times_out() {
     let mut config = test_config();
     config.outbound.total_timeout_secs = 1;
 
+    check_attendee_failure(Canned::Hang, config, response_timed_out()).await;
+}
+
+fn response_timed_out() -> CalloutFailure {
+    CalloutFailure::Failed {
+        kind: "timed_out",
+        detail: "the connector did not send a complete response in time: check its logs and the speed of its back end".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn attendee_malformed_xml_is_invalid() {
+    let body = "<AttendeeSearchResponse><Attendee><ExternalID>EXT-0001</ExternalID>";
+
     check_attendee_failure(
-        Canned::Hang,
-        config,
+        Canned::xml(body),
+        test_config(),
+        invalid_answer("element `AttendeeSearchResponse/Attendee`: malformed XML: element not closed before the end of the document"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn list_malformed_xml_is_invalid() {
+    let (setup, fake, id) = fake_setup(Canned::xml("<fetch-list-response><item></items></fetch-list-response>")).await;
+
+    let result = setup
+        .fetch_list(id, &list_query("US", "*", None))
+        .await;
+    let log = setup.log(id).await;
+
+    let rule = "element `fetch-list-response/item`: malformed XML: ill-formed document: expected `</item>`, but `</items>` was found";
+    assert_eq!(result, Err(invalid_answer(rule)));
+    assert_eq!(fake.received().len(), 1);
+    assert_eq!(
+        log.first().map(|record| &record.outcome),
+        Some(&CalloutOutcome::InvalidAnswer { rule: rule.to_owned() })
+    );
+}
+
+#[tokio::test]
+async fn connector_down_fails_as_refused() {
+    let (setup, fake, id) = fake_setup(Canned::xml(attendees_xml(1))).await;
+    fake.stop().await;
+
+    check_recorded_failure(
+        &setup,
+        id,
         CalloutFailure::Failed {
-            kind: "timed_out",
-            detail: "the connector did not send a complete response in time: check its logs and the speed of its back end".to_owned(),
+            kind: "connection_refused",
+            detail: "the connection was refused: nothing listens on that port; check the port in the host name and that the connector is running".to_owned(),
         },
     )
     .await;
+}
+
+#[tokio::test]
+async fn attendee_slow_body_times_out() {
+    let mut config = test_config();
+    config.outbound.total_timeout_secs = 1;
+    let body = attendees_xml(1);
+    let interval = Duration::from_millis(200);
+    let chunks = body.len().div_ceil(TRICKLE_CHUNK_BYTES);
+    assert!(interval * u32::try_from(chunks).unwrap() > Duration::from_secs(5), "the body would arrive in time");
+    let (setup, _fake, id) = fake_setup_with(Canned::Trickle { body, interval }, config).await;
+
+    let started = std::time::Instant::now();
+    let result = setup
+        .fetch_attendees(id, &search_last_name("Doe", None))
+        .await;
+    let elapsed = started.elapsed();
+    let log = setup.log(id).await;
+
+    assert_eq!(result, Err(response_timed_out()));
+    assert!(elapsed < Duration::from_secs(4), "the callout took {elapsed:?}");
+    assert!(
+        matches!(log.first().map(|record| &record.outcome), Some(CalloutOutcome::Failed { kind, .. }) if kind == "timed_out"),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn attendee_response_too_large_fails() {
+    let config = test_config();
+    let body = attendees_xml(300);
+    assert!(body.len() > config.outbound.max_response_bytes, "{} bytes fit the limit", body.len());
+
+    check_attendee_failure(
+        Canned::xml(body),
+        config,
+        CalloutFailure::Failed {
+            kind: "response_too_large",
+            detail: "the response is larger than 65536 bytes, the limit for a callout response: make the connector return fewer results".to_owned(),
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn list_more_than_100_items_keeps_100() {
+    let (setup, _fake, id) = fake_setup(Canned::xml(list_items_xml(150))).await;
+
+    let results = setup
+        .fetch_list(id, &list_query("", "*", Some(500)))
+        .await
+        .expect("list items");
+
+    assert_eq!(results.items.len(), 100);
+    assert_eq!(results.items.last().map(|item| item.short_code.as_str()), Some("C99"));
+    assert!(results.refine_search);
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ mod dispatch_support;
 mod sandbox_support;
 mod web_support;
 
-use dispatch_support::{Canned, FakeCa, attendees_xml};
-use protocol::{FetchListResponse, ListItem, SearchBy};
+use dispatch_support::{Canned, FakeCa, attendees_xml, list_items_xml};
+use protocol::SearchBy;
 use reqwest::StatusCode;
 use sandbox_support::*;
 use serde_json::Value;
@@ -566,23 +566,6 @@ async fn fake(canned: Canned) -> (Sandbox, dispatch_support::FakeConnector, Brow
     (sandbox, connector, employee, entry)
 }
 
-/// Returns a Fetch List response of `count` first-level items.
-fn items_xml(count: usize) -> String {
-    let items = (0..count)
-        .map(|index| ListItem {
-            code: format!("C{index:02}"),
-            short_code: format!("C{index:02}"),
-            text: format!("City {index:02}"),
-            match_value: format!("City {index:02}"),
-        })
-        .collect();
-    String::from_utf8(
-        FetchListResponse { items }
-            .to_xml()
-            .expect("write response"),
-    )
-    .expect("UTF-8")
-}
 
 #[tokio::test]
 async fn list_failure_message_shown() {
@@ -673,7 +656,7 @@ async fn attendee_more_than_asked_shows_refine() {
 
 #[tokio::test]
 async fn list_more_than_asked_shows_refine() {
-    let (_sandbox, _connector, employee, entry) = fake(Canned::xml(items_xml(30))).await;
+    let (_sandbox, _connector, employee, entry) = fake(Canned::xml(list_items_xml(30))).await;
 
     let page = search_level(&employee, &entry, 1, "").await;
 
@@ -684,7 +667,7 @@ async fn list_more_than_asked_shows_refine() {
 
 #[tokio::test]
 async fn list_json_more_than_asked_sets_refine() {
-    let (_sandbox, _connector, employee, entry) = fake(Canned::xml(items_xml(30))).await;
+    let (_sandbox, _connector, employee, entry) = fake(Canned::xml(list_items_xml(30))).await;
     let (report, entry_id) = ids(&entry);
 
     let page = employee

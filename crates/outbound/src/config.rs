@@ -77,8 +77,9 @@ impl OutboundConfig {
     }
 
     /// Builds the TLS client configuration: the shared callout policy, and
-    /// roots from Mozilla's list plus the extra CAs.
-    pub(crate) fn tls_client_config(&self) -> Result<Arc<ClientConfig>, OutboundSetupError> {
+    /// roots from Mozilla's list plus the extra CAs. Other HTTPS clients of
+    /// the project (the connector's calls to the host) use it too.
+    pub fn tls_client_config(&self) -> Result<Arc<ClientConfig>, OutboundSetupError> {
         let mut roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };

@@ -1,11 +1,44 @@
-//! Shared helpers of the command-line tests: a server process started by
-//! the test and killed when dropped.
+//! Shared helpers of the command-line tests: running `callouts`, a dev CA,
+//! and a server process started by the test and killed when dropped.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// Returns a `callouts` command logging at INFO without colours, and without
+/// the secrets a developer's shell may export.
+pub fn callouts() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callouts"));
+    command
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("CALLOUTS_HOST_SECRET_KEY")
+        .env_remove("CALLOUTS_USER_PASSWORD")
+        .stdin(Stdio::null());
+    command
+}
+
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("run callouts")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `command` and checks that it exits with success.
+pub fn succeed(command: &mut Command) -> Output {
+    let output = run(command);
+    assert!(output.status.success(), "{}", stderr(&output));
+    output
+}
 
 /// How long a server gets to log its start line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -80,4 +113,59 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Basic credentials of the connectors the tests start.
+pub const USERNAME: &str = "cli-test-user";
+pub const PASSWORD: &str = "cli-test-password:✓";
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+/// Writes a dev CA and a certificate for `localhost` and `127.0.0.1` into `dir/certs`.
+pub fn dev_ca(dir: &Path) -> PathBuf {
+    let certs = dir.join("certs");
+    let output = run(callouts().args(["dev-ca", "--name", "localhost", "--name", "127.0.0.1", "--out"]).arg(&certs));
+    assert!(output.status.success(), "dev-ca failed: {}", stderr(&output));
+    certs
+}
+
+/// Returns the `--tls-cert` and `--tls-key` arguments for the certificate of [`dev_ca`].
+pub fn tls_args(certs: &Path) -> Vec<String> {
+    vec![
+        "--tls-cert".to_owned(),
+        certs.join("server.pem").display().to_string(),
+        "--tls-key".to_owned(),
+        certs.join("server.key").display().to_string(),
+    ]
+}
+
+/// Starts `callouts connector serve` on port 0 with the test credentials.
+pub fn serve(db: &Path, extra: &[&str]) -> ServerProcess {
+    serve_command(db, extra, callouts())
+}
+
+/// Starts `callouts connector serve` from `command`, which may carry more environment.
+pub fn serve_command(db: &Path, extra: &[&str], mut command: Command) -> ServerProcess {
+    command
+        .args(["connector", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra)
+        .env("CALLOUTS_CONNECTOR_USERNAME", USERNAME)
+        .env("CALLOUTS_CONNECTOR_PASSWORD", PASSWORD);
+    ServerProcess::start(command, "connector started")
+}
+
+/// Builds an HTTPS client trusting only the CA at `ca`.
+pub fn client(ca: &Path) -> reqwest::Client {
+    let pem = std::fs::read(ca).expect("read CA");
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA certificate"))
+        .build()
+        .expect("client")
 }

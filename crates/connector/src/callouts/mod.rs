@@ -1,4 +1,5 @@
 //! Handlers of the callouts: Test Connection, Fetch Attendee and Fetch List.
+//! The Event Notification handler is in [`crate::notifications`].
 
 mod attendee;
 mod body;
@@ -17,6 +18,7 @@ pub(crate) use list::fetch_list;
 pub(crate) use test_connection::test_connection;
 
 use crate::config::Config;
+use crate::notifications::Intake;
 use crate::server::errors::XML_CONTENT_TYPE;
 use crate::store::Store;
 
@@ -31,6 +33,7 @@ pub enum CalloutKind {
     FetchAttendeeV1,
     FetchAttendeeV2,
     FetchList,
+    EventNotification,
 }
 
 impl CalloutKind {
@@ -41,6 +44,7 @@ impl CalloutKind {
             CalloutKind::FetchAttendeeV1 => "fetch_attendee_v1",
             CalloutKind::FetchAttendeeV2 => "fetch_attendee_v2",
             CalloutKind::FetchList => "fetch_list",
+            CalloutKind::EventNotification => "event_notification",
         }
     }
 }
@@ -73,6 +77,8 @@ impl CalloutSettings {
 pub(crate) struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<CalloutSettings>,
+    /// Notification queue and worker wake-up; `None` when the store keeps no queue.
+    pub notifications: Option<Arc<Intake>>,
 }
 
 /// Builds a `200` XML response carrying `count` results.

@@ -2,7 +2,9 @@
 //!
 //! The credentials are the exception: `CALLOUTS_CONNECTOR_USERNAME` and
 //! `CALLOUTS_CONNECTOR_PASSWORD` set `credentials.username` and
-//! `credentials.password`. `list_paths` can only be set in the file.
+//! `credentials.password`. `list_paths`, `host.trusted_ca_files` and the
+//! validation rules other than `validation.on_failure` can only be set in
+//! the file.
 
 use super::ConfigError;
 
@@ -37,6 +39,7 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
     ("PATHS_ATTENDEE_V1", &["paths", "attendee_v1"], Kind::Text),
     ("PATHS_LIST", &["paths", "list"], Kind::Text),
     ("PATHS_HEALTHZ", &["paths", "healthz"], Kind::Text),
+    ("PATHS_NOTIFY", &["paths", "notify"], Kind::Text),
     (
         "SCOPE_ATTENDEES_BY_OWNER",
         &["scope_attendees_by_owner"],
@@ -103,6 +106,44 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
         &["dangerous_plain_http"],
         Kind::Bool,
     ),
+    (
+        "NOTIFICATIONS_MAX_ATTEMPTS",
+        &["notifications", "max_attempts"],
+        Kind::Integer,
+    ),
+    (
+        "NOTIFICATIONS_RETRY_INITIAL_DELAY_MS",
+        &["notifications", "retry_initial_delay_ms"],
+        Kind::Integer,
+    ),
+    (
+        "NOTIFICATIONS_RETRY_MAX_DELAY_MS",
+        &["notifications", "retry_max_delay_ms"],
+        Kind::Integer,
+    ),
+    ("HOST_ORIGIN", &["host", "origin"], Kind::Text),
+    ("HOST_CLIENT_ID", &["host", "client_id"], Kind::Text),
+    ("HOST_CLIENT_SECRET", &["host", "client_secret"], Kind::Text),
+    (
+        "HOST_CONNECT_TIMEOUT_SECS",
+        &["host", "connect_timeout_secs"],
+        Kind::Integer,
+    ),
+    (
+        "HOST_REQUEST_TIMEOUT_SECS",
+        &["host", "request_timeout_secs"],
+        Kind::Integer,
+    ),
+    (
+        "HOST_MAX_RESPONSE_BYTES",
+        &["host", "max_response_bytes"],
+        Kind::Integer,
+    ),
+    (
+        "VALIDATION_ON_FAILURE",
+        &["validation", "on_failure"],
+        Kind::Text,
+    ),
 ];
 
 /// Writes every set variable into `table`, replacing the value from the file.
@@ -127,7 +168,7 @@ pub(super) fn apply_overrides(
 }
 
 /// Converts the text of a variable; `Ok(None)` removes the key. The error
-/// never repeats the text, because the variable may be the password.
+/// never repeats the text, because the variable may be a password or secret.
 fn parse_value(text: &str, kind: Kind) -> Result<Option<toml::Value>, String> {
     match kind {
         Kind::Text => Ok(Some(toml::Value::String(text.to_owned()))),
@@ -202,6 +243,14 @@ mod tests {
 
         let password = table["credentials"]["password"].as_str();
         assert_eq!(password, Some("from-the-environment"));
+    }
+
+    #[test]
+    fn env_host_client_secret_sets_key() {
+        let table = apply(&[("CALLOUTS_CONNECTOR_HOST_CLIENT_SECRET", "from-the-environment")]).unwrap();
+
+        let secret = table["host"]["client_secret"].as_str();
+        assert_eq!(secret, Some("from-the-environment"));
     }
 
     #[test]

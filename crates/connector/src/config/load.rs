@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::{Config, ConfigError};
 
-/// The key whose value must never appear in an error message.
-const PASSWORD_KEY: &str = "credentials.password";
+/// The keys whose values must never appear in an error message.
+const SECRET_KEYS: [&str; 2] = ["credentials.password", "host.client_secret"];
 
 pub(super) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -44,7 +44,7 @@ pub(super) fn config_from_table(table: toml::Table) -> Result<Config, ConfigErro
     toml::from_str(&text).map_err(|error| {
         let key = error.span().and_then(|span| key_at(&text, span.start));
         match key {
-            Some(key) if key == PASSWORD_KEY => ConfigError::Invalid {
+            Some(key) if SECRET_KEYS.contains(&key.as_str()) => ConfigError::Invalid {
                 key,
                 message: "must be a string".to_owned(),
             },
@@ -210,6 +210,15 @@ body_read_secs = 3
         let error = Config::load_with_env(Some(file.path()), no_env).unwrap_err();
 
         assert!(!error.to_string().contains("123456789012"), "{error}");
+    }
+
+    #[test]
+    fn load_wrong_type_hides_client_secret() {
+        let file = write_file("[host]\nclient_secret = 987654321098\n");
+
+        let error = Config::load_with_env(Some(file.path()), no_env).unwrap_err();
+
+        assert!(!error.to_string().contains("987654321098"), "{error}");
     }
 
     #[test]

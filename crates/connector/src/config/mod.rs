@@ -7,8 +7,10 @@
 
 mod env;
 mod load;
+mod notifications;
 mod secret;
 mod validate;
+mod validate_notifications;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -18,6 +20,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use env::ENV_PREFIX;
+pub use notifications::{
+    FailureAction, HostConfig, ListValueRule, NotificationsConfig, RequiredFieldsRule,
+    ValidationConfig,
+};
 pub use secret::Secret;
 pub(crate) use validate::{check_argon2_phc, is_argon2_phc};
 
@@ -29,6 +35,8 @@ pub const DEFAULT_ATTENDEE_V2_PATH: &str = "/concur/attendee/v2.0/fetch";
 pub const DEFAULT_ATTENDEE_V1_PATH: &str = "/concur/attendee/v1.0/fetch";
 /// Default path of the Fetch List v1.2 callout.
 pub const DEFAULT_LIST_PATH: &str = "/concur/list/v1.2/fetch";
+/// Default path of the Event Notification callout.
+pub const DEFAULT_NOTIFY_PATH: &str = "/concur/v1.0/notify";
 /// Default path of the unauthenticated health check.
 pub const DEFAULT_HEALTHZ_PATH: &str = "/healthz";
 
@@ -61,6 +69,12 @@ pub struct Config {
     /// behind a TLS-terminating proxy, because the host sends the Basic
     /// credentials with every callout. Default false.
     pub dangerous_plain_http: bool,
+    /// Retries of notification processing.
+    pub notifications: NotificationsConfig,
+    /// The host's web services, called while processing notifications.
+    pub host: HostConfig,
+    /// Rules that notified reports must pass; none turns processing off.
+    pub validation: ValidationConfig,
 }
 
 /// The Basic credentials of the registration.
@@ -92,6 +106,8 @@ pub struct PathsConfig {
     pub attendee_v1: String,
     /// `POST`, default `/concur/list/v1.2/fetch`.
     pub list: String,
+    /// `POST`, default `/concur/v1.0/notify`.
+    pub notify: String,
     /// `GET` without authentication, default `/healthz`.
     pub healthz: String,
 }
@@ -179,6 +195,7 @@ impl Default for PathsConfig {
             attendee_v2: DEFAULT_ATTENDEE_V2_PATH.to_owned(),
             attendee_v1: DEFAULT_ATTENDEE_V1_PATH.to_owned(),
             list: DEFAULT_LIST_PATH.to_owned(),
+            notify: DEFAULT_NOTIFY_PATH.to_owned(),
             healthz: DEFAULT_HEALTHZ_PATH.to_owned(),
         }
     }

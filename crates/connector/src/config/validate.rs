@@ -13,10 +13,11 @@ pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
     validate_username(&config.credentials.username)?;
     validate_password(config.credentials.password.expose())?;
     validate_paths(config)?;
-    validate_limits(config)
+    validate_limits(config)?;
+    super::validate_notifications::validate(config)
 }
 
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+pub(super) fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
         message: message.into(),
@@ -100,6 +101,7 @@ fn validate_paths(config: &Config) -> Result<(), ConfigError> {
         ("paths.attendee_v1", &paths.attendee_v1),
         ("paths.list", &paths.list),
         ("paths.healthz", &paths.healthz),
+        ("paths.notify", &paths.notify),
     ];
     let mapped = config
         .list_paths
@@ -155,9 +157,11 @@ fn validate_path(key: &str, path: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Longest accepted duration: durations become `Instant` offsets, and a
+/// year is far beyond any useful value.
+pub(super) const MAX_SECS: u64 = 365 * 24 * 3600;
+
 fn validate_limits(config: &Config) -> Result<(), ConfigError> {
-    // Durations become `Instant` offsets; a year is far beyond any useful value.
-    const MAX_SECS: u64 = 365 * 24 * 3600;
     let timeouts = &config.timeouts;
     let durations = [
         ("timeouts.tls_handshake_secs", timeouts.tls_handshake_secs),
@@ -210,18 +214,18 @@ fn validate_limits(config: &Config) -> Result<(), ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::config::Secret;
 
-    fn valid_config() -> Config {
+    pub(in crate::config) fn valid_config() -> Config {
         let mut config = Config::default();
         config.credentials.username = "connector-user".to_owned();
         config.credentials.password = Secret::new("connector-password");
         config
     }
 
-    fn error_key(config: &Config) -> Option<String> {
+    pub(in crate::config) fn error_key(config: &Config) -> Option<String> {
         match validate(config) {
             Err(ConfigError::Invalid { key, .. }) => Some(key),
             _ => None,

@@ -44,6 +44,10 @@ pub enum CalloutError {
     NoListChosen { list_count: usize },
     #[error("list `{0}` not found")]
     ListNotFound(String),
+    #[error("invalid request: element `Notification/ObjectURI`: {0}")]
+    ObjectUriRejected(String),
+    #[error("this connector cannot store notifications; its store keeps no notification queue")]
+    NotificationsUnavailable,
     #[error("no callout at this path")]
     NotFound,
     #[error("method not allowed on this path")]
@@ -66,14 +70,18 @@ impl CalloutError {
             CalloutError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CalloutError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             CalloutError::BodyTimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
-            CalloutError::BodyUnreadable | CalloutError::InvalidXml(_) => StatusCode::BAD_REQUEST,
+            CalloutError::BodyUnreadable
+            | CalloutError::InvalidXml(_)
+            | CalloutError::ObjectUriRejected(_) => StatusCode::BAD_REQUEST,
             CalloutError::NoListChosen { .. } | CalloutError::ListNotFound(_) => {
                 StatusCode::NOT_FOUND
             }
             CalloutError::NotFound => StatusCode::NOT_FOUND,
             CalloutError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             CalloutError::RequestTimedOut { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            CalloutError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            CalloutError::StoreUnavailable(_) | CalloutError::NotificationsUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             CalloutError::ResponseNotWritten(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

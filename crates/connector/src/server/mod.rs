@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::bail;
-use tokio::sync::watch;
+use anyhow::{Context, bail};
+use tokio::sync::{Notify, watch};
 
 pub use listener::{HttpListener, ListenerSettings};
 pub use routes::router;
@@ -22,6 +22,7 @@ pub use trace::{REQUEST_ID_HEADER, accepted_request_id};
 
 use crate::config::Config;
 use crate::metrics::MetricsListener;
+use crate::notifications::NotificationWorker;
 use crate::store::Store;
 
 /// How long open connections get to finish after shutdown begins, beyond
@@ -45,6 +46,7 @@ pub struct ServeOptions {
 pub struct BoundConnector {
     listener: HttpListener,
     metrics: Option<(MetricsListener, SocketAddr)>,
+    worker: Option<NotificationWorker>,
 }
 
 /// Binds the listeners and runs the connector until `shutdown` completes.
@@ -56,7 +58,8 @@ pub async fn serve(
 }
 
 /// Validates the configuration, builds the router and binds the callout
-/// listener (and the metrics listener when configured).
+/// listener (and the metrics listener when configured). With validation
+/// rules set, it also builds the notification worker that `run` starts.
 pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundConnector> {
     let ServeOptions {
         store,
@@ -73,7 +76,9 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundConnector> {
         );
     }
 
-    let router = router(store, &config)?;
+    let wakeup = Arc::new(Notify::new());
+    let worker = notification_worker(&store, &config, &wakeup)?;
+    let router = routes::build_router(store, &config, wakeup)?;
     let settings = ListenerSettings {
         tls_handshake: config.timeouts.tls_handshake(),
         header_read: config.timeouts.header_read(),
@@ -99,7 +104,35 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundConnector> {
             "serving plain HTTP because dangerous_plain_http is set; callout credentials cross the network in clear text unless a TLS-terminating proxy is in front"
         );
     }
-    Ok(BoundConnector { listener, metrics })
+    Ok(BoundConnector {
+        listener,
+        metrics,
+        worker,
+    })
+}
+
+/// Builds the worker when validation rules are set; without them,
+/// notifications are only stored and logged, for another system to read.
+fn notification_worker(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    wakeup: &Arc<Notify>,
+) -> anyhow::Result<Option<NotificationWorker>> {
+    if !config.validation.has_rules() {
+        tracing::info!("no validation rules configured; notifications are stored and logged only");
+        return Ok(None);
+    }
+    let Some(queue) = store.notification_queue() else {
+        bail!("validation rules are set, but the store keeps no notification queue");
+    };
+    tracing::info!(
+        rules = config.validation.rule_count(),
+        on_failure = config.validation.on_failure.label(),
+        "validation rules configured; notifications are processed"
+    );
+    let worker = NotificationWorker::new(config, Arc::clone(store), queue, Arc::clone(wakeup))
+        .context("failed to set up notification processing")?;
+    Ok(Some(worker))
 }
 
 impl BoundConnector {
@@ -123,11 +156,19 @@ impl BoundConnector {
         let (stop_sender, stop_receiver) = watch::channel(false);
         let metrics_task = self
             .metrics
-            .map(|(metrics, _)| tokio::spawn(metrics.run(stop_receiver)));
+            .map(|(metrics, _)| tokio::spawn(metrics.run(stop_receiver.clone())));
+        let worker_task = self
+            .worker
+            .map(|worker| tokio::spawn(worker.run(stop_receiver)));
 
         let served = self.listener.run(shutdown).await;
 
         let _ = stop_sender.send(true);
+        if let Some(task) = worker_task {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "notification worker task failed");
+            }
+        }
         if let Some(task) = metrics_task {
             match task.await {
                 Ok(Ok(())) => {}

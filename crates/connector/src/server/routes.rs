@@ -11,6 +11,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use protocol::AttendeeVersion;
+use tokio::sync::Notify;
 
 use super::errors::CalloutError;
 use super::trace::{TraceSettings, trace_request};
@@ -19,6 +20,7 @@ use crate::callouts::{
     AppState, CalloutKind, CalloutSettings, XmlBody, fetch_attendees, fetch_list, test_connection,
 };
 use crate::config::Config;
+use crate::notifications::{Intake, receive_notification};
 use crate::store::Store;
 
 /// Maximum time `/healthz` waits for the store before responding `503`.
@@ -27,12 +29,35 @@ const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Builds the complete router: callouts behind Basic authentication,
 /// `/healthz` without, request tracing around everything. The configuration
 /// is validated first, because axum panics on duplicate or malformed paths.
+/// Stored notifications wake no worker; [`crate::bind`] starts one that they do.
 pub fn router(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<Router> {
+    build_router(store, config, Arc::new(Notify::new()))
+}
+
+/// Builds the router whose notification handler signals `wakeup`.
+pub(crate) fn build_router(
+    store: Arc<dyn Store>,
+    config: &Config,
+    wakeup: Arc<Notify>,
+) -> anyhow::Result<Router> {
     config.validate()?;
     let authenticator = Arc::new(Authenticator::new(config)?);
+    let host_origin = if config.validation.has_rules() {
+        Some(outbound::Origin::parse(&config.host.origin)?)
+    } else {
+        None
+    };
+    let notifications = store.notification_queue().map(|queue| {
+        Arc::new(Intake {
+            queue,
+            wakeup,
+            host_origin,
+        })
+    });
     let state = AppState {
         store,
         settings: Arc::new(CalloutSettings::from_config(config)),
+        notifications,
     };
     let paths = &config.paths;
 
@@ -55,7 +80,11 @@ pub fn router(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<Router> 
             })
             .fallback(method_not_allowed),
         )
-        .route(&paths.list, list_route(None));
+        .route(&paths.list, list_route(None))
+        .route(
+            &paths.notify,
+            post(receive_notification).fallback(method_not_allowed),
+        );
     for (path, list_name) in &config.list_paths {
         callouts = callouts.route(path, list_route(Some(list_name.clone())));
     }
@@ -88,6 +117,7 @@ fn callout_kinds(config: &Config) -> HashMap<String, CalloutKind> {
         (paths.attendee_v2.clone(), CalloutKind::FetchAttendeeV2),
         (paths.attendee_v1.clone(), CalloutKind::FetchAttendeeV1),
         (paths.list.clone(), CalloutKind::FetchList),
+        (paths.notify.clone(), CalloutKind::EventNotification),
     ]);
     for path in config.list_paths.keys() {
         kinds.insert(path.clone(), CalloutKind::FetchList);

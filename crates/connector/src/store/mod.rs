@@ -1,11 +1,18 @@
 //! The connector's system of record: attendees and lists, behind a trait so
 //! that another engine can serve the same handlers.
 
+use std::sync::Arc;
+
 use protocol::{Attendee, ListItem, SearchBy};
 
+pub mod notifications;
 pub mod pattern;
 pub mod sqlite;
 
+pub use notifications::{
+    Completion, Enqueued, NotificationQueue, NotificationRecord, NotificationStatus,
+    PendingNotification,
+};
 pub use sqlite::{SqliteStore, TextIndexStats};
 
 /// Attendee search as Fetch Attendee defines it: a record matches only when
@@ -126,6 +133,11 @@ pub trait Store: Send + Sync + 'static {
     /// Names of the imported lists, in import order.
     async fn list_names(&self) -> Result<Vec<String>, StoreError>;
 
+    /// Tells whether the list has an item whose long code is exactly
+    /// `long_code`; [`StoreError::ListNotFound`] when the list does not exist.
+    async fn list_item_exists(&self, list_name: &str, long_code: &str)
+    -> Result<bool, StoreError>;
+
     /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -138,4 +150,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         records: Vec<AttendeeRecord>,
     ) -> Result<ImportSummary, ImportError>;
+
+    /// Returns the durable queue of event notifications when this store
+    /// keeps one. Without one (the default), the connector responds `503` to
+    /// notifications.
+    fn notification_queue(&self) -> Option<Arc<dyn NotificationQueue>> {
+        None
+    }
 }

@@ -22,6 +22,16 @@ pub struct StoredItem {
     pub text: String,
 }
 
+impl StoredItem {
+    /// Returns the parent's long code and the short code joined by `-`.
+    pub fn long_code(&self) -> String {
+        match self.parent_long_code.as_str() {
+            "" => self.short_code.clone(),
+            parent => format!("{parent}-{}", self.short_code),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct MemoryStore {
     pub attendees: Vec<Attendee>,
@@ -111,10 +121,7 @@ impl Store for MemoryStore {
             .filter(|item| starts_with_ignoring_case(&item.text, prefix))
             .take(query.limit)
             .map(|item| ListItem {
-                code: match item.parent_long_code.as_str() {
-                    "" => item.short_code.clone(),
-                    parent => format!("{parent}-{}", item.short_code),
-                },
+                code: item.long_code(),
                 short_code: item.short_code.clone(),
                 text: item.text.clone(),
                 match_value: item.text.clone(),
@@ -126,6 +133,15 @@ impl Store for MemoryStore {
     async fn list_names(&self) -> Result<Vec<String>, StoreError> {
         self.check_failing()?;
         Ok(self.lists.keys().cloned().collect())
+    }
+
+    async fn list_item_exists(&self, list_name: &str, long_code: &str) -> Result<bool, StoreError> {
+        self.check_failing()?;
+        let items = self
+            .lists
+            .get(list_name)
+            .ok_or_else(|| StoreError::ListNotFound(list_name.to_owned()))?;
+        Ok(items.iter().any(|item| item.long_code() == long_code))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

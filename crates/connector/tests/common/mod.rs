@@ -1,7 +1,9 @@
 //! Test harness: the real connector on 127.0.0.1:0 over TLS from a fresh dev CA, and clients for it.
 #![allow(dead_code)]
 
+pub mod captured_log;
 pub mod memory_store;
+pub mod test_host;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -24,6 +26,7 @@ pub const ATTENDEE_V2_PATH: &str = "/concur/attendee/v2.0/fetch";
 pub const ATTENDEE_V1_PATH: &str = "/concur/attendee/v1.0/fetch";
 pub const LIST_PATH: &str = "/concur/list/v1.2/fetch";
 pub const TEST_CONNECTION_PATH: &str = "/system/v1.0/testconnection";
+pub const NOTIFY_PATH: &str = "/concur/v1.0/notify";
 
 /// Defaults with the test credentials and short timeouts, so that tests of
 /// slow clients finish quickly.
@@ -174,6 +177,22 @@ impl Drop for TestConnector {
         if let Some(task) = &self.task {
             task.abort();
         }
+    }
+}
+
+/// Polls `probe` every 20 ms until it returns a value, and fails the test
+/// with `what` when none came within `timeout`.
+pub async fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} did not happen within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

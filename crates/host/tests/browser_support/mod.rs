@@ -184,6 +184,28 @@ impl Session<'_> {
         Ok(self.element(selector).await?.text().await?)
     }
 
+    /// Waits until the element at `selector` contains `expected` and returns
+    /// its text. This also waits for a page load that replaces an element of the same id.
+    pub async fn wait_for_text(&self, selector: &str, expected: &str) -> anyhow::Result<String> {
+        let started = Instant::now();
+        loop {
+            // The page can change between finding the element and reading it.
+            let text = match self.client.find(Locator::Css(selector)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(expected) {
+                return Ok(text);
+            }
+            ensure!(
+                started.elapsed() < WAIT,
+                "{selector} on {} does not contain {expected:?} within {WAIT:?}: {text:?}",
+                self.path().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Returns the path and query of the current page.
     pub async fn path(&self) -> String {
         match self.client.current_url().await {

@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as HttpStatus, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt;
 use host::Config;
 use host::dispatch::{AttendeeResults, CalloutFailure, Dispatcher, ListResults};
 use host::domain::callout_log::{CALLOUT_LOG_KEPT, CalloutRecord};
@@ -18,7 +19,7 @@ use host::store::CalloutLogStore;
 use host::web::WebOptions;
 use protocol::{
     Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion, FetchListRequest,
-    SearchBy,
+    FetchListResponse, ListItem, SearchBy,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -41,7 +42,13 @@ pub enum Canned {
     },
     /// Accepts the request and never responds.
     Hang,
+    /// Sends status 200 with the XML content type at once, then the body
+    /// [`TRICKLE_CHUNK_BYTES`] at a time, one chunk every `interval`.
+    Trickle { body: String, interval: Duration },
 }
+
+/// Bytes of each chunk of [`Canned::Trickle`].
+pub const TRICKLE_CHUNK_BYTES: usize = 16;
 
 impl Canned {
     pub fn xml(body: impl Into<String>) -> Canned {
@@ -72,6 +79,7 @@ struct FakeState {
 /// returns a canned response to every search callout.
 pub struct FakeConnector {
     pub origin: String,
+    port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     _stop: oneshot::Sender<()>,
 }
@@ -79,6 +87,17 @@ pub struct FakeConnector {
 impl FakeConnector {
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
+    }
+
+    /// Stops the connector and waits until its port refuses connections.
+    pub async fn stop(self) {
+        let FakeConnector { port, _stop: stop, .. } = self;
+        drop(stop);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            assert!(tokio::time::Instant::now() < deadline, "the fake connector still listens on port {port}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -139,6 +158,7 @@ impl FakeCa {
         }));
         FakeConnector {
             origin: format!("https://localhost:{port}"),
+            port,
             received,
             _stop: stop,
         }
@@ -165,6 +185,22 @@ async fn answer_search(
     });
     match state.canned {
         Canned::Hang => std::future::pending::<Response>().await,
+        Canned::Trickle { body, interval } => {
+            let chunks: Vec<Bytes> = body
+                .into_bytes()
+                .chunks(TRICKLE_CHUNK_BYTES)
+                .map(Bytes::copy_from_slice)
+                .collect();
+            let stream = futures_util::stream::iter(chunks).then(move |chunk| async move {
+                tokio::time::sleep(interval).await;
+                Ok::<_, std::convert::Infallible>(chunk)
+            });
+            (
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
         Canned::Answer {
             status,
             content_type,
@@ -340,6 +376,19 @@ pub fn attendees_xml(count: usize) -> String {
             .expect("write response"),
     )
     .expect("UTF-8")
+}
+
+/// Writes a Fetch List response of `count` first-level items, `C00` upwards.
+pub fn list_items_xml(count: usize) -> String {
+    let items = (0..count)
+        .map(|index| ListItem {
+            code: format!("C{index:02}"),
+            short_code: format!("C{index:02}"),
+            text: format!("City {index:02}"),
+            match_value: format!("City {index:02}"),
+        })
+        .collect();
+    String::from_utf8(FetchListResponse { items }.to_xml().expect("write response")).expect("UTF-8")
 }
 
 /// Replaces `from` in `text`, checking that it occurs.

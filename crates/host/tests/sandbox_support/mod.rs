@@ -48,6 +48,7 @@ pub fn attendees_csv() -> String {
      EXT-0001,John,Q,Doe,Acme Corporation,BUSGUEST,Dr,Board\n\
      EXT-0002,Jane,,Doe,Globex,BUSGUEST,,\n\
      EXT-0003,Sean,,OBrien,Smith and Sons,BUSGUEST,,\n\
+     EXT-0004,Zoë,,Ødegaard,Beacon Technologies Group,BUSGUEST,,\n\
      SPK-0001,Sam,,Doe,Speakers Inc,SPEAKER,,\n"
         .to_owned()
 }

@@ -2,8 +2,9 @@
 //! not followed, and forms posted with the CSRF token of the page they came from.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+mod cookie_jar;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use host::domain::accounts::actor_for_api_token;
@@ -13,6 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 
 use crate::common::{TestHost, USER_PASSWORD, spawn_host_mounting, test_config};
+use cookie_jar::CookieJar;
 
 /// Starts the host with the admin pages over TLS, with `Secure` cookies.
 pub async fn spawn_pages(tester: Arc<dyn ConnectionTester>) -> TestHost {
@@ -109,7 +111,7 @@ impl Page {
 pub struct Browser {
     client: reqwest::Client,
     base: String,
-    cookies: Mutex<BTreeMap<String, String>>,
+    cookies: CookieJar,
 }
 
 impl Browser {
@@ -126,37 +128,22 @@ impl Browser {
         Browser {
             client,
             base: host.url.clone(),
-            cookies: Mutex::new(BTreeMap::new()),
+            cookies: CookieJar::default(),
         }
     }
 
     /// Returns the value of a cookie in the jar.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies.lock().unwrap().get(name).cloned()
+        self.cookies.get(name)
     }
 
     /// Puts a cookie into the jar, as another browser could.
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.cookies
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), value.to_owned());
-    }
-
-    fn cookie_header(&self) -> Option<String> {
-        let cookies = self.cookies.lock().unwrap();
-        if cookies.is_empty() {
-            return None;
-        }
-        let pairs: Vec<String> = cookies
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect();
-        Some(pairs.join("; "))
+        self.cookies.insert(name, value);
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Page {
-        let request = match self.cookie_header() {
+        let request = match self.cookies.header() {
             Some(cookies) => request.header(reqwest::header::COOKIE, cookies),
             None => request,
         };
@@ -169,23 +156,8 @@ impl Browser {
             headers,
             text,
         };
-        self.store_cookies(&page);
+        self.cookies.store(&page.headers);
         page
-    }
-
-    fn store_cookies(&self, page: &Page) {
-        let mut cookies = self.cookies.lock().unwrap();
-        for header in page.set_cookies() {
-            let pair = header.split(';').next().unwrap_or_default();
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            if header.contains("Max-Age=0") {
-                cookies.remove(name);
-            } else {
-                cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
     }
 
     pub async fn get(&self, path: &str) -> Page {

@@ -9,6 +9,7 @@ mod attendees;
 mod catalog;
 mod list_search;
 mod lists;
+mod notifications;
 mod refold;
 mod search_tables;
 mod text_index;
@@ -26,8 +27,8 @@ use text_index::TextIndexes;
 pub use text_index::{DEFAULT_BUDGET as DEFAULT_TEXT_INDEX_BUDGET, TextIndexStats};
 
 use super::{
-    AttendeeQuery, AttendeeRecord, ImportSummary, ListImport, ListQuery, Store, StoreError,
-    ImportError,
+    AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, ListImport, ListQuery,
+    NotificationQueue, Store, StoreError,
 };
 use protocol::{Attendee, ListItem};
 
@@ -319,6 +320,10 @@ impl Store for SqliteStore {
         self.cached_list_names()
     }
 
+    async fn list_item_exists(&self, list_name: &str, long_code: &str) -> Result<bool, StoreError> {
+        run_in_place(|| self.list_item_exists_now(list_name, long_code))
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let reader = self.reader();
         reader.connection.query_row("SELECT count(*) FROM lists", [], |row| row.get::<_, i64>(0))?;
@@ -337,6 +342,10 @@ impl Store for SqliteStore {
         let store = self.clone();
         run_blocking(move || store.import_attendees_now(&records)).await
     }
+
+    fn notification_queue(&self) -> Option<Arc<dyn NotificationQueue>> {
+        Some(Arc::new(self.clone()))
+    }
 }
 
 /// Runs a search on the calling thread. On a multi-threaded runtime the
@@ -352,10 +361,11 @@ fn run_in_place<T>(search: impl FnOnce() -> T) -> T {
     }
 }
 
-async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
-) -> Result<T, ImportError> {
+/// Runs a write on a blocking thread, because a commit waits for the disk.
+async fn run_blocking<T: Send + 'static, E: From<StoreError> + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, E> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|join| ImportError::Store(StoreError::Database(Box::new(join))))?
+        .map_err(|join| E::from(StoreError::Database(Box::new(join))))?
 }

@@ -82,3 +82,30 @@ CREATE INDEX IF NOT EXISTS attendees_by_company ON attendees (company_fold);
 CREATE INDEX IF NOT EXISTS attendees_by_external_id ON attendees (external_id_fold);
 CREATE INDEX IF NOT EXISTS attendees_by_type_and_last_name
     ON attendees (attendee_type_code, last_name_fold);
+
+-- Event notifications, in arrival order (id). Times are Unix milliseconds.
+-- dedup_key is the SHA-256 of the canonical fields, unique among the
+-- notifications still waiting to be processed (status 'received').
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY,
+    dedup_key TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_uri TEXT NOT NULL,
+    event_date_time TEXT NOT NULL,
+    context TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'received'
+        CHECK (status IN ('received', 'done', 'failed', 'superseded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    decision_sent INTEGER NOT NULL DEFAULT 0,  -- 1 once a decision was sent to the host
+    decision TEXT,
+    last_error TEXT,
+    finished_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS notifications_waiting_by_key
+    ON notifications (dedup_key) WHERE status = 'received';
+CREATE INDEX IF NOT EXISTS notifications_waiting_by_object
+    ON notifications (object_uri, id) WHERE status = 'received';
+CREATE INDEX IF NOT EXISTS notifications_by_status ON notifications (status, id);
