@@ -98,7 +98,7 @@ pub enum UserCommand {
         #[arg(
             long = "role",
             required = true,
-            value_parser = ["employee", "can-administer", "web-services-administrator", "company-administrator"]
+            value_parser = ["employee", "approver", "can-administer", "web-services-administrator", "company-administrator"]
         )]
         roles: Vec<String>,
     },

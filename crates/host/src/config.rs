@@ -32,6 +32,12 @@ pub struct Config {
     pub outbound: OutboundConfig,
     /// Limits the host requests of connectors in Fetch Attendee and Fetch List.
     pub callouts: CalloutsConfig,
+    /// Retries of Event Notifications that a connector did not accept.
+    pub notifications: NotificationsConfig,
+    /// The origin (`https://host[:port]`, no path) under which connectors
+    /// reach this host; notifications carry URLs below it. Default: `https://localhost:PORT`
+    /// with the port the host listens on, which only a connector on the same machine can reach.
+    pub public_origin: Option<String>,
     /// Limits of Verify services, the conformance suite run from a registration.
     pub verification: VerificationConfig,
     /// Serve plain HTTP when no TLS configuration is given. Only for running
@@ -98,6 +104,35 @@ impl Default for CalloutsConfig {
     }
 }
 
+/// Retries of Event Notifications. A notification that the connector does
+/// not answer with `200` waits `retry_base_secs`, then twice as long after
+/// each further failure up to `retry_max_secs`, each wait shortened by a
+/// random part of up to half, so that many notifications do not retry at once.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// Wait after the first failed attempt, in seconds. Default 30.
+    pub retry_base_secs: u64,
+    /// Longest wait between two attempts, in seconds. Default 3600.
+    pub retry_max_secs: u64,
+    /// Attempts after which a notification is marked failed. Default 12.
+    pub max_attempts: u32,
+    /// Age after which a notification that still fails is marked failed,
+    /// in seconds, whatever its attempts. Default 259200 (three days).
+    pub max_age_secs: u64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            retry_base_secs: 30,
+            retry_max_secs: 3600,
+            max_attempts: 12,
+            max_age_secs: 3 * 24 * 3600,
+        }
+    }
+}
+
 /// Limits of Verify services, which runs the conformance suite against a
 /// registration's connector within one page or API request.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -120,6 +155,23 @@ impl Default for VerificationConfig {
         }
     }
 }
+
+impl NotificationsConfig {
+    pub fn retry_base(&self) -> Duration {
+        Duration::from_secs(self.retry_base_secs)
+    }
+
+    pub fn retry_max(&self) -> Duration {
+        Duration::from_secs(self.retry_max_secs)
+    }
+
+    pub fn max_age(&self) -> Duration {
+        Duration::from_secs(self.max_age_secs)
+    }
+}
+
+/// Most attempts a notification may be given; it bounds the retry history.
+pub const MAX_NOTIFICATION_ATTEMPTS: u32 = 1000;
 
 impl VerificationConfig {
     pub fn load_duration(&self) -> Duration {
@@ -189,8 +241,26 @@ impl Config {
             ("timeouts.body_read_secs", timeouts.body_read_secs),
             ("timeouts.request_secs", timeouts.request_secs),
             ("timeouts.idle_secs", timeouts.idle_secs),
-            ("outbound.connect_timeout_secs", self.outbound.connect_timeout_secs),
-            ("outbound.total_timeout_secs", self.outbound.total_timeout_secs),
+            (
+                "outbound.connect_timeout_secs",
+                self.outbound.connect_timeout_secs,
+            ),
+            (
+                "outbound.total_timeout_secs",
+                self.outbound.total_timeout_secs,
+            ),
+            (
+                "notifications.retry_base_secs",
+                self.notifications.retry_base_secs,
+            ),
+            (
+                "notifications.retry_max_secs",
+                self.notifications.retry_max_secs,
+            ),
+            (
+                "notifications.max_age_secs",
+                self.notifications.max_age_secs,
+            ),
             ("verification.timeout_secs", self.verification.timeout_secs),
         ];
         let counts = [
@@ -200,10 +270,20 @@ impl Config {
                 "limits.max_connections_per_client",
                 self.limits.max_connections_per_client as u64,
             ),
-            ("outbound.max_response_bytes", self.outbound.max_response_bytes as u64),
+            (
+                "outbound.max_response_bytes",
+                self.outbound.max_response_bytes as u64,
+            ),
+            (
+                "notifications.max_attempts",
+                u64::from(self.notifications.max_attempts),
+            ),
         ];
         let load_duration_secs = self.verification.load_duration_secs;
-        for (key, value) in durations.into_iter().chain([("verification.load_duration_secs", load_duration_secs)]) {
+        for (key, value) in durations
+            .into_iter()
+            .chain([("verification.load_duration_secs", load_duration_secs)])
+        {
             if value > MAX_SECS {
                 return Err(invalid(key, format!("must be at most {MAX_SECS} seconds")));
             }
@@ -219,6 +299,26 @@ impl Config {
                 "callouts.maximum_number_records",
                 format!("must be from 1 to {}", protocol::limits::MAX_RECORDS),
             ));
+        }
+        let notifications = &self.notifications;
+        if notifications.retry_base_secs > notifications.retry_max_secs {
+            return Err(invalid(
+                "notifications.retry_base_secs",
+                format!(
+                    "must be at most notifications.retry_max_secs ({})",
+                    notifications.retry_max_secs
+                ),
+            ));
+        }
+        if notifications.max_attempts > MAX_NOTIFICATION_ATTEMPTS {
+            return Err(invalid(
+                "notifications.max_attempts",
+                format!("must be from 1 to {MAX_NOTIFICATION_ATTEMPTS}"),
+            ));
+        }
+        if let Some(origin) = &self.public_origin {
+            crate::public_origin::parse_origin(origin, self.dangerous_plain_http)
+                .map_err(|rule| invalid("public_origin", rule))?;
         }
         // Test Connection runs inside an API request, so it must finish first.
         if self.outbound.total_timeout_secs >= timeouts.request_secs {
@@ -329,6 +429,28 @@ mod tests {
     }
 
     #[test]
+    fn config_notifications_section_overrides_defaults() {
+        let config =
+            Config::from_toml_str("[notifications]\nmax_attempts = 3\nretry_base_secs = 2\n")
+                .unwrap();
+
+        assert_eq!(config.notifications.max_attempts, 3);
+        assert_eq!(config.notifications.retry_base_secs, 2);
+        assert_eq!(config.notifications.retry_max_secs, 3600);
+    }
+
+    #[test]
+    fn config_retry_base_above_max_names_key() {
+        let mut config = Config::default();
+        config.notifications.retry_base_secs = 7200;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("notifications.retry_base_secs")
+        );
+    }
+
+    #[test]
     fn config_verification_timeout_must_fit_request() {
         let mut config = Config::default();
         config.verification.timeout_secs = config.timeouts.request_secs;
@@ -337,6 +459,27 @@ mod tests {
             error_key(&config).as_deref(),
             Some("verification.timeout_secs")
         );
+    }
+
+    #[test]
+    fn config_zero_attempts_names_key() {
+        let mut config = Config::default();
+        config.notifications.max_attempts = 0;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("notifications.max_attempts")
+        );
+    }
+
+    #[test]
+    fn config_public_origin_with_path_names_key() {
+        let config = Config {
+            public_origin: Some("https://host.example.com/api".to_owned()),
+            ..Config::default()
+        };
+
+        assert_eq!(error_key(&config).as_deref(), Some("public_origin"));
     }
 
     #[test]

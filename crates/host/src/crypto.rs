@@ -61,7 +61,9 @@ pub enum KeyError {
 /// Why a sealed password could not be opened: the key differs from the one
 /// that sealed it, or the stored bytes were changed.
 #[derive(Debug, thiserror::Error)]
-#[error("a stored password could not be decrypted; the secret key differs from the one that encrypted it, or the value is damaged")]
+#[error(
+    "a stored password could not be decrypted; the secret key differs from the one that encrypted it, or the value is damaged"
+)]
 pub struct OpenError;
 
 /// Seals and opens connector passwords with one key.

@@ -73,9 +73,12 @@ async fn user_has_every_given_role() {
         .await
         .unwrap();
 
-    let created = accounts::create_user(&store, &user("Acme", "ada", &["employee", "can-administer"]))
-        .await
-        .unwrap();
+    let created = accounts::create_user(
+        &store,
+        &user("Acme", "ada", &["employee", "can-administer"]),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(
         created.roles.into_iter().collect::<Vec<_>>(),
@@ -150,9 +153,10 @@ async fn user_password_is_argon2_hash() {
     assert!(stored.password_hash.starts_with("$argon2id$"));
     let bytes = std::fs::read(dir.path().join("host.db")).unwrap_or_default();
     let wal = std::fs::read(dir.path().join("host.db-wal")).unwrap_or_default();
-    let found = [bytes, wal]
-        .iter()
-        .any(|file| file.windows(17).any(|window| window == b"user-password-123"));
+    let found = [bytes, wal].iter().any(|file| {
+        file.windows(17)
+            .any(|window| window == b"user-password-123")
+    });
     assert!(!found);
 }
 
@@ -195,7 +199,10 @@ async fn issued_token_finds_its_user() {
 
     let actor = actor_for_api_token(&store, token.expose()).await.unwrap();
     assert!(token.expose().starts_with(accounts::API_TOKEN_PREFIX));
-    assert_eq!(actor.map(|actor| actor.company.name), Some("Acme".to_owned()));
+    assert_eq!(
+        actor.map(|actor| actor.company.name),
+        Some("Acme".to_owned())
+    );
 }
 
 #[tokio::test]

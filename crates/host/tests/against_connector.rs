@@ -12,8 +12,9 @@ use serde_json::json;
 /// Starts the host with the production tester, trusting the connector's CA and loopback.
 async fn spawn_host_for(connector: &RunningConnector) -> TestHost {
     let config = test_config();
-    let tester = host::tester::outbound_tester(&config.outbound, vec![connector.ca_pem.clone()], true)
-        .expect("build outbound client");
+    let tester =
+        host::tester::outbound_tester(&config.outbound, vec![connector.ca_pem.clone()], true)
+            .expect("build outbound client");
     spawn_host_with(Arc::new(tester), config).await
 }
 
@@ -37,15 +38,29 @@ async fn real_connector_success_marks_verified() {
     let id = register(&host, &token, &connector.origin, CONNECTOR_PASSWORD).await;
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
 
     assert_eq!(tested.status, StatusCode::OK);
     assert_eq!(tested.body["verified"], true, "{}", tested.text);
     let result = &tested.body["last_test_connection"];
     assert_eq!(result["succeeded"], true);
-    assert!(result["tls_version"].as_str().is_some_and(|version| version.starts_with("TLSv1.")), "{result}");
-    assert!(result["cipher_suite"].as_str().is_some_and(|suite| !suite.is_empty()), "{result}");
+    assert!(
+        result["tls_version"]
+            .as_str()
+            .is_some_and(|version| version.starts_with("TLSv1.")),
+        "{result}"
+    );
+    assert!(
+        result["cipher_suite"]
+            .as_str()
+            .is_some_and(|suite| !suite.is_empty()),
+        "{result}"
+    );
 }
 
 #[tokio::test]
@@ -56,7 +71,11 @@ async fn real_connector_wrong_password_shows_401_cause() {
     let id = register(&host, &token, &connector.origin, "wrong-password-123").await;
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
 
     assert_eq!(tested.body["verified"], false, "{}", tested.text);
@@ -78,7 +97,11 @@ async fn real_connector_untrusted_without_ca() {
     let id = register(&host, &token, &connector.origin, CONNECTOR_PASSWORD).await;
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
 
     assert_eq!(tested.body["verified"], false);
@@ -100,7 +123,11 @@ async fn loopback_refused_without_private_addresses() {
     let id = register(&host, &token, &connector.origin, CONNECTOR_PASSWORD).await;
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
 
     assert_eq!(

@@ -6,8 +6,13 @@ use common::*;
 use serde_json::{Value, json};
 
 async fn audit(host: &TestHost, token: &str, id: i64) -> Vec<Value> {
-    let answer = host.get(&format!("/api/v1/connectors/{id}/audit"), token).await;
-    answer.body["entries"].as_array().cloned().unwrap_or_default()
+    let answer = host
+        .get(&format!("/api/v1/connectors/{id}/audit"), token)
+        .await;
+    answer.body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -49,8 +54,12 @@ async fn password_change_is_recorded_without_value() {
     let id = host.create_registration(&token, "HR").await;
     let new_password = "New-password-4711-secret";
 
-    host.patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"password": new_password}))
-        .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &token,
+        &json!({"password": new_password}),
+    )
+    .await;
 
     let entries = audit(&host, &token, id).await;
     assert_eq!(entries[1]["changes"], json!(["password changed"]));
@@ -64,11 +73,19 @@ async fn unverifying_change_records_verified() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
-    host.post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
-        .await;
+    host.post(
+        &format!("/api/v1/connectors/{id}/test-connection"),
+        &token,
+        &json!({}),
+    )
+    .await;
 
-    host.patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"user_name": "other-connector-user"}))
-        .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &token,
+        &json!({"user_name": "other-connector-user"}),
+    )
+    .await;
 
     let entries = audit(&host, &token, id).await;
     assert_eq!(entries[2]["changes"], json!(["user_name", "verified"]));
@@ -80,8 +97,12 @@ async fn unchanged_patch_records_nothing() {
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
 
-    host.patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"name": "HR", "password": CONNECTOR_PASSWORD}))
-        .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &token,
+        &json!({"name": "HR", "password": CONNECTOR_PASSWORD}),
+    )
+    .await;
 
     assert_eq!(audit(&host, &token, id).await.len(), 1);
 }
@@ -102,7 +123,10 @@ async fn service_configuration_is_recorded() {
     let entries = audit(&host, &token, id).await;
     assert_eq!(entries[1]["action"], "service_configured");
     assert_eq!(entries[1]["service"], "fetch-attendee");
-    assert_eq!(entries[1]["changes"], json!(["endpoint_path", "attendee_types"]));
+    assert_eq!(
+        entries[1]["changes"],
+        json!(["endpoint_path", "attendee_types"])
+    );
 }
 
 #[tokio::test]
@@ -111,8 +135,12 @@ async fn test_connection_success_is_recorded() {
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
 
-    host.post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
-        .await;
+    host.post(
+        &format!("/api/v1/connectors/{id}/test-connection"),
+        &token,
+        &json!({}),
+    )
+    .await;
 
     let entries = audit(&host, &token, id).await;
     assert_eq!(entries[1]["action"], "test_connection");
@@ -129,10 +157,17 @@ async fn test_connection_failure_is_recorded() {
     let host = spawn_host(tester.clone()).await;
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
-    tester.fail_with("dns", "The host name connector.example.com could not be resolved.");
+    tester.fail_with(
+        "dns",
+        "The host name connector.example.com could not be resolved.",
+    );
 
-    host.post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
-        .await;
+    host.post(
+        &format!("/api/v1/connectors/{id}/test-connection"),
+        &token,
+        &json!({}),
+    )
+    .await;
 
     let entries = audit(&host, &token, id).await;
     assert_eq!(
@@ -147,8 +182,12 @@ async fn refused_change_records_nothing() {
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
 
-    host.patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"user_name": "short"}))
-        .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &token,
+        &json!({"user_name": "short"}),
+    )
+    .await;
 
     assert_eq!(audit(&host, &token, id).await.len(), 1);
 }

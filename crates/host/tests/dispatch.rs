@@ -128,7 +128,11 @@ async fn list_connected_level_from_connector() {
         .await
         .expect("list items");
 
-    let codes: Vec<&str> = results.items.iter().map(|item| item.code.as_str()).collect();
+    let codes: Vec<&str> = results
+        .items
+        .iter()
+        .map(|item| item.code.as_str())
+        .collect();
     assert_eq!(codes, ["US-W-CA-SD", "US-W-CA-SF", "US-W-CA-SJ"]);
     assert!(!results.refine_search);
 }
@@ -163,7 +167,10 @@ async fn success_shown_on_registration_page() {
             refine_search: false
         })
     );
-    assert!(page.contains("<td>Fetch Attendee</td>\n<td>Succeeded</td>"), "{page}");
+    assert!(
+        page.contains("<td>Fetch Attendee</td>\n<td>Succeeded</td>"),
+        "{page}"
+    );
 }
 
 // What the host sends.
@@ -182,8 +189,14 @@ async fn attendees_request_carries_credentials_and_xml() {
         .encode(format!("{CONNECTOR_USER}:{CONNECTOR_PASSWORD}"));
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].path, ATTENDEE_PATH);
-    assert_eq!(received[0].authorization, Some(format!("Basic {credentials}")));
-    assert_eq!(received[0].content_type.as_deref(), Some("application/xml; charset=utf-8"));
+    assert_eq!(
+        received[0].authorization,
+        Some(format!("Basic {credentials}"))
+    );
+    assert_eq!(
+        received[0].content_type.as_deref(),
+        Some("application/xml; charset=utf-8")
+    );
 }
 
 #[tokio::test]
@@ -198,8 +211,13 @@ async fn attendees_request_maximum_capped_by_config() {
 
         let received = fake.received();
         let body = &received.last().expect("a request").body;
-        let sent = AttendeeSearchRequest::parse(body, AttendeeVersion::V2_0).expect("valid request");
-        assert_eq!(sent.maximum_number_records, Some(expected), "requested {requested:?}");
+        let sent =
+            AttendeeSearchRequest::parse(body, AttendeeVersion::V2_0).expect("valid request");
+        assert_eq!(
+            sent.maximum_number_records,
+            Some(expected),
+            "requested {requested:?}"
+        );
     }
 }
 
@@ -215,7 +233,8 @@ async fn attendees_request_uses_configured_maximum() {
         .expect("attendees");
 
     let received = fake.received();
-    let sent = AttendeeSearchRequest::parse(&received[0].body, AttendeeVersion::V2_0).expect("valid request");
+    let sent = AttendeeSearchRequest::parse(&received[0].body, AttendeeVersion::V2_0)
+        .expect("valid request");
     assert_eq!(sent.maximum_number_records, Some(10));
 }
 
@@ -228,7 +247,9 @@ async fn attendees_v1_path_sends_no_v2_fields() {
         v1_response = replaced(&v1_response, &format!("<Custom{number}/>"), "");
     }
     let fake = ca.spawn(Canned::xml(v1_response)).await;
-    let id = setup.register(&fake.origin, &[("fetch-attendee", ATTENDEE_V1_PATH)]).await;
+    let id = setup
+        .register(&fake.origin, &[("fetch-attendee", ATTENDEE_V1_PATH)])
+        .await;
 
     let results = setup
         .fetch_attendees(id, &search_last_name("Doe", None))
@@ -251,8 +272,13 @@ async fn list_request_num_to_return_capped() {
             .expect("list items");
 
         let received = fake.received();
-        let sent = FetchListRequest::parse(&received.last().expect("a request").body).expect("valid request");
-        assert_eq!(sent.num_to_return, Some(expected), "requested {requested:?}");
+        let sent = FetchListRequest::parse(&received.last().expect("a request").body)
+            .expect("valid request");
+        assert_eq!(
+            sent.num_to_return,
+            Some(expected),
+            "requested {requested:?}"
+        );
     }
 }
 
@@ -297,7 +323,9 @@ async fn disabled_service_is_not_active() {
     let ca = FakeCa::new();
     let setup = start_host(vec![ca.pem()], test_config()).await;
     let fake = ca.spawn(Canned::xml(attendees_xml(1))).await;
-    let id = setup.register(&fake.origin, &[("fetch-list", LIST_PATH)]).await;
+    let id = setup
+        .register(&fake.origin, &[("fetch-list", LIST_PATH)])
+        .await;
 
     let result = setup
         .fetch_attendees(id, &search_last_name("Doe", None))
@@ -323,9 +351,7 @@ async fn unverified_registration_is_not_active() {
     let attendees = setup
         .fetch_attendees(id, &search_last_name("Doe", None))
         .await;
-    let items = setup
-        .fetch_list(id, &list_query("US", "*", None))
-        .await;
+    let items = setup.fetch_list(id, &list_query("US", "*", None)).await;
 
     assert_eq!(attendees, Err(CalloutFailure::ServiceNotActive));
     assert_eq!(items, Err(CalloutFailure::ServiceNotActive));
@@ -423,13 +449,21 @@ async fn check_recorded_failure(setup: &Setup, id: RegistrationId, expected: Cal
         other => panic!("not a failure of a sent callout: {other:?}"),
     };
     assert_eq!(log.first().map(|record| &record.outcome), Some(&recorded));
-    assert_eq!(log.first().map(|record| record.service), Some(ServiceKind::FetchAttendee));
-    assert!(page.contains(&html_escaped(&shown)), "{shown} not on the page: {page}");
+    assert_eq!(
+        log.first().map(|record| record.service),
+        Some(ServiceKind::FetchAttendee)
+    );
+    assert!(
+        page.contains(&html_escaped(&shown)),
+        "{shown} not on the page: {page}"
+    );
     assert!(!page.contains(CONNECTOR_PASSWORD));
 }
 
 fn invalid_answer(rule: &str) -> CalloutFailure {
-    CalloutFailure::InvalidAnswer { rule: rule.to_owned() }
+    CalloutFailure::InvalidAnswer {
+        rule: rule.to_owned(),
+    }
 }
 
 #[tokio::test]
@@ -451,7 +485,9 @@ async fn attendee_empty_last_name_is_invalid() {
     check_attendee_failure(
         Canned::xml(body),
         test_config(),
-        invalid_answer("element `AttendeeSearchResponse/Attendee[1]/LastName`: empty, but a value is required"),
+        invalid_answer(
+            "element `AttendeeSearchResponse/Attendee[1]/LastName`: empty, but a value is required",
+        ),
     )
     .await;
 }
@@ -461,7 +497,9 @@ async fn attendee_wrong_root_is_invalid() {
     check_attendee_failure(
         Canned::xml("<fetch-list-response/>"),
         test_config(),
-        invalid_answer("element `fetch-list-response`: wrong root element, expected `AttendeeSearchResponse`"),
+        invalid_answer(
+            "element `fetch-list-response`: wrong root element, expected `AttendeeSearchResponse`",
+        ),
     )
     .await;
 }
@@ -635,7 +673,9 @@ async fn list_code_not_under_long_code_is_invalid() {
     assert_eq!(result, Err(invalid_answer(rule)));
     assert_eq!(
         log.first().map(|record| &record.outcome),
-        Some(&CalloutOutcome::InvalidAnswer { rule: rule.to_owned() })
+        Some(&CalloutOutcome::InvalidAnswer {
+            rule: rule.to_owned()
+        })
     );
     assert!(page.contains(&html_escaped(rule)), "{page}");
 }
@@ -677,22 +717,25 @@ async fn callout_metrics_count_kind_and_outcome() {
             .await
             .expect("attendees");
     }
-    let failed = setup
-        .fetch_list(id, &list_query("US", "*", None))
-        .await;
+    let failed = setup.fetch_list(id, &list_query("US", "*", None)).await;
     let rendered = handle.render();
 
     assert!(failed.is_err());
     assert!(
-        rendered.contains("callouts_host_callouts_total{kind=\"fetch-attendee\",outcome=\"succeeded\"} 2"),
+        rendered.contains(
+            "callouts_host_callouts_total{kind=\"fetch-attendee\",outcome=\"succeeded\"} 2"
+        ),
         "{rendered}"
     );
     assert!(
-        rendered.contains("callouts_host_callouts_total{kind=\"fetch-list\",outcome=\"invalid_answer\"} 1"),
+        rendered.contains(
+            "callouts_host_callouts_total{kind=\"fetch-list\",outcome=\"invalid_answer\"} 1"
+        ),
         "{rendered}"
     );
     assert!(
-        rendered.contains("callouts_host_callout_duration_seconds_count{kind=\"fetch-attendee\"} 2"),
+        rendered
+            .contains("callouts_host_callout_duration_seconds_count{kind=\"fetch-attendee\"} 2"),
         "{rendered}"
     );
 }

@@ -27,7 +27,10 @@ async fn callout_log_line_names_kind_and_outcome() {
         .unwrap_or_default();
 
     assert!(line.contains("kind=\"fetch-attendee\""), "{lines}");
-    assert!(line.contains(&format!("registration_id={}", id.0)), "{line}");
+    assert!(
+        line.contains(&format!("registration_id={}", id.0)),
+        "{line}"
+    );
     assert!(line.contains("outcome=\"succeeded\""), "{line}");
     assert!(line.contains("duration_ms="), "{line}");
 }
@@ -43,7 +46,16 @@ async fn callout_log_lines_have_no_password() {
         .await;
     let lines = captured.text();
 
-    assert!(matches!(result, Err(CalloutFailure::InvalidAnswer { .. })), "{result:?}");
-    assert!(lines.contains("callout returned an invalid answer"), "{lines}");
-    assert!(!lines.contains(CONNECTOR_PASSWORD), "the log contains the password");
+    assert!(
+        matches!(result, Err(CalloutFailure::InvalidAnswer { .. })),
+        "{result:?}"
+    );
+    assert!(
+        lines.contains("callout returned an invalid answer"),
+        "{lines}"
+    );
+    assert!(
+        !lines.contains(CONNECTOR_PASSWORD),
+        "the log contains the password"
+    );
 }

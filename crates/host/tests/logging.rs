@@ -23,7 +23,10 @@ async fn log_has_no_password_or_token() {
         .await;
     host.patch(&path, &token, &json!({"password": format!("{CONNECTOR_PASSWORD}-too-long-for-the-rule-{}", "x".repeat(30))}))
         .await;
-    tester.fail_with("credentials_rejected", &format!("rejected {CONNECTOR_PASSWORD}"));
+    tester.fail_with(
+        "credentials_rejected",
+        &format!("rejected {CONNECTOR_PASSWORD}"),
+    );
     host.post(&format!("{path}/test-connection"), &token, &json!({}))
         .await;
     host.get("/api/v1/connectors", "cht_wrong-token").await;
@@ -34,8 +37,17 @@ async fn log_has_no_password_or_token() {
     assert!(log.contains("registration created"), "log: {log}");
     assert!(log.contains("test connection completed"), "log: {log}");
     assert!(log.contains("API token rejected"), "log: {log}");
-    assert!(!log.contains(CONNECTOR_PASSWORD), "log contains the password");
-    assert!(!log.contains("Second-password-0815"), "log contains the new password");
+    assert!(
+        !log.contains(CONNECTOR_PASSWORD),
+        "log contains the password"
+    );
+    assert!(
+        !log.contains("Second-password-0815"),
+        "log contains the new password"
+    );
     assert!(!log.contains(&token), "log contains the API token");
-    assert!(!log.contains("cht_wrong-token"), "log contains the rejected token");
+    assert!(
+        !log.contains("cht_wrong-token"),
+        "log contains the rejected token"
+    );
 }

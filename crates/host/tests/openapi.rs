@@ -13,7 +13,10 @@ fn openapi_names_every_route() {
     for (method, path) in host::api::operations() {
         let operation = &document["paths"][path][method.as_str().to_lowercase()];
 
-        assert!(operation.is_object(), "{method} {path} is missing from openapi.json");
+        assert!(
+            operation.is_object(),
+            "{method} {path} is missing from openapi.json"
+        );
     }
 }
 
@@ -21,7 +24,9 @@ fn openapi_names_every_route() {
 fn openapi_names_no_other_route() {
     let document: Value = serde_json::from_str(host::api::OPENAPI_DOCUMENT).expect("valid JSON");
     let operations = host::api::operations();
-    let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+    let methods = [
+        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+    ];
 
     for (path, item) in document["paths"].as_object().expect("paths") {
         for method in methods.iter().filter(|method| item.get(**method).is_some()) {
@@ -29,7 +34,10 @@ fn openapi_names_no_other_route() {
                 served_path == path && served_method.as_str().eq_ignore_ascii_case(method)
             });
 
-            assert!(served, "openapi.json documents {method} {path}, which the router does not serve");
+            assert!(
+                served,
+                "openapi.json documents {method} {path}, which the router does not serve"
+            );
         }
     }
 }
@@ -42,7 +50,10 @@ fn openapi_references_resolve() {
     for reference in text.split("\"$ref\": \"#/").skip(1) {
         let pointer = format!("/{}", reference.split('"').next().unwrap_or_default());
 
-        assert!(document.pointer(&pointer).is_some(), "unresolved $ref {pointer}");
+        assert!(
+            document.pointer(&pointer).is_some(),
+            "unresolved $ref {pointer}"
+        );
     }
 }
 

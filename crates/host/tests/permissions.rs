@@ -66,12 +66,32 @@ async fn forbidden_user_gets_403_on_every_route() {
     let service = json!({"enabled": false});
     let routes = [
         (Method::GET, format!("/api/v1/connectors/{id}"), None),
-        (Method::PATCH, format!("/api/v1/connectors/{id}"), Some(json!({"name": "X"}))),
-        (Method::POST, format!("/api/v1/connectors/{id}/test-connection"), None),
-        (Method::PUT, format!("/api/v1/connectors/{id}/services/fetch-list"), Some(service)),
+        (
+            Method::PATCH,
+            format!("/api/v1/connectors/{id}"),
+            Some(json!({"name": "X"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/connectors/{id}/test-connection"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/connectors/{id}/services/fetch-list"),
+            Some(service),
+        ),
         (Method::GET, format!("/api/v1/connectors/{id}/audit"), None),
-        (Method::POST, format!("/api/v1/connectors/{id}/verify"), None),
-        (Method::GET, format!("/api/v1/connectors/{id}/verification"), None),
+        (
+            Method::POST,
+            format!("/api/v1/connectors/{id}/verify"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/connectors/{id}/verification"),
+            None,
+        ),
         (Method::DELETE, format!("/api/v1/connectors/{id}"), None),
     ];
     for (method, path, body) in routes {
@@ -132,17 +152,38 @@ async fn other_company_registration_is_404_without_data() {
     let service = json!({"enabled": false});
     let routes = [
         (Method::GET, format!("/api/v1/connectors/{id}"), None),
-        (Method::PATCH, format!("/api/v1/connectors/{id}"), Some(json!({"name": "Stolen"}))),
-        (Method::POST, format!("/api/v1/connectors/{id}/test-connection"), None),
-        (Method::PUT, format!("/api/v1/connectors/{id}/services/fetch-list"), Some(service)),
+        (
+            Method::PATCH,
+            format!("/api/v1/connectors/{id}"),
+            Some(json!({"name": "Stolen"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/connectors/{id}/test-connection"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/connectors/{id}/services/fetch-list"),
+            Some(service),
+        ),
         (Method::GET, format!("/api/v1/connectors/{id}/audit"), None),
     ];
     for (method, path, body) in routes {
-        let answer = host.send(method.clone(), &path, Some(&globex), body.as_ref()).await;
+        let answer = host
+            .send(method.clone(), &path, Some(&globex), body.as_ref())
+            .await;
 
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
-        assert!(!answer.text.contains("Acme private HR"), "{method} {path}: {}", answer.text);
-        assert!(!answer.text.contains("connector.example.com"), "{method} {path}");
+        assert!(
+            !answer.text.contains("Acme private HR"),
+            "{method} {path}: {}",
+            answer.text
+        );
+        assert!(
+            !answer.text.contains("connector.example.com"),
+            "{method} {path}"
+        );
     }
 }
 
@@ -165,8 +206,12 @@ async fn other_company_registration_stays_unchanged() {
     let globex = host.administrator("Globex").await;
     let id = host.create_registration(&acme, "Acme private HR").await;
 
-    host.patch(&format!("/api/v1/connectors/{id}"), &globex, &json!({"name": "Stolen"}))
-        .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &globex,
+        &json!({"name": "Stolen"}),
+    )
+    .await;
 
     let read = host.get(&format!("/api/v1/connectors/{id}"), &acme).await;
     assert_eq!(read.body["name"], "Acme private HR");

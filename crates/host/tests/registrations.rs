@@ -48,7 +48,10 @@ async fn create_sets_location() {
         .await;
 
     let expected = format!("/api/v1/connectors/{}", created.body["id"]);
-    let location = created.headers.get("location").and_then(|v| v.to_str().ok());
+    let location = created
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok());
     assert_eq!(location, Some(expected.as_str()));
 }
 
@@ -82,35 +85,155 @@ async fn create_refuses_each_bad_field() {
     let long_host = format!("https://{}.example.com", "h".repeat(250));
     let cases: Vec<(&str, Value, &str, &str)> = vec![
         ("missing name", without("name"), "name", rules::REQUIRED),
-        ("empty name", with("name", json!("")), "name", rules::NAME_LENGTH),
-        ("blank name", with("name", json!("   ")), "name", rules::NAME_LENGTH),
-        ("long name", with("name", json!("n".repeat(101))), "name", rules::NAME_LENGTH),
-        ("name with newline", with("name", json!("H\nR")), "name", rules::NO_CONTROL_CHARACTERS),
-        ("numeric name", with("name", json!(7)), "name", rules::MUST_BE_STRING),
-        ("long description", with("description", json!("d".repeat(501))), "description", rules::DESCRIPTION_LENGTH),
-        ("missing host name", without("host_name"), "host_name", rules::REQUIRED),
-        ("http host name", with("host_name", json!("http://connector.example.com")), "host_name", rules::HOST_NAME_HTTPS),
-        ("bare host name", with("host_name", json!("connector.example.com")), "host_name", rules::HOST_NAME_URL),
-        ("host name with path", with("host_name", json!("https://connector.example.com/concur")), "host_name", rules::HOST_NAME_PATH),
-        ("host name with query", with("host_name", json!("https://connector.example.com/?a=1")), "host_name", rules::HOST_NAME_QUERY),
-        ("host name with fragment", with("host_name", json!("https://connector.example.com#x")), "host_name", rules::HOST_NAME_FRAGMENT),
-        ("host name with user info", with("host_name", json!("https://me:pw@connector.example.com")), "host_name", rules::HOST_NAME_USER_INFO),
-        ("long host name", with("host_name", json!(long_host)), "host_name", rules::HOST_NAME_LENGTH),
-        ("missing user name", without("user_name"), "user_name", rules::REQUIRED),
-        ("short user name", with("user_name", json!("user-nine")), "user_name", rules::CREDENTIAL_LENGTH),
-        ("long user name", with("user_name", json!("u".repeat(51))), "user_name", rules::CREDENTIAL_LENGTH),
-        ("user name with colon", with("user_name", json!("connector:user")), "user_name", rules::USER_NAME_COLON),
-        ("missing password", without("password"), "password", rules::REQUIRED),
-        ("short password", with("password", json!("pw-nine-9")), "password", rules::CREDENTIAL_LENGTH),
-        ("long password", with("password", json!("p".repeat(51))), "password", rules::CREDENTIAL_LENGTH),
-        ("numeric password", with("password", json!(1234567890123_i64)), "password", rules::MUST_BE_STRING),
-        ("unknown field", with("colour", json!("red")), "colour", rules::UNKNOWN_FIELD),
+        (
+            "empty name",
+            with("name", json!("")),
+            "name",
+            rules::NAME_LENGTH,
+        ),
+        (
+            "blank name",
+            with("name", json!("   ")),
+            "name",
+            rules::NAME_LENGTH,
+        ),
+        (
+            "long name",
+            with("name", json!("n".repeat(101))),
+            "name",
+            rules::NAME_LENGTH,
+        ),
+        (
+            "name with newline",
+            with("name", json!("H\nR")),
+            "name",
+            rules::NO_CONTROL_CHARACTERS,
+        ),
+        (
+            "numeric name",
+            with("name", json!(7)),
+            "name",
+            rules::MUST_BE_STRING,
+        ),
+        (
+            "long description",
+            with("description", json!("d".repeat(501))),
+            "description",
+            rules::DESCRIPTION_LENGTH,
+        ),
+        (
+            "missing host name",
+            without("host_name"),
+            "host_name",
+            rules::REQUIRED,
+        ),
+        (
+            "http host name",
+            with("host_name", json!("http://connector.example.com")),
+            "host_name",
+            rules::HOST_NAME_HTTPS,
+        ),
+        (
+            "bare host name",
+            with("host_name", json!("connector.example.com")),
+            "host_name",
+            rules::HOST_NAME_URL,
+        ),
+        (
+            "host name with path",
+            with("host_name", json!("https://connector.example.com/concur")),
+            "host_name",
+            rules::HOST_NAME_PATH,
+        ),
+        (
+            "host name with query",
+            with("host_name", json!("https://connector.example.com/?a=1")),
+            "host_name",
+            rules::HOST_NAME_QUERY,
+        ),
+        (
+            "host name with fragment",
+            with("host_name", json!("https://connector.example.com#x")),
+            "host_name",
+            rules::HOST_NAME_FRAGMENT,
+        ),
+        (
+            "host name with user info",
+            with("host_name", json!("https://me:pw@connector.example.com")),
+            "host_name",
+            rules::HOST_NAME_USER_INFO,
+        ),
+        (
+            "long host name",
+            with("host_name", json!(long_host)),
+            "host_name",
+            rules::HOST_NAME_LENGTH,
+        ),
+        (
+            "missing user name",
+            without("user_name"),
+            "user_name",
+            rules::REQUIRED,
+        ),
+        (
+            "short user name",
+            with("user_name", json!("user-nine")),
+            "user_name",
+            rules::CREDENTIAL_LENGTH,
+        ),
+        (
+            "long user name",
+            with("user_name", json!("u".repeat(51))),
+            "user_name",
+            rules::CREDENTIAL_LENGTH,
+        ),
+        (
+            "user name with colon",
+            with("user_name", json!("connector:user")),
+            "user_name",
+            rules::USER_NAME_COLON,
+        ),
+        (
+            "missing password",
+            without("password"),
+            "password",
+            rules::REQUIRED,
+        ),
+        (
+            "short password",
+            with("password", json!("pw-nine-9")),
+            "password",
+            rules::CREDENTIAL_LENGTH,
+        ),
+        (
+            "long password",
+            with("password", json!("p".repeat(51))),
+            "password",
+            rules::CREDENTIAL_LENGTH,
+        ),
+        (
+            "numeric password",
+            with("password", json!(1234567890123_i64)),
+            "password",
+            rules::MUST_BE_STRING,
+        ),
+        (
+            "unknown field",
+            with("colour", json!("red")),
+            "colour",
+            rules::UNKNOWN_FIELD,
+        ),
     ];
 
     for (case, body, field, rule) in cases {
         let answer = host.post("/api/v1/connectors", &token, &body).await;
 
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {}", answer.text);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{case}: {}",
+            answer.text
+        );
         assert!(answer.has_error(field, rule), "{case}: {}", answer.text);
     }
     let listed = host.get("/api/v1/connectors", &token).await;
@@ -121,11 +244,16 @@ async fn create_refuses_each_bad_field() {
 async fn create_reports_every_broken_rule() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;
-    let body = json!({"name": "", "host_name": "http://x", "user_name": "short", "password": "short"});
+    let body =
+        json!({"name": "", "host_name": "http://x", "user_name": "short", "password": "short"});
 
     let answer = host.post("/api/v1/connectors", &token, &body).await;
 
-    let fields: Vec<String> = answer.errors().into_iter().map(|(field, _)| field).collect();
+    let fields: Vec<String> = answer
+        .errors()
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect();
     assert_eq!(fields, ["name", "host_name", "user_name", "password"]);
 }
 
@@ -134,9 +262,15 @@ async fn name_boundaries_are_accepted() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;
 
-    let one = host.post("/api/v1/connectors", &token, &with("name", json!("H"))).await;
+    let one = host
+        .post("/api/v1/connectors", &token, &with("name", json!("H")))
+        .await;
     let hundred = host
-        .post("/api/v1/connectors", &token, &with("name", json!("é".repeat(100))))
+        .post(
+            "/api/v1/connectors",
+            &token,
+            &with("name", json!("é".repeat(100))),
+        )
         .await;
 
     assert_eq!(one.status, StatusCode::CREATED);
@@ -150,11 +284,19 @@ async fn name_is_unique_within_company_ignoring_case() {
     host.create_registration(&token, "HR connector").await;
 
     let answer = host
-        .post("/api/v1/connectors", &token, &registration_body("hr CONNECTOR"))
+        .post(
+            "/api/v1/connectors",
+            &token,
+            &registration_body("hr CONNECTOR"),
+        )
         .await;
 
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.has_error("name", rules::NAME_UNIQUE), "{}", answer.text);
+    assert!(
+        answer.has_error("name", rules::NAME_UNIQUE),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -165,10 +307,18 @@ async fn rename_to_taken_name_is_refused() {
     let id = host.create_registration(&token, "CRM").await;
 
     let answer = host
-        .patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"name": "HR"}))
+        .patch(
+            &format!("/api/v1/connectors/{id}"),
+            &token,
+            &json!({"name": "HR"}),
+        )
         .await;
 
-    assert!(answer.has_error("name", rules::NAME_UNIQUE), "{}", answer.text);
+    assert!(
+        answer.has_error("name", rules::NAME_UNIQUE),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -210,8 +360,12 @@ async fn registration_without_enabled_service_is_inactive() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
-    host.post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
-        .await;
+    host.post(
+        &format!("/api/v1/connectors/{id}/test-connection"),
+        &token,
+        &json!({}),
+    )
+    .await;
 
     let listed = host.get("/api/v1/connectors", &token).await;
 
@@ -227,7 +381,11 @@ async fn patch_changes_only_given_fields() {
     let id = host.create_registration(&token, "HR").await;
 
     let changed = host
-        .patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"description": "Workday"}))
+        .patch(
+            &format!("/api/v1/connectors/{id}"),
+            &token,
+            &json!({"description": "Workday"}),
+        )
         .await;
 
     assert_eq!(changed.status, StatusCode::OK);
@@ -261,7 +419,12 @@ async fn delete_is_refused_with_deactivation_hint() {
     let id = host.create_registration(&token, "HR").await;
 
     let answer = host
-        .send(Method::DELETE, &format!("/api/v1/connectors/{id}"), Some(&token), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/connectors/{id}"),
+            Some(&token),
+            None,
+        )
         .await;
 
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -300,7 +463,12 @@ async fn malformed_json_is_400() {
 
     let answer = answer(response).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert!(answer.body["error"].as_str().unwrap_or_default().contains("line 1"));
+    assert!(
+        answer.body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("line 1")
+    );
 }
 
 #[tokio::test]
@@ -359,7 +527,12 @@ async fn wrong_method_is_405() {
     let token = host.administrator("Acme").await;
 
     let answer = host
-        .send(Method::PUT, "/api/v1/connectors", Some(&token), Some(&json!({})))
+        .send(
+            Method::PUT,
+            "/api/v1/connectors",
+            Some(&token),
+            Some(&json!({})),
+        )
         .await;
 
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -386,7 +559,10 @@ async fn request_id_is_echoed() {
         .await
         .unwrap();
 
-    let echoed = response.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+    let echoed = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok());
     assert_eq!(echoed, Some("trace-me-42"));
 }
 

@@ -38,11 +38,23 @@ async fn scenario(session: &Session<'_>, login: &str, entry: &str) -> anyhow::Re
     session.type_into("#list-query-4", "San").await?;
     session.element("#list-choice-4 option").await?;
     let offered = session.text("#list-choice-4").await?;
-    ensure!(offered.contains("San Francisco (SF)"), "level 4 offers: {offered}");
-    ensure!(!offered.contains("Los Angeles"), "level 4 offers: {offered}");
-    ensure!(choose_form.attr("hidden").await?.is_none(), "the drop-down of level 4 stays hidden");
+    ensure!(
+        offered.contains("San Francisco (SF)"),
+        "level 4 offers: {offered}"
+    );
+    ensure!(
+        !offered.contains("Los Angeles"),
+        "level 4 offers: {offered}"
+    );
+    ensure!(
+        choose_form.attr("hidden").await?.is_none(),
+        "the drop-down of level 4 stays hidden"
+    );
     let path = session.path().await;
-    ensure!(!path.contains("list_level"), "typing submitted the search form: {path}");
+    ensure!(
+        !path.contains("list_level"),
+        "typing submitted the search form: {path}"
+    );
 
     session
         .client
@@ -53,9 +65,15 @@ async fn scenario(session: &Session<'_>, login: &str, entry: &str) -> anyhow::Re
     session.click("#list-choose-4").await?;
     // The page opened above has no notice, so waiting for one waits for the page after the choice.
     let notice = session.text("#notice").await?;
-    ensure!(notice.contains("The list item was chosen"), "notice after choosing: {notice}");
+    ensure!(
+        notice.contains("The list item was chosen"),
+        "notice after choosing: {notice}"
+    );
     let value = session.text("#list-value").await?;
-    ensure!(value.contains("San Francisco (code US-W-CA-SF)"), "list value after choosing: {value}");
+    ensure!(
+        value.contains("San Francisco (code US-W-CA-SF)"),
+        "list value after choosing: {value}"
+    );
     Ok(())
 }
 

@@ -33,10 +33,18 @@ async fn reports_list_shows_created_report() {
 async fn report_name_blank_is_rejected() {
     let ready = ready().await;
 
-    let page = ready.employee.submit("/expenses", "/expenses/reports", &[("name", "  ")]).await;
+    let page = ready
+        .employee
+        .submit("/expenses", "/expenses/reports", &[("name", "  ")])
+        .await;
 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.text.contains("<p>Name: must be 1 to 100 characters</p>"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("<p>Name: must be 1 to 100 characters</p>"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -44,17 +52,45 @@ async fn entry_validation_per_field() {
     let ready = ready().await;
     let report = create_report(&ready.employee, "March trip").await;
     let cases = [
-        ("expense_type", "yacht", "Expense type: must be one of the listed expense types"),
-        ("transaction_date", "2025-02-30", "Date: must be a date written YYYY-MM-DD, such as 2025-03-01"),
-        ("transaction_date", "1.3.2025", "Date: must be a date written YYYY-MM-DD, such as 2025-03-01"),
+        (
+            "expense_type",
+            "yacht",
+            "Expense type: must be one of the listed expense types",
+        ),
+        (
+            "transaction_date",
+            "2025-02-30",
+            "Date: must be a date written YYYY-MM-DD, such as 2025-03-01",
+        ),
+        (
+            "transaction_date",
+            "1.3.2025",
+            "Date: must be a date written YYYY-MM-DD, such as 2025-03-01",
+        ),
         ("amount", "0", "Amount: must be greater than 0"),
         ("amount", "-4", "Amount: must be a number such as 12.50"),
         ("amount", "12.345", "Amount: must have at most two decimals"),
         ("amount", "1e3", "Amount: must be a number such as 12.50"),
-        ("currency", "EURO", "Currency: must be an ISO 4217 code of three letters, such as EUR"),
-        ("currency", "E1R", "Currency: must be an ISO 4217 code of three letters, such as EUR"),
-        ("business_purpose", " ", "Business purpose: must be 1 to 200 characters"),
-        ("list", "7", "List field: must be one of the configured lists"),
+        (
+            "currency",
+            "EURO",
+            "Currency: must be an ISO 4217 code of three letters, such as EUR",
+        ),
+        (
+            "currency",
+            "E1R",
+            "Currency: must be an ISO 4217 code of three letters, such as EUR",
+        ),
+        (
+            "business_purpose",
+            " ",
+            "Business purpose: must be 1 to 200 characters",
+        ),
+        (
+            "list",
+            "7",
+            "List field: must be one of the configured lists",
+        ),
     ];
 
     for (field, value, message) in cases {
@@ -67,9 +103,21 @@ async fn entry_validation_per_field() {
             )
             .await;
 
-        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value}");
-        assert!(page.text.contains(&format!("<p>{message}</p>")), "{field}={value}: {}", page.text);
-        assert!(page.text.contains(&format!("aria-describedby=\"{field}-error\"")), "{field}={value}");
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}"
+        );
+        assert!(
+            page.text.contains(&format!("<p>{message}</p>")),
+            "{field}={value}: {}",
+            page.text
+        );
+        assert!(
+            page.text
+                .contains(&format!("aria-describedby=\"{field}-error\"")),
+            "{field}={value}"
+        );
     }
 }
 
@@ -88,7 +136,10 @@ async fn entry_rejected_keeps_typed_values() {
         .await;
 
     assert_eq!(page.input_value("amount").as_deref(), Some("12.345"));
-    assert_eq!(page.input_value("business_purpose").as_deref(), Some("Dinner with the Globex team"));
+    assert_eq!(
+        page.input_value("business_purpose").as_deref(),
+        Some("Dinner with the Globex team")
+    );
 }
 
 #[tokio::test]
@@ -97,10 +148,21 @@ async fn entry_shown_on_report_page() {
     let report = create_report(&ready.employee, "March trip").await;
     create_entry(&ready.employee, report, &entry_fields()).await;
 
-    let page = ready.employee.get(&format!("/expenses/reports/{report}")).await;
+    let page = ready
+        .employee
+        .get(&format!("/expenses/reports/{report}"))
+        .await;
 
-    assert!(page.text.contains("<td class=\"amount\">84.20 EUR</td>"), "{}", page.text);
-    assert!(page.text.contains("<td>Business meal</td>"), "{}", page.text);
+    assert!(
+        page.text.contains("<td class=\"amount\">84.20 EUR</td>"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("<td>Business meal</td>"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("<td>2025-03-01</td>"), "{}", page.text);
     assert!(page.text.contains("<td>Not chosen</td>"), "{}", page.text);
 }
@@ -110,7 +172,10 @@ async fn entry_update_saves_amount() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    let saved = ready.employee.submit(&entry, &entry, &with_field("amount", "9.5")).await;
+    let saved = ready
+        .employee
+        .submit(&entry, &entry, &with_field("amount", "9.5"))
+        .await;
     let page = ready.employee.get(&entry).await;
 
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
@@ -122,10 +187,17 @@ async fn entry_update_invalid_is_rejected() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    let page = ready.employee.submit(&entry, &entry, &with_field("currency", "12")).await;
+    let page = ready
+        .employee
+        .submit(&entry, &entry, &with_field("currency", "12"))
+        .await;
 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.text.contains("Currency: must be an ISO 4217 code"), "{}", page.text);
+    assert!(
+        page.text.contains("Currency: must be an ISO 4217 code"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -148,18 +220,37 @@ async fn entry_without_list_has_no_list_section() {
     let entry = create_entry(&ready.employee, report, &with_field("list", "")).await;
     let page = ready.employee.get(&entry).await;
 
-    assert!(!page.text.contains("<section id=\"list\">"), "{}", page.text);
+    assert!(
+        !page.text.contains("<section id=\"list\">"),
+        "{}",
+        page.text
+    );
 }
 
 /// Returns every page and every form action of one employee's report and entry.
 fn owned_paths(entry: &str) -> (Vec<String>, Vec<String>) {
-    let report = entry.split("/entries/").next().unwrap_or_default().to_owned();
-    let pages = vec![report.clone(), format!("{report}/entries/new"), entry.to_owned()];
-    let forms = ["", "/delete", "/list", "/list/clear", "/attendees", "/attendees/remove"]
-        .iter()
-        .map(|action| format!("{entry}{action}"))
-        .chain([format!("{report}/entries")])
-        .collect();
+    let report = entry
+        .split("/entries/")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let pages = vec![
+        report.clone(),
+        format!("{report}/entries/new"),
+        entry.to_owned(),
+    ];
+    let forms = [
+        "",
+        "/delete",
+        "/list",
+        "/list/clear",
+        "/attendees",
+        "/attendees/remove",
+    ]
+    .iter()
+    .map(|action| format!("{entry}{action}"))
+    .chain([format!("{report}/entries")])
+    .collect();
     (pages, forms)
 }
 
@@ -171,7 +262,11 @@ async fn other_employee_gets_not_found() {
     let (pages, forms) = owned_paths(&entry);
 
     for path in pages {
-        assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND, "GET {path}");
+        assert_eq!(
+            other.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
     }
     for path in forms {
         let page = other.submit("/expenses", &path, &entry_fields()).await;
@@ -209,7 +304,9 @@ async fn other_employee_json_search_not_found() {
     let (report, entry_id) = ids(&entry);
 
     let page = other
-        .get(&format!("/expenses/api/list-search?report={report}&entry={entry_id}&level=1&query=U"))
+        .get(&format!(
+            "/expenses/api/list-search?report={report}&entry={entry_id}&level=1&query=U"
+        ))
         .await;
 
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -225,16 +322,31 @@ fn ids(entry: &str) -> (String, String) {
 #[tokio::test]
 async fn administrator_without_employee_role_forbidden() {
     let ready = ready().await;
-    let login = user(ready.sandbox.host(), "Acme", "standard", false, &["company-administrator"]).await;
+    let login = user(
+        ready.sandbox.host(),
+        "Acme",
+        "standard",
+        false,
+        &["company-administrator"],
+    )
+    .await;
     let admin = Browser::new(ready.sandbox.host());
     admin.sign_in(&login).await;
 
     let page = admin.get("/expenses").await;
-    let created = admin.submit("/", "/expenses/reports", &[("name", "Trip")]).await;
-    let search = admin.get("/expenses/api/attendee-search?attendee_type=BUSGUEST&last_name=Doe").await;
+    let created = admin
+        .submit("/", "/expenses/reports", &[("name", "Trip")])
+        .await;
+    let search = admin
+        .get("/expenses/api/attendee-search?attendee_type=BUSGUEST&last_name=Doe")
+        .await;
 
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert!(page.text.contains("your roles do not include employee"), "{}", page.text);
+    assert!(
+        page.text.contains("your roles do not include employee"),
+        "{}",
+        page.text
+    );
     assert_eq!(created.status, StatusCode::FORBIDDEN);
     assert_eq!(search.status, StatusCode::FORBIDDEN);
     assert!(search.text.contains("\"error\""), "{}", search.text);
@@ -284,11 +396,22 @@ async fn csrf_token_required_on_every_form() {
         wrong_fields.push(("csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
         let wrong = ready.employee.post(&path, &wrong_fields).await;
 
-        assert_eq!(missing.status, StatusCode::FORBIDDEN, "POST {path} without a token");
-        assert_eq!(wrong.status, StatusCode::FORBIDDEN, "POST {path} with a wrong token");
+        assert_eq!(
+            missing.status,
+            StatusCode::FORBIDDEN,
+            "POST {path} without a token"
+        );
+        assert_eq!(
+            wrong.status,
+            StatusCode::FORBIDDEN,
+            "POST {path} with a wrong token"
+        );
     }
     let page = ready.employee.get(&entry).await;
-    assert!(page.input_value("amount").is_some_and(|amount| amount == "84.20"));
+    assert!(
+        page.input_value("amount")
+            .is_some_and(|amount| amount == "84.20")
+    );
 }
 
 #[tokio::test]
@@ -302,8 +425,15 @@ async fn expense_pages_allow_own_script_only() {
     assert!(policy.contains("script-src 'self'"), "{policy}");
     assert!(policy.contains("connect-src 'self'"), "{policy}");
     assert!(!policy.contains("unsafe-inline"), "{policy}");
-    assert!(page.text.contains("<script src=\"/expenses/static/expenses.js\" defer></script>"));
-    assert!(!page.text.contains("<script>"), "inline script in {}", page.text);
+    assert!(
+        page.text
+            .contains("<script src=\"/expenses/static/expenses.js\" defer></script>")
+    );
+    assert!(
+        !page.text.contains("<script>"),
+        "inline script in {}",
+        page.text
+    );
     assert_eq!(page.headers["cache-control"], "no-store");
 }
 
@@ -324,7 +454,10 @@ async fn script_served_as_javascript() {
     let page = ready.employee.get("/expenses/static/expenses.js").await;
 
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(
+        page.headers["content-type"],
+        "text/javascript; charset=utf-8"
+    );
     assert!(page.text.contains("data-list-search"));
 }
 

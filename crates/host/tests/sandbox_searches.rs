@@ -77,7 +77,10 @@ async fn list_first_level_results() {
 
     let page = search_level(&ready.employee, &entry, 1, "Uni").await;
 
-    assert_eq!(options(&page, 1), ["United Kingdom (UK)", "United States (US)"]);
+    assert_eq!(
+        options(&page, 1),
+        ["United Kingdom (UK)", "United States (US)"]
+    );
 }
 
 #[tokio::test]
@@ -88,7 +91,12 @@ async fn list_blank_search_browses_level() {
 
     let page = search_level(&ready.employee, &entry, 2, "").await;
 
-    let last = ready.sandbox.recorder.list_requests().pop().expect("a request");
+    let last = ready
+        .sandbox
+        .recorder
+        .list_requests()
+        .pop()
+        .expect("a request");
     assert_eq!(last.query, "*");
     assert_eq!(options(&page, 2), ["East (E)", "West (W)"]);
 }
@@ -100,7 +108,12 @@ async fn list_choose_verifies_by_code() {
 
     choose(&ready.employee, &entry, "1", "US").await;
 
-    let request = ready.sandbox.recorder.list_requests().pop().expect("a request");
+    let request = ready
+        .sandbox
+        .recorder
+        .list_requests()
+        .pop()
+        .expect("a request");
     assert_eq!(request.search_by, SearchBy::Code);
     assert_eq!(request.query, "US");
     assert_eq!(request.long_code, "");
@@ -114,7 +127,12 @@ async fn list_fourth_level_request_carries_parents() {
 
     search_level(&ready.employee, &entry, 4, "San").await;
 
-    let request = ready.sandbox.recorder.list_requests().pop().expect("a request");
+    let request = ready
+        .sandbox
+        .recorder
+        .list_requests()
+        .pop()
+        .expect("a request");
     assert_eq!(request.long_code, "US-W-CA");
     assert_eq!(request.short_code, "CA");
     assert_eq!(request.code_by_level, ["US", "W", "CA"]);
@@ -130,7 +148,12 @@ async fn list_second_level_request_carries_first() {
 
     search_level(&ready.employee, &entry, 2, "We").await;
 
-    let request = ready.sandbox.recorder.list_requests().pop().expect("a request");
+    let request = ready
+        .sandbox
+        .recorder
+        .list_requests()
+        .pop()
+        .expect("a request");
     assert_eq!(request.long_code, "US");
     assert_eq!(request.short_code, "US");
     assert_eq!(request.code_by_level, ["US"]);
@@ -144,7 +167,10 @@ async fn list_fourth_level_results() {
 
     let page = search_level(&ready.employee, &entry, 4, "San").await;
 
-    assert_eq!(options(&page, 4), ["San Diego (SD)", "San Francisco (SF)", "San Jose (SJ)"]);
+    assert_eq!(
+        options(&page, 4),
+        ["San Diego (SD)", "San Francisco (SF)", "San Jose (SJ)"]
+    );
 }
 
 #[tokio::test]
@@ -156,12 +182,28 @@ async fn list_choice_stores_long_code_and_leaf_text() {
     choose(&ready.employee, &entry, "4", "SF").await;
     let page = ready.employee.get(&entry).await;
     let (report, _) = ids(&entry);
-    let report_page = ready.employee.get(&format!("/expenses/reports/{report}")).await;
+    let report_page = ready
+        .employee
+        .get(&format!("/expenses/reports/{report}"))
+        .await;
 
     let value = element(&page.text, "p", "list-value");
-    assert!(value.contains("Value: San Francisco (code <code>US-W-CA-SF</code>)"), "{value}");
-    assert!(page.text.contains("<span id=\"list-chosen-2\">West</span>"), "{}", page.text);
-    assert!(report_page.text.contains("<td>San Francisco (US-W-CA-SF)</td>"), "{}", report_page.text);
+    assert!(
+        value.contains("Value: San Francisco (code <code>US-W-CA-SF</code>)"),
+        "{value}"
+    );
+    assert!(
+        page.text.contains("<span id=\"list-chosen-2\">West</span>"),
+        "{}",
+        page.text
+    );
+    assert!(
+        report_page
+            .text
+            .contains("<td>San Francisco (US-W-CA-SF)</td>"),
+        "{}",
+        report_page.text
+    );
 }
 
 #[tokio::test]
@@ -169,10 +211,21 @@ async fn list_choose_unknown_code_rejected() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    let page = post_on_entry(&ready.employee, &entry, "/list", &[("level", "1"), ("short_code", "FR")]).await;
+    let page = post_on_entry(
+        &ready.employee,
+        &entry,
+        "/list",
+        &[("level", "1"), ("short_code", "FR")],
+    )
+    .await;
 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.text.contains("short_code: must be one of the search results"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("short_code: must be one of the search results"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -180,7 +233,13 @@ async fn list_choose_wildcard_code_rejected() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    let page = post_on_entry(&ready.employee, &entry, "/list", &[("level", "1"), ("short_code", "U*")]).await;
+    let page = post_on_entry(
+        &ready.employee,
+        &entry,
+        "/list",
+        &[("level", "1"), ("short_code", "U*")],
+    )
+    .await;
 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(ready.sandbox.recorder.count(), 0);
@@ -191,10 +250,18 @@ async fn list_level_below_unchosen_rejected() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    let page = ready.employee.get(&format!("{entry}?list_level=3&list_query=Cal")).await;
+    let page = ready
+        .employee
+        .get(&format!("{entry}?list_level=3&list_query=Cal"))
+        .await;
 
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("level: must be a level of the list whose earlier levels are chosen"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("level: must be a level of the list whose earlier levels are chosen"),
+        "{}",
+        page.text
+    );
     assert_eq!(ready.sandbox.recorder.count(), 0);
 }
 
@@ -208,7 +275,10 @@ async fn list_rechoosing_level_clears_below() {
     let page = ready.employee.get(&entry).await;
 
     let value = element(&page.text, "p", "list-value");
-    assert!(value.contains("Value: East (code <code>US-E</code>)"), "{value}");
+    assert!(
+        value.contains("Value: East (code <code>US-E</code>)"),
+        "{value}"
+    );
     assert!(!page.text.contains("list-chosen-3"), "{}", page.text);
 }
 
@@ -223,7 +293,10 @@ async fn list_clear_level_clears_below() {
 
     assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.text);
     let value = element(&page.text, "p", "list-value");
-    assert!(value.contains("Value: United States (code <code>US</code>)"), "{value}");
+    assert!(
+        value.contains("Value: United States (code <code>US</code>)"),
+        "{value}"
+    );
 }
 
 #[tokio::test]
@@ -233,7 +306,10 @@ async fn list_search_text_too_long_rejected() {
 
     let page = search_level(&ready.employee, &entry, 1, &"a".repeat(101)).await;
 
-    assert!(page.contains("<p>Search text: must be at most 100 characters</p>"), "{page}");
+    assert!(
+        page.contains("<p>Search text: must be at most 100 characters</p>"),
+        "{page}"
+    );
     assert_eq!(ready.sandbox.recorder.count(), 0);
 }
 
@@ -245,7 +321,9 @@ async fn list_json_search_returns_items() {
 
     let page = ready
         .employee
-        .get(&format!("/expenses/api/list-search?report={report}&entry={entry_id}&level=1&query=United%20S"))
+        .get(&format!(
+            "/expenses/api/list-search?report={report}&entry={entry_id}&level=1&query=United%20S"
+        ))
         .await;
 
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
@@ -264,7 +342,9 @@ async fn list_json_invalid_level_rejected() {
 
     let page = ready
         .employee
-        .get(&format!("/expenses/api/list-search?report={report}&entry={entry_id}&level=5&query=a"))
+        .get(&format!(
+            "/expenses/api/list-search?report={report}&entry={entry_id}&level=5&query=a"
+        ))
         .await;
 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -282,7 +362,10 @@ async fn attendee_search_request() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    ready.employee.get(&attendee_search(&entry, "last_name=Doe&first_name=J")).await;
+    ready
+        .employee
+        .get(&attendee_search(&entry, "last_name=Doe&first_name=J"))
+        .await;
 
     let requests = ready.sandbox.recorder.attendee_requests();
     assert_eq!(requests.len(), 1);
@@ -290,7 +373,11 @@ async fn attendee_search_request() {
     assert_eq!(request.criteria.attendee_type_code, ATTENDEE_TYPE);
     assert_eq!(request.criteria.last_name, "Doe");
     assert_eq!(request.criteria.first_name, "J");
-    assert!(request.owner_login_id.starts_with("employee-"), "{}", request.owner_login_id);
+    assert!(
+        request.owner_login_id.starts_with("employee-"),
+        "{}",
+        request.owner_login_id
+    );
     assert_eq!(request.maximum_number_records, Some(25));
 }
 
@@ -299,11 +386,26 @@ async fn attendee_results_show_non_empty_fields() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
 
-    let page = ready.employee.get(&attendee_search(&entry, "last_name=Doe")).await;
+    let page = ready
+        .employee
+        .get(&attendee_search(&entry, "last_name=Doe"))
+        .await;
 
     let table = element(&page.text, "table", "attendee-results");
-    for column in ["External ID", "First name", "Middle initial", "Last name", "Company", "Attendee type", "Title", "Custom 3"] {
-        assert!(table.contains(&format!("<th scope=\"col\">{column}</th>")), "{column}: {table}");
+    for column in [
+        "External ID",
+        "First name",
+        "Middle initial",
+        "Last name",
+        "Company",
+        "Attendee type",
+        "Title",
+        "Custom 3",
+    ] {
+        assert!(
+            table.contains(&format!("<th scope=\"col\">{column}</th>")),
+            "{column}: {table}"
+        );
     }
     assert!(!table.contains(">Suffix<"), "{table}");
     assert!(table.contains("value=\"EXT-0001\""), "{table}");
@@ -320,7 +422,10 @@ async fn attendee_pick_stored_on_entry() {
         &ready.employee,
         &entry,
         "/attendees",
-        &[("attendee_type", ATTENDEE_TYPE), ("external_id", "EXT-0001")],
+        &[
+            ("attendee_type", ATTENDEE_TYPE),
+            ("external_id", "EXT-0001"),
+        ],
     )
     .await;
     let page = ready.employee.get(&entry).await;
@@ -328,7 +433,10 @@ async fn attendee_pick_stored_on_entry() {
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
     let picked = element(&page.text, "table", "picked-attendees");
     for cell in ["EXT-0001", "John", "Doe", "Acme Corporation", "BUSGUEST"] {
-        assert!(picked.contains(&format!("<td>{cell}</td>")), "{cell}: {picked}");
+        assert!(
+            picked.contains(&format!("<td>{cell}</td>")),
+            "{cell}: {picked}"
+        );
     }
 }
 
@@ -336,7 +444,10 @@ async fn attendee_pick_stored_on_entry() {
 async fn attendee_added_twice_kept_once() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
-    let fields = [("attendee_type", ATTENDEE_TYPE), ("external_id", "EXT-0002")];
+    let fields = [
+        ("attendee_type", ATTENDEE_TYPE),
+        ("external_id", "EXT-0002"),
+    ];
 
     post_on_entry(&ready.employee, &entry, "/attendees", &fields).await;
     post_on_entry(&ready.employee, &entry, "/attendees", &fields).await;
@@ -359,7 +470,12 @@ async fn attendee_unknown_external_id_rejected() {
     .await;
 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.text.contains("External ID: must be one of the search results"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("External ID: must be one of the search results"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -369,11 +485,14 @@ async fn attendee_type_not_configured_rejected() {
 
     let page = ready
         .employee
-        .get(&format!("{entry}?attendee_search=1&attendee_type=SPEAKER&last_name=Doe"))
+        .get(&format!(
+            "{entry}?attendee_search=1&attendee_type=SPEAKER&last_name=Doe"
+        ))
         .await;
 
     assert!(
-        page.text.contains("Attendee type: must be one of the attendee types that use a connector"),
+        page.text
+            .contains("Attendee type: must be one of the attendee types that use a connector"),
         "{}",
         page.text
     );
@@ -384,14 +503,21 @@ async fn attendee_type_not_configured_rejected() {
 async fn attendee_remove_deletes_it() {
     let ready = ready().await;
     let entry = report_with_entry(&ready.employee).await;
-    let fields = [("attendee_type", ATTENDEE_TYPE), ("external_id", "EXT-0003")];
+    let fields = [
+        ("attendee_type", ATTENDEE_TYPE),
+        ("external_id", "EXT-0003"),
+    ];
     post_on_entry(&ready.employee, &entry, "/attendees", &fields).await;
 
     let removed = post_on_entry(&ready.employee, &entry, "/attendees/remove", &fields).await;
     let page = ready.employee.get(&entry).await;
 
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
-    assert!(page.text.contains("The entry has no attendees."), "{}", page.text);
+    assert!(
+        page.text.contains("The entry has no attendees."),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -404,7 +530,11 @@ async fn attendee_manual_creation_not_offered() {
     let add_form = element(&page.text, "form", "attendee-add-form");
     assert!(!add_form.contains("name=\"first_name\""), "{add_form}");
     assert!(!add_form.contains("name=\"last_name\""), "{add_form}");
-    assert!(page.text.contains("cannot be entered by hand"), "{}", page.text);
+    assert!(
+        page.text.contains("cannot be entered by hand"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -436,6 +566,7 @@ async fn fake(canned: Canned) -> (Sandbox, dispatch_support::FakeConnector, Brow
     (sandbox, connector, employee, entry)
 }
 
+
 #[tokio::test]
 async fn list_failure_message_shown() {
     let (sandbox, _connector, employee, entry) = fake(Canned::Answer {
@@ -449,7 +580,9 @@ async fn list_failure_message_shown() {
 
     let message = element(&page, "p", "list-message-1");
     assert!(
-        message.contains("The search failed: the list search service is not available right now; try again."),
+        message.contains(
+            "The search failed: the list search service is not available right now; try again."
+        ),
         "{message}"
     );
     assert!(message.contains("class=\"error\""), "{message}");
@@ -474,13 +607,19 @@ async fn list_failure_not_retried() {
 
 #[tokio::test]
 async fn attendee_invalid_answer_message_shown() {
-    let (_sandbox, _connector, employee, entry) = fake(Canned::xml("<AttendeeSearchResponse><Attendee/></AttendeeSearchResponse>")).await;
+    let (_sandbox, _connector, employee, entry) = fake(Canned::xml(
+        "<AttendeeSearchResponse><Attendee/></AttendeeSearchResponse>",
+    ))
+    .await;
 
-    let page = employee.get(&attendee_search(&entry, "last_name=Doe")).await;
+    let page = employee
+        .get(&attendee_search(&entry, "last_name=Doe"))
+        .await;
 
     let message = element(&page.text, "p", "attendee-message");
     assert!(
-        message.contains("The search failed: the attendee search service returned an invalid answer."),
+        message
+            .contains("The search failed: the attendee search service returned an invalid answer."),
         "{message}"
     );
 }
@@ -495,14 +634,19 @@ async fn json_failure_is_bad_gateway() {
 
     assert_eq!(page.status, StatusCode::BAD_GATEWAY);
     let body: Value = serde_json::from_str(&page.text).expect("JSON");
-    assert_eq!(body["error"], "The search failed: the attendee search service returned an invalid answer.");
+    assert_eq!(
+        body["error"],
+        "The search failed: the attendee search service returned an invalid answer."
+    );
 }
 
 #[tokio::test]
 async fn attendee_more_than_asked_shows_refine() {
     let (_sandbox, _connector, employee, entry) = fake(Canned::xml(attendees_xml(30))).await;
 
-    let page = employee.get(&attendee_search(&entry, "last_name=Doe")).await;
+    let page = employee
+        .get(&attendee_search(&entry, "last_name=Doe"))
+        .await;
 
     let message = element(&page.text, "p", "attendee-message");
     assert!(message.contains("Refine your search."), "{message}");
@@ -527,12 +671,17 @@ async fn list_json_more_than_asked_sets_refine() {
     let (report, entry_id) = ids(&entry);
 
     let page = employee
-        .get(&format!("/expenses/api/list-search?report={report}&entry={entry_id}&level=1&query="))
+        .get(&format!(
+            "/expenses/api/list-search?report={report}&entry={entry_id}&level=1&query="
+        ))
         .await;
 
     let body: Value = serde_json::from_str(&page.text).expect("JSON");
     assert_eq!(body["refine_search"], true);
-    assert_eq!(body["message"], "More results were found than are shown. Refine your search.");
+    assert_eq!(
+        body["message"],
+        "More results were found than are shown. Refine your search."
+    );
 }
 
 #[tokio::test]
@@ -541,10 +690,19 @@ async fn list_unconfigured_after_deactivation() {
     let entry = report_with_entry(&ready.employee).await;
     ready
         .sandbox
-        .configure(ready.registration, "fetch-list", serde_json::json!({"enabled": false}))
+        .configure(
+            ready.registration,
+            "fetch-list",
+            serde_json::json!({"enabled": false}),
+        )
         .await;
 
     let page = ready.employee.get(&entry).await;
 
-    assert!(page.text.contains("no longer configured on an active Fetch List service"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("no longer configured on an active Fetch List service"),
+        "{}",
+        page.text
+    );
 }

@@ -7,11 +7,15 @@ use host::domain::fields::{CredentialUserName, Description, HostName, Registrati
 use host::domain::services::default_services;
 use host::domain::{AuditAction, AuditEntry, CompanyId, Edition, RegistrationId, Role, UserId};
 use host::sandbox::model::{
-    EntryAttendee, EntryFields, EntryList, ExpenseEntryId, ExpenseReportId, ListBinding, ListChoice,
-    NewExpenseReport,
+    EntryAttendee, EntryFields, EntryList, ExpenseEntryId, ExpenseReportId, ListBinding,
+    ListChoice, NewExpenseReport,
 };
-use host::sandbox::values::{Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date};
-use host::store::{ExpenseStore, HostStore, NewCompany, NewRegistration, NewUser, SqliteHostStore, StoreError};
+use host::sandbox::values::{
+    Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date,
+};
+use host::store::{
+    ExpenseStore, HostStore, NewCompany, NewRegistration, NewUser, SqliteHostStore, StoreError,
+};
 use time::OffsetDateTime;
 
 struct Fixture {
@@ -63,7 +67,10 @@ async fn fixture() -> Fixture {
         changes: Vec::new(),
         result: None,
     };
-    let registration = store.insert_registration(&registration, &audit).await.unwrap();
+    let registration = store
+        .insert_registration(&registration, &audit)
+        .await
+        .unwrap();
     Fixture {
         _dir: dir,
         store,
@@ -135,8 +142,16 @@ async fn report_read_only_by_owner() {
     let fixture = fixture().await;
     let report = fixture.report().await;
 
-    let by_owner = fixture.store.expense_report(fixture.company, fixture.owner, report).await.unwrap();
-    let by_other = fixture.store.expense_report(fixture.company, fixture.other, report).await.unwrap();
+    let by_owner = fixture
+        .store
+        .expense_report(fixture.company, fixture.owner, report)
+        .await
+        .unwrap();
+    let by_other = fixture
+        .store
+        .expense_report(fixture.company, fixture.other, report)
+        .await
+        .unwrap();
 
     assert!(by_owner.is_some());
     assert!(by_other.is_none());
@@ -147,7 +162,11 @@ async fn reports_listed_per_owner() {
     let fixture = fixture().await;
     fixture.report().await;
 
-    let other_reports = fixture.store.expense_reports(fixture.company, fixture.other).await.unwrap();
+    let other_reports = fixture
+        .store
+        .expense_reports(fixture.company, fixture.other)
+        .await
+        .unwrap();
 
     assert!(other_reports.is_empty());
 }
@@ -158,7 +177,12 @@ async fn entry_fields_round_trip() {
     let report = fixture.report().await;
     fixture.entry(report, None).await;
 
-    let stored = fixture.store.expense_report(fixture.company, fixture.owner, report).await.unwrap().unwrap();
+    let stored = fixture
+        .store
+        .expense_report(fixture.company, fixture.owner, report)
+        .await
+        .unwrap()
+        .unwrap();
 
     assert_eq!(stored.entries[0].fields, fields());
     assert_eq!(stored.entries[0].list, None);
@@ -171,7 +195,12 @@ async fn entry_list_choices_round_trip() {
     let list = fixture.list(&[("US", "United States"), ("W", "West")]);
     fixture.entry(report, Some(&list)).await;
 
-    let stored = fixture.store.expense_report(fixture.company, fixture.owner, report).await.unwrap().unwrap();
+    let stored = fixture
+        .store
+        .expense_report(fixture.company, fixture.owner, report)
+        .await
+        .unwrap()
+        .unwrap();
 
     assert_eq!(stored.entries[0].list.as_ref(), Some(&list));
 }
@@ -187,11 +216,22 @@ async fn entry_update_of_other_report_changes_nothing() {
 
     fixture
         .store
-        .update_expense_entry(other_report, entry, &changed, None, OffsetDateTime::now_utc())
+        .update_expense_entry(
+            other_report,
+            entry,
+            &changed,
+            None,
+            OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
 
-    let stored = fixture.store.expense_report(fixture.company, fixture.owner, report).await.unwrap().unwrap();
+    let stored = fixture
+        .store
+        .expense_report(fixture.company, fixture.owner, report)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.entries[0].fields.amount, fields().amount);
 }
 
@@ -200,9 +240,16 @@ async fn attendee_duplicate_is_reported() {
     let fixture = fixture().await;
     let report = fixture.report().await;
     let entry = fixture.entry(report, None).await;
-    fixture.store.add_entry_attendee(report, entry, &attendee("EXT-1")).await.unwrap();
+    fixture
+        .store
+        .add_entry_attendee(report, entry, &attendee("EXT-1"))
+        .await
+        .unwrap();
 
-    let again = fixture.store.add_entry_attendee(report, entry, &attendee("EXT-1")).await;
+    let again = fixture
+        .store
+        .add_entry_attendee(report, entry, &attendee("EXT-1"))
+        .await;
 
     assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
 }
@@ -212,11 +259,24 @@ async fn entry_delete_removes_attendees() {
     let fixture = fixture().await;
     let report = fixture.report().await;
     let entry = fixture.entry(report, None).await;
-    fixture.store.add_entry_attendee(report, entry, &attendee("EXT-1")).await.unwrap();
+    fixture
+        .store
+        .add_entry_attendee(report, entry, &attendee("EXT-1"))
+        .await
+        .unwrap();
 
-    fixture.store.delete_expense_entry(report, entry).await.unwrap();
+    fixture
+        .store
+        .delete_expense_entry(report, entry)
+        .await
+        .unwrap();
 
-    let stored = fixture.store.expense_report(fixture.company, fixture.owner, report).await.unwrap().unwrap();
+    let stored = fixture
+        .store
+        .expense_report(fixture.company, fixture.owner, report)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.entries.is_empty());
 }
 
@@ -226,11 +286,24 @@ async fn attendees_kept_in_order_added() {
     let report = fixture.report().await;
     let entry = fixture.entry(report, None).await;
     for external_id in ["EXT-2", "EXT-1"] {
-        fixture.store.add_entry_attendee(report, entry, &attendee(external_id)).await.unwrap();
+        fixture
+            .store
+            .add_entry_attendee(report, entry, &attendee(external_id))
+            .await
+            .unwrap();
     }
 
-    let stored = fixture.store.expense_report(fixture.company, fixture.owner, report).await.unwrap().unwrap();
+    let stored = fixture
+        .store
+        .expense_report(fixture.company, fixture.owner, report)
+        .await
+        .unwrap()
+        .unwrap();
 
-    let order: Vec<&str> = stored.entries[0].attendees.iter().map(|a| a.external_id.as_str()).collect();
+    let order: Vec<&str> = stored.entries[0]
+        .attendees
+        .iter()
+        .map(|a| a.external_id.as_str())
+        .collect();
     assert_eq!(order, ["EXT-2", "EXT-1"]);
 }

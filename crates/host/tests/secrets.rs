@@ -23,14 +23,24 @@ async fn exercise(host: &TestHost, token: &str) -> (i64, Vec<String>) {
         texts.push(host.get(path, token).await.text);
     }
     let patched = host
-        .patch(&format!("/api/v1/connectors/{id}"), token, &json!({"password": CONNECTOR_PASSWORD}))
+        .patch(
+            &format!("/api/v1/connectors/{id}"),
+            token,
+            &json!({"password": CONNECTOR_PASSWORD}),
+        )
         .await;
     texts.push(patched.text);
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            token,
+            &json!({}),
+        )
         .await;
     texts.push(tested.text);
-    let audit = host.get(&format!("/api/v1/connectors/{id}/audit"), token).await;
+    let audit = host
+        .get(&format!("/api/v1/connectors/{id}/audit"), token)
+        .await;
     texts.push(audit.text);
     (id, texts)
 }
@@ -55,7 +65,10 @@ async fn password_never_in_database_files() {
     exercise(&host, &token).await;
 
     let bytes = host.database_bytes();
-    assert!(contains_bytes(&bytes, CONNECTOR_USER.as_bytes()), "the check reads the right files");
+    assert!(
+        contains_bytes(&bytes, CONNECTOR_USER.as_bytes()),
+        "the check reads the right files"
+    );
     assert!(!contains_bytes(&bytes, CONNECTOR_PASSWORD.as_bytes()));
 }
 
@@ -64,10 +77,16 @@ async fn password_never_in_audit_trail() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;
     let (id, _) = exercise(&host, &token).await;
-    host.patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"password": "Second-password-0815"}))
-        .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &token,
+        &json!({"password": "Second-password-0815"}),
+    )
+    .await;
 
-    let audit = host.get(&format!("/api/v1/connectors/{id}/audit"), &token).await;
+    let audit = host
+        .get(&format!("/api/v1/connectors/{id}/audit"), &token)
+        .await;
 
     assert!(!audit.text.contains(CONNECTOR_PASSWORD));
     assert!(!audit.text.contains("Second-password-0815"));

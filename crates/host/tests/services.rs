@@ -17,21 +17,34 @@ async fn setup() -> (TestHost, String, i64) {
 
 async fn verify(host: &TestHost, token: &str, id: i64) {
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            token,
+            &json!({}),
+        )
         .await;
     assert_eq!(tested.body["verified"], true, "{}", tested.text);
 }
 
 async fn configure(host: &TestHost, token: &str, id: i64, service: &str, body: Value) -> Answer {
-    host.put(&format!("/api/v1/connectors/{id}/services/{service}"), token, &body)
-        .await
+    host.put(
+        &format!("/api/v1/connectors/{id}/services/{service}"),
+        token,
+        &body,
+    )
+    .await
 }
 
 #[tokio::test]
 async fn enable_while_unverified_is_refused() {
     let (host, token, id) = setup().await;
 
-    for service in ["fetch-attendee", "fetch-list", "event-notification", "launch-external-url"] {
+    for service in [
+        "fetch-attendee",
+        "fetch-list",
+        "event-notification",
+        "launch-external-url",
+    ] {
         let mut body = json!({"enabled": true});
         if service == "launch-external-url" {
             body["version"] = json!("V1");
@@ -39,7 +52,11 @@ async fn enable_while_unverified_is_refused() {
         let answer = configure(&host, &token, id, service, body).await;
 
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{service}");
-        assert!(answer.has_error("enabled", rules::ENABLE_UNVERIFIED), "{service}: {}", answer.text);
+        assert!(
+            answer.has_error("enabled", rules::ENABLE_UNVERIFIED),
+            "{service}: {}",
+            answer.text
+        );
     }
 }
 
@@ -48,7 +65,14 @@ async fn enable_after_verification_activates() {
     let (host, token, id) = setup().await;
     verify(&host, &token, id).await;
 
-    let answer = configure(&host, &token, id, "fetch-attendee", json!({"enabled": true})).await;
+    let answer = configure(
+        &host,
+        &token,
+        id,
+        "fetch-attendee",
+        json!({"enabled": true}),
+    )
+    .await;
 
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["services"]["fetch-attendee"]["enabled"], true);
@@ -60,7 +84,14 @@ async fn enable_after_verification_activates() {
 async fn credential_change_unverifies_and_deactivates() {
     let (host, token, id) = setup().await;
     verify(&host, &token, id).await;
-    configure(&host, &token, id, "fetch-attendee", json!({"enabled": true})).await;
+    configure(
+        &host,
+        &token,
+        id,
+        "fetch-attendee",
+        json!({"enabled": true}),
+    )
+    .await;
     let changes = [
         json!({"host_name": "https://other.example.com"}),
         json!({"user_name": "another-connector-user"}),
@@ -75,8 +106,14 @@ async fn credential_change_unverifies_and_deactivates() {
 
         assert_eq!(changed.body["verified"], false, "{change}");
         assert_eq!(changed.body["active"], false, "{change}");
-        assert_eq!(changed.body["services"]["fetch-attendee"]["enabled"], true, "{change}");
-        assert_eq!(changed.body["services"]["fetch-attendee"]["active"], false, "{change}");
+        assert_eq!(
+            changed.body["services"]["fetch-attendee"]["enabled"], true,
+            "{change}"
+        );
+        assert_eq!(
+            changed.body["services"]["fetch-attendee"]["active"], false,
+            "{change}"
+        );
     }
 }
 
@@ -86,7 +123,11 @@ async fn description_change_keeps_verified() {
     verify(&host, &token, id).await;
 
     let changed = host
-        .patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"name": "HR 2", "description": "new"}))
+        .patch(
+            &format!("/api/v1/connectors/{id}"),
+            &token,
+            &json!({"name": "HR 2", "description": "new"}),
+        )
         .await;
 
     assert_eq!(changed.body["verified"], true);
@@ -102,7 +143,9 @@ async fn same_credentials_keep_verified() {
         "user_name": CONNECTOR_USER,
         "password": CONNECTOR_PASSWORD,
     });
-    let changed = host.patch(&format!("/api/v1/connectors/{id}"), &token, &body).await;
+    let changed = host
+        .patch(&format!("/api/v1/connectors/{id}"), &token, &body)
+        .await;
 
     assert_eq!(changed.body["verified"], true);
 }
@@ -111,9 +154,20 @@ async fn same_credentials_keep_verified() {
 async fn enabled_service_may_change_while_unverified() {
     let (host, token, id) = setup().await;
     verify(&host, &token, id).await;
-    configure(&host, &token, id, "fetch-attendee", json!({"enabled": true})).await;
-    host.patch(&format!("/api/v1/connectors/{id}"), &token, &json!({"password": "another-password-123"}))
-        .await;
+    configure(
+        &host,
+        &token,
+        id,
+        "fetch-attendee",
+        json!({"enabled": true}),
+    )
+    .await;
+    host.patch(
+        &format!("/api/v1/connectors/{id}"),
+        &token,
+        &json!({"password": "another-password-123"}),
+    )
+    .await;
 
     let answer = configure(
         &host,
@@ -132,7 +186,14 @@ async fn enabled_service_may_change_while_unverified() {
 async fn disable_while_unverified_is_allowed() {
     let (host, token, id) = setup().await;
 
-    let answer = configure(&host, &token, id, "event-notification", json!({"enabled": false})).await;
+    let answer = configure(
+        &host,
+        &token,
+        id,
+        "event-notification",
+        json!({"enabled": false}),
+    )
+    .await;
 
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 }
@@ -150,7 +211,10 @@ async fn endpoint_path_is_stored() {
     )
     .await;
 
-    assert_eq!(answer.body["services"]["fetch-list"]["endpoint_path"], "/lists/v1.2/fetch");
+    assert_eq!(
+        answer.body["services"]["fetch-list"]["endpoint_path"],
+        "/lists/v1.2/fetch"
+    );
 }
 
 #[tokio::test]
@@ -175,7 +239,11 @@ async fn endpoint_path_rules() {
         )
         .await;
 
-        assert!(answer.has_error("endpoint_path", rule), "{path}: {}", answer.text);
+        assert!(
+            answer.has_error("endpoint_path", rule),
+            "{path}: {}",
+            answer.text
+        );
     }
 }
 
@@ -184,9 +252,20 @@ async fn endpoint_path_too_long_is_refused() {
     let (host, token, id) = setup().await;
     let path = format!("/{}", "p".repeat(255));
 
-    let answer = configure(&host, &token, id, "fetch-list", json!({"enabled": false, "endpoint_path": path})).await;
+    let answer = configure(
+        &host,
+        &token,
+        id,
+        "fetch-list",
+        json!({"enabled": false, "endpoint_path": path}),
+    )
+    .await;
 
-    assert!(answer.has_error("endpoint_path", rules::ENDPOINT_PATH_LENGTH), "{}", answer.text);
+    assert!(
+        answer.has_error("endpoint_path", rules::ENDPOINT_PATH_LENGTH),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -212,9 +291,21 @@ async fn attendee_types_are_stored() {
 async fn attendee_type_rules() {
     let (host, token, id) = setup().await;
     let cases = [
-        (json!(["NINECHARS"]), "attendee_types[0]", rules::ATTENDEE_TYPE_LENGTH),
-        (json!([""]), "attendee_types[0]", rules::ATTENDEE_TYPE_LENGTH),
-        (json!(["GUEST", "GUEST"]), "attendee_types[1]", rules::DUPLICATE),
+        (
+            json!(["NINECHARS"]),
+            "attendee_types[0]",
+            rules::ATTENDEE_TYPE_LENGTH,
+        ),
+        (
+            json!([""]),
+            "attendee_types[0]",
+            rules::ATTENDEE_TYPE_LENGTH,
+        ),
+        (
+            json!(["GUEST", "GUEST"]),
+            "attendee_types[1]",
+            rules::DUPLICATE,
+        ),
         (json!([5]), "attendee_types[0]", rules::MUST_BE_STRING),
         (json!("GUEST"), "attendee_types", rules::MUST_BE_ARRAY),
     ];
@@ -262,17 +353,52 @@ async fn configured_lists_are_stored() {
 async fn configured_list_rules() {
     let (host, token, id) = setup().await;
     let cases = [
-        (list("", "Cost", "EN", json!(1)), "lists[0].list_name", rules::LIST_TEXT_LENGTH),
-        (list("Projects", "", "EN", json!(1)), "lists[0].category", rules::LIST_TEXT_LENGTH),
-        (list("Projects", "Cost", "ENG", json!(1)), "lists[0].language_code", rules::LANGUAGE_CODE),
-        (list("Projects", "Cost", "E1", json!(1)), "lists[0].language_code", rules::LANGUAGE_CODE),
-        (list("Projects", "Cost", "EN", json!(0)), "lists[0].connected_list_level", rules::CONNECTED_LIST_LEVEL),
-        (list("Projects", "Cost", "EN", json!(1.5)), "lists[0].connected_list_level", rules::CONNECTED_LIST_LEVEL),
-        (json!({"category": "Cost", "language_code": "EN", "connected_list_level": 1}), "lists[0].list_name", rules::REQUIRED),
+        (
+            list("", "Cost", "EN", json!(1)),
+            "lists[0].list_name",
+            rules::LIST_TEXT_LENGTH,
+        ),
+        (
+            list("Projects", "", "EN", json!(1)),
+            "lists[0].category",
+            rules::LIST_TEXT_LENGTH,
+        ),
+        (
+            list("Projects", "Cost", "ENG", json!(1)),
+            "lists[0].language_code",
+            rules::LANGUAGE_CODE,
+        ),
+        (
+            list("Projects", "Cost", "E1", json!(1)),
+            "lists[0].language_code",
+            rules::LANGUAGE_CODE,
+        ),
+        (
+            list("Projects", "Cost", "EN", json!(0)),
+            "lists[0].connected_list_level",
+            rules::CONNECTED_LIST_LEVEL,
+        ),
+        (
+            list("Projects", "Cost", "EN", json!(1.5)),
+            "lists[0].connected_list_level",
+            rules::CONNECTED_LIST_LEVEL,
+        ),
+        (
+            json!({"category": "Cost", "language_code": "EN", "connected_list_level": 1}),
+            "lists[0].list_name",
+            rules::REQUIRED,
+        ),
     ];
 
     for (entry, field, rule) in cases {
-        let answer = configure(&host, &token, id, "fetch-list", json!({"enabled": false, "lists": [entry]})).await;
+        let answer = configure(
+            &host,
+            &token,
+            id,
+            "fetch-list",
+            json!({"enabled": false, "lists": [entry]}),
+        )
+        .await;
 
         assert!(answer.has_error(field, rule), "{entry}: {}", answer.text);
     }
@@ -320,7 +446,10 @@ async fn workflow_steps_are_stored() {
     )
     .await;
 
-    assert_eq!(answer.body["services"]["event-notification"]["workflow_steps"], steps);
+    assert_eq!(
+        answer.body["services"]["event-notification"]["workflow_steps"],
+        steps
+    );
 }
 
 #[tokio::test]
@@ -328,14 +457,26 @@ async fn workflow_step_rules() {
     let (host, token, id) = setup().await;
     let submit = "External Validation - Submit";
     let cases = [
-        (json!([{"step": "Approve", "expense_reports": true}]), "workflow_steps[0].step", rules::WORKFLOW_STEP),
-        (json!([{"step": submit}]), "workflow_steps[0]", rules::WORKFLOW_OBJECTS),
+        (
+            json!([{"step": "Approve", "expense_reports": true}]),
+            "workflow_steps[0].step",
+            rules::WORKFLOW_STEP,
+        ),
+        (
+            json!([{"step": submit}]),
+            "workflow_steps[0]",
+            rules::WORKFLOW_OBJECTS,
+        ),
         (
             json!([{"step": submit, "expense_reports": true}, {"step": submit, "travel_requests": true}]),
             "workflow_steps[1].step",
             rules::DUPLICATE,
         ),
-        (json!([{"expense_reports": true}]), "workflow_steps[0].step", rules::REQUIRED),
+        (
+            json!([{"expense_reports": true}]),
+            "workflow_steps[0].step",
+            rules::REQUIRED,
+        ),
     ];
 
     for (steps, field, rule) in cases {
@@ -374,7 +515,10 @@ async fn launch_v4_stores_oauth_client_and_v4_path() {
     assert_eq!(service["version"], "V4", "{}", answer.text);
     assert_eq!(service["endpoint_path"], "/launchexternalurl/v4/form");
     assert_eq!(service["oauth_client_id"], "client-123");
-    assert_eq!(service["redirect_url"], "https://connector.example.com/oauth/callback");
+    assert_eq!(
+        service["redirect_url"],
+        "https://connector.example.com/oauth/callback"
+    );
 }
 
 #[tokio::test]
@@ -382,9 +526,21 @@ async fn launch_rules() {
     let (host, token, id) = setup().await;
     let cases = [
         (json!({"enabled": false}), "version", rules::REQUIRED),
-        (json!({"enabled": false, "version": "V2"}), "version", rules::LAUNCH_VERSION),
-        (json!({"enabled": false, "version": "V4", "redirect_url": "https://a.example.com/cb"}), "oauth_client_id", rules::REQUIRED_FOR_V4),
-        (json!({"enabled": false, "version": "V4", "oauth_client_id": "c"}), "redirect_url", rules::REQUIRED_FOR_V4),
+        (
+            json!({"enabled": false, "version": "V2"}),
+            "version",
+            rules::LAUNCH_VERSION,
+        ),
+        (
+            json!({"enabled": false, "version": "V4", "redirect_url": "https://a.example.com/cb"}),
+            "oauth_client_id",
+            rules::REQUIRED_FOR_V4,
+        ),
+        (
+            json!({"enabled": false, "version": "V4", "oauth_client_id": "c"}),
+            "redirect_url",
+            rules::REQUIRED_FOR_V4,
+        ),
         (
             json!({"enabled": false, "version": "V4", "oauth_client_id": "c", "redirect_url": "http://a.example.com/cb"}),
             "redirect_url",
@@ -395,7 +551,11 @@ async fn launch_rules() {
             "redirect_url",
             rules::REDIRECT_URL,
         ),
-        (json!({"enabled": false, "version": "V1", "oauth_client_id": "c"}), "oauth_client_id", rules::ONLY_FOR_V4),
+        (
+            json!({"enabled": false, "version": "V1", "oauth_client_id": "c"}),
+            "oauth_client_id",
+            rules::ONLY_FOR_V4,
+        ),
     ];
 
     for (body, field, rule) in cases {
@@ -409,16 +569,34 @@ async fn launch_rules() {
 async fn missing_enabled_is_refused() {
     let (host, token, id) = setup().await;
 
-    let answer = configure(&host, &token, id, "fetch-attendee", json!({"attendee_types": []})).await;
+    let answer = configure(
+        &host,
+        &token,
+        id,
+        "fetch-attendee",
+        json!({"attendee_types": []}),
+    )
+    .await;
 
-    assert!(answer.has_error("enabled", rules::REQUIRED), "{}", answer.text);
+    assert!(
+        answer.has_error("enabled", rules::REQUIRED),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
 async fn unknown_service_is_404() {
     let (host, token, id) = setup().await;
 
-    let answer = configure(&host, &token, id, "fetch-weather", json!({"enabled": false})).await;
+    let answer = configure(
+        &host,
+        &token,
+        id,
+        "fetch-weather",
+        json!({"enabled": false}),
+    )
+    .await;
 
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
@@ -427,7 +605,18 @@ async fn unknown_service_is_404() {
 async fn setting_of_other_service_is_unknown_field() {
     let (host, token, id) = setup().await;
 
-    let answer = configure(&host, &token, id, "fetch-list", json!({"enabled": false, "attendee_types": []})).await;
+    let answer = configure(
+        &host,
+        &token,
+        id,
+        "fetch-list",
+        json!({"enabled": false, "attendee_types": []}),
+    )
+    .await;
 
-    assert!(answer.has_error("attendee_types", rules::UNKNOWN_FIELD), "{}", answer.text);
+    assert!(
+        answer.has_error("attendee_types", rules::UNKNOWN_FIELD),
+        "{}",
+        answer.text
+    );
 }

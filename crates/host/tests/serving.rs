@@ -15,7 +15,13 @@ async fn bind_without_tls_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let store = host::store::SqliteHostStore::open(dir.path().join("host.db")).unwrap();
     let cipher = host::crypto::PasswordCipher::from_base64(TEST_KEY).unwrap();
-    let app = HostApp::new(Arc::new(store), cipher, FakeTester::succeeding(), test_config()).unwrap();
+    let app = HostApp::new(
+        Arc::new(store),
+        cipher,
+        FakeTester::succeeding(),
+        test_config(),
+    )
+    .unwrap();
 
     let bound = host::bind(host::ServeOptions {
         app,
@@ -35,7 +41,9 @@ async fn mounted_router_is_served_beside_api() {
     let host = spawn_host_with_routes(FakeTester::succeeding(), test_config(), Some(pages)).await;
 
     let page = host.send(Method::GET, "/admin/hello", None, None).await;
-    let api = host.send(Method::GET, "/api/v1/connectors", None, None).await;
+    let api = host
+        .send(Method::GET, "/api/v1/connectors", None, None)
+        .await;
     let missing = host.send(Method::GET, "/admin/missing", None, None).await;
 
     assert_eq!(page.status, StatusCode::OK);
@@ -56,7 +64,11 @@ async fn slow_body_is_408() {
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut response = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut response),
+    )
+    .await;
 
     let text = String::from_utf8_lossy(&response);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");

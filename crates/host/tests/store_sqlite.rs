@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use host::crypto::SealedPassword;
 use host::domain::fields::{CredentialUserName, Description, HostName, RegistrationName};
 use host::domain::services::default_services;
-use host::domain::{AuditAction, AuditEntry, CompanyId, Edition, Registration, RegistrationId, Role, UserId};
+use host::domain::{
+    AuditAction, AuditEntry, CompanyId, Edition, Registration, RegistrationId, Role, UserId,
+};
 use host::store::{HostStore, NewCompany, NewRegistration, NewUser, SqliteHostStore, StoreError};
 use time::OffsetDateTime;
 
@@ -78,10 +80,18 @@ fn audit(user: UserId, action: AuditAction) -> AuditEntry {
 async fn insert(fixture: &Fixture, name: &str) -> Registration {
     let id = fixture
         .store
-        .insert_registration(&new_registration(fixture.company, name), &audit(fixture.user, AuditAction::Created))
+        .insert_registration(
+            &new_registration(fixture.company, name),
+            &audit(fixture.user, AuditAction::Created),
+        )
         .await
         .unwrap();
-    fixture.store.registration(fixture.company, id).await.unwrap().unwrap()
+    fixture
+        .store
+        .registration(fixture.company, id)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -110,11 +120,20 @@ async fn update_increments_revision() {
 
     fixture
         .store
-        .update_registration(&registration, registration.revision, &audit(fixture.user, AuditAction::Updated))
+        .update_registration(
+            &registration,
+            registration.revision,
+            &audit(fixture.user, AuditAction::Updated),
+        )
         .await
         .unwrap();
 
-    let read = fixture.store.registration(fixture.company, registration.id).await.unwrap().unwrap();
+    let read = fixture
+        .store
+        .registration(fixture.company, registration.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(read.revision, registration.revision + 1);
 }
 
@@ -140,7 +159,11 @@ async fn other_company_cannot_update_registration() {
 
     let updated = fixture
         .store
-        .update_registration(&registration, registration.revision, &audit(fixture.user, AuditAction::Updated))
+        .update_registration(
+            &registration,
+            registration.revision,
+            &audit(fixture.user, AuditAction::Updated),
+        )
         .await;
 
     assert!(matches!(updated, Err(StoreError::Conflict)));
@@ -167,7 +190,10 @@ async fn duplicate_name_in_company_is_reported() {
 
     let again = fixture
         .store
-        .insert_registration(&new_registration(fixture.company, "hr"), &audit(fixture.user, AuditAction::Created))
+        .insert_registration(
+            &new_registration(fixture.company, "hr"),
+            &audit(fixture.user, AuditAction::Created),
+        )
         .await;
 
     assert!(matches!(again, Err(StoreError::Duplicate)));
@@ -180,16 +206,26 @@ async fn registration_survives_reopening() {
     drop(fixture.store);
 
     let reopened = SqliteHostStore::open(&fixture.path).unwrap();
-    let read = reopened.registration(fixture.company, registration.id).await.unwrap();
+    let read = reopened
+        .registration(fixture.company, registration.id)
+        .await
+        .unwrap();
 
-    assert_eq!(read.map(|found| found.name.to_string()), Some("HR".to_owned()));
+    assert_eq!(
+        read.map(|found| found.name.to_string()),
+        Some("HR".to_owned())
+    );
 }
 
 #[tokio::test]
 async fn unknown_id_reads_none() {
     let fixture = fixture().await;
 
-    let read = fixture.store.registration(fixture.company, RegistrationId(4242)).await.unwrap();
+    let read = fixture
+        .store
+        .registration(fixture.company, RegistrationId(4242))
+        .await
+        .unwrap();
 
     assert!(read.is_none());
 }

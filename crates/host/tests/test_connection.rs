@@ -13,8 +13,12 @@ async fn test_connection_sends_stored_credentials() {
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
 
-    host.post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
-        .await;
+    host.post(
+        &format!("/api/v1/connectors/{id}/test-connection"),
+        &token,
+        &json!({}),
+    )
+    .await;
 
     let calls = tester.calls.lock().unwrap().clone();
     assert_eq!(
@@ -35,7 +39,11 @@ async fn success_marks_verified_with_tls_details() {
     let id = host.create_registration(&token, "HR").await;
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
 
     assert_eq!(tested.status, StatusCode::OK);
@@ -54,10 +62,17 @@ async fn failure_keeps_unverified_with_cause() {
     let host = spawn_host(tester.clone()).await;
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
-    tester.fail_with("credentials_rejected", "The connector rejected the user name and password (HTTP 401).");
+    tester.fail_with(
+        "credentials_rejected",
+        "The connector rejected the user name and password (HTTP 401).",
+    );
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
 
     assert_eq!(tested.status, StatusCode::OK);
@@ -91,8 +106,12 @@ async fn result_is_stored_on_registration() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
-    host.post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
-        .await;
+    host.post(
+        &format!("/api/v1/connectors/{id}/test-connection"),
+        &token,
+        &json!({}),
+    )
+    .await;
 
     let read = host.get(&format!("/api/v1/connectors/{id}"), &token).await;
 
@@ -106,12 +125,21 @@ async fn failure_message_never_contains_password() {
     let host = spawn_host(tester.clone()).await;
     let token = host.administrator("Acme").await;
     let id = host.create_registration(&token, "HR").await;
-    tester.fail_with("status", &format!("The connector echoed {CONNECTOR_PASSWORD} back."));
+    tester.fail_with(
+        "status",
+        &format!("The connector echoed {CONNECTOR_PASSWORD} back."),
+    );
 
     let tested = host
-        .post(&format!("/api/v1/connectors/{id}/test-connection"), &token, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/test-connection"),
+            &token,
+            &json!({}),
+        )
         .await;
-    let audit = host.get(&format!("/api/v1/connectors/{id}/audit"), &token).await;
+    let audit = host
+        .get(&format!("/api/v1/connectors/{id}/audit"), &token)
+        .await;
 
     assert!(!tested.text.contains(CONNECTOR_PASSWORD), "{}", tested.text);
     assert!(!audit.text.contains(CONNECTOR_PASSWORD), "{}", audit.text);

@@ -44,15 +44,30 @@ async fn correct_connector_verifies_without_failures() {
 
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
     let report = &verified.body["report"];
-    assert_eq!(checks_with(report, "fail"), Vec::<String>::new(), "{report:#}");
+    assert_eq!(
+        checks_with(report, "fail"),
+        Vec::<String>::new(),
+        "{report:#}"
+    );
     assert_eq!(report["passed"], true);
     assert_eq!(report["summary"]["fail"], 0);
     assert_eq!(report["target"], setup.origin.as_str());
     assert_eq!(finding(report, "test_connection.status")["outcome"], "pass");
     assert_eq!(finding(report, "tls.certificate_chain")["outcome"], "pass");
-    assert_eq!(finding(report, "list.example_request")["outcome"], "pass", "{report:#}");
-    assert_eq!(finding(report, "attendee.example_request")["outcome"], "pass", "{report:#}");
-    assert!(finding(report, "latency.fetch_list")["latency"]["p95_ms"].is_number(), "{report:#}");
+    assert_eq!(
+        finding(report, "list.example_request")["outcome"],
+        "pass",
+        "{report:#}"
+    );
+    assert_eq!(
+        finding(report, "attendee.example_request")["outcome"],
+        "pass",
+        "{report:#}"
+    );
+    assert!(
+        finding(report, "latency.fetch_list")["latency"]["p95_ms"].is_number(),
+        "{report:#}"
+    );
     assert_eq!(verified.body["actor"], setup.login.as_str());
 }
 
@@ -124,16 +139,28 @@ async fn report_never_contains_password() {
     for id in [correct, wrong] {
         texts.push(setup.verify(id).await.text);
         texts.push(setup.last_verification(id).await.text);
-        texts.push(setup.host.get(&format!("/api/v1/connectors/{id}/audit"), &setup.token).await.text);
+        texts.push(
+            setup
+                .host
+                .get(&format!("/api/v1/connectors/{id}/audit"), &setup.token)
+                .await
+                .text,
+        );
     }
 
     for text in &texts {
-        assert!(text.contains("\"findings\"") || text.contains("\"entries\""), "{text}");
+        assert!(
+            text.contains("\"findings\"") || text.contains("\"entries\""),
+            "{text}"
+        );
         assert!(!text.contains(CONNECTOR_PASSWORD), "{text}");
         assert!(!text.contains(WRONG_PASSWORD), "{text}");
     }
     let bytes = setup.host.database_bytes();
-    assert!(contains_bytes(&bytes, b"test_connection.status"), "the check reads the stored reports");
+    assert!(
+        contains_bytes(&bytes, b"test_connection.status"),
+        "the check reads the stored reports"
+    );
     assert!(!contains_bytes(&bytes, CONNECTOR_PASSWORD.as_bytes()));
     assert!(!contains_bytes(&bytes, WRONG_PASSWORD.as_bytes()));
 }
@@ -174,7 +201,11 @@ async fn audit_entry_records_outcome_counts() {
         "{} passed, {} warned, {} failed, {} skipped",
         summary["pass"], summary["warn"], summary["fail"], summary["skipped"]
     );
-    assert_eq!(entries.last(), Some(&("verification".to_owned(), expected)), "{entries:?}");
+    assert_eq!(
+        entries.last(),
+        Some(&("verification".to_owned(), expected)),
+        "{entries:?}"
+    );
 }
 
 #[tokio::test]
@@ -193,7 +224,10 @@ async fn no_verification_yet_is_404_with_message() {
 async fn employee_and_unprivileged_roles_get_403() {
     let setup = start().await;
     let id = setup.register("Real connector", CONNECTOR_PASSWORD).await;
-    let employee = setup.host.account("Acme", "standard", false, &["employee"]).await;
+    let employee = setup
+        .host
+        .account("Acme", "standard", false, &["employee"])
+        .await;
     let company_administrator = setup
         .host
         .account("Acme", "standard", false, &["company-administrator"])
@@ -202,7 +236,11 @@ async fn employee_and_unprivileged_roles_get_403() {
     for token in [&employee, &company_administrator] {
         let verify = setup
             .host
-            .post(&format!("/api/v1/connectors/{id}/verify"), token, &json!({}))
+            .post(
+                &format!("/api/v1/connectors/{id}/verify"),
+                token,
+                &json!({}),
+            )
             .await;
         let last = setup
             .host
@@ -212,7 +250,10 @@ async fn employee_and_unprivileged_roles_get_403() {
         assert_eq!(verify.status, StatusCode::FORBIDDEN, "{}", verify.text);
         assert_eq!(last.status, StatusCode::FORBIDDEN, "{}", last.text);
     }
-    assert_eq!(setup.last_verification(id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        setup.last_verification(id).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -224,7 +265,11 @@ async fn other_company_gets_404() {
 
     let verify = setup
         .host
-        .post(&format!("/api/v1/connectors/{id}/verify"), &globex, &json!({}))
+        .post(
+            &format!("/api/v1/connectors/{id}/verify"),
+            &globex,
+            &json!({}),
+        )
         .await;
     let last = setup
         .host
@@ -243,11 +288,23 @@ async fn run_beyond_time_limit_is_504() {
     let started = std::time::Instant::now();
     let verified = setup.verify(id).await;
 
-    assert_eq!(verified.status, StatusCode::GATEWAY_TIMEOUT, "{}", verified.text);
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(
+        verified.status,
+        StatusCode::GATEWAY_TIMEOUT,
+        "{}",
+        verified.text
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let error = verified.body["error"].as_str().unwrap_or_default();
     assert!(error.contains("did not finish within 3 seconds"), "{error}");
-    assert_eq!(setup.last_verification(id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        setup.last_verification(id).await.status,
+        StatusCode::NOT_FOUND
+    );
     let entries = audit_results(&setup, id).await;
     assert_eq!(
         entries.last(),
@@ -287,14 +344,32 @@ async fn log_line_names_registration_and_counts() {
     let summary: &Value = &verified.body["report"]["summary"];
     let line = lines
         .lines()
-        .find(|line| line.contains("verification completed") && line.contains(&format!("registration_id={id} ")))
+        .find(|line| {
+            line.contains("verification completed")
+                && line.contains(&format!("registration_id={id} "))
+        })
         .unwrap_or_default();
-    assert!(line.contains(&format!("pass={}", summary["pass"])), "{lines}");
-    assert!(line.contains(&format!("fail={}", summary["fail"])), "{line}");
-    assert!(line.contains(&format!("warn={}", summary["warn"])), "{line}");
-    assert!(line.contains(&format!("skipped={}", summary["skipped"])), "{line}");
+    assert!(
+        line.contains(&format!("pass={}", summary["pass"])),
+        "{lines}"
+    );
+    assert!(
+        line.contains(&format!("fail={}", summary["fail"])),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("warn={}", summary["warn"])),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("skipped={}", summary["skipped"])),
+        "{line}"
+    );
     assert!(line.contains("duration_ms="), "{line}");
-    assert!(!lines.contains(CONNECTOR_PASSWORD), "the log contains the password");
+    assert!(
+        !lines.contains(CONNECTOR_PASSWORD),
+        "the log contains the password"
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,12 @@ fn pages(id: i64) -> Vec<String> {
         format!("/registrations/{id}/edit"),
         format!("/registrations/{id}/audit"),
     ];
-    for service in ["fetch-attendee", "fetch-list", "event-notification", "launch-external-url"] {
+    for service in [
+        "fetch-attendee",
+        "fetch-list",
+        "event-notification",
+        "launch-external-url",
+    ] {
         paths.push(format!("/registrations/{id}/services/{service}"));
     }
     paths
@@ -61,12 +66,22 @@ async fn acme() -> (TestHost, std::sync::Arc<FakeTester>, Browser, i64) {
     let browser = Browser::new(&host);
     browser.sign_in(&login).await;
     let id = browser
-        .create_registration("HR connector", "https://connector.example.com", CONNECTOR_PASSWORD)
+        .create_registration(
+            "HR connector",
+            "https://connector.example.com",
+            CONNECTOR_PASSWORD,
+        )
         .await;
     (host, tester, browser, id)
 }
 
-async fn signed_in(host: &TestHost, company: &str, edition: &str, partner: bool, roles: &[&str]) -> Browser {
+async fn signed_in(
+    host: &TestHost,
+    company: &str,
+    edition: &str,
+    partner: bool,
+    roles: &[&str],
+) -> Browser {
     let login = user(host, company, edition, partner, roles).await;
     let browser = Browser::new(host);
     browser.sign_in(&login).await;
@@ -86,8 +101,15 @@ async fn employee_home_has_no_registrations_link() {
     let home = employee.get("/").await;
 
     assert_eq!(home.status, StatusCode::OK);
-    assert!(!home.text.contains("href=\"/registrations\""), "{}", home.text);
-    assert!(home.text.contains("Your roles do not include managing connector registrations"));
+    assert!(
+        !home.text.contains("href=\"/registrations\""),
+        "{}",
+        home.text
+    );
+    assert!(
+        home.text
+            .contains("Your roles do not include managing connector registrations")
+    );
 }
 
 #[tokio::test]
@@ -96,7 +118,11 @@ async fn administrator_home_links_registrations() {
 
     let home = admin.get("/").await;
 
-    assert!(home.text.contains("href=\"/registrations\""), "{}", home.text);
+    assert!(
+        home.text.contains("href=\"/registrations\""),
+        "{}",
+        home.text
+    );
 }
 
 #[tokio::test]
@@ -107,7 +133,11 @@ async fn employee_pages_are_403() {
     for path in pages(id) {
         let page = employee.get(&path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
-        assert!(page.text.contains("Your roles do not allow managing connector registrations"), "{path}");
+        assert!(
+            page.text
+                .contains("Your roles do not allow managing connector registrations"),
+            "{path}"
+        );
     }
 }
 
@@ -130,7 +160,10 @@ async fn standard_company_administrator_is_403() {
     let (host, _tester, _admin, _id) = acme().await;
     let browser = signed_in(&host, "Acme", "standard", false, &["company-administrator"]).await;
 
-    assert_eq!(browser.get("/registrations").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        browser.get("/registrations").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -145,7 +178,10 @@ async fn professional_without_partner_is_403() {
     )
     .await;
 
-    assert_eq!(browser.get("/registrations").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        browser.get("/registrations").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -154,8 +190,19 @@ async fn professional_partner_roles_may_manage() {
 
     for role in ["web-services-administrator", "company-administrator"] {
         let browser = signed_in(&host, "Initech", "professional", true, &[role]).await;
-        assert_eq!(browser.get("/registrations").await.status, StatusCode::OK, "{role}");
-        assert!(browser.get("/").await.text.contains("href=\"/registrations\""), "{role}");
+        assert_eq!(
+            browser.get("/registrations").await.status,
+            StatusCode::OK,
+            "{role}"
+        );
+        assert!(
+            browser
+                .get("/")
+                .await
+                .text
+                .contains("href=\"/registrations\""),
+            "{role}"
+        );
     }
 }
 
@@ -164,7 +211,10 @@ async fn professional_partner_can_administer_alone_is_403() {
     let host = spawn_pages(FakeTester::succeeding()).await;
     let browser = signed_in(&host, "Initech", "professional", true, &["can-administer"]).await;
 
-    assert_eq!(browser.get("/registrations").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        browser.get("/registrations").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -190,7 +240,11 @@ async fn other_company_forms_are_404() {
     }
     assert_eq!(tester.call_count(), 0);
     let shown = admin.get(&format!("/registrations/{id}")).await;
-    assert!(shown.text.contains("<h1>HR connector</h1>"), "{}", shown.text);
+    assert!(
+        shown.text.contains("<h1>HR connector</h1>"),
+        "{}",
+        shown.text
+    );
 }
 
 #[tokio::test]
@@ -208,8 +262,16 @@ async fn other_company_list_omits_registration() {
 async fn malformed_registration_id_is_404() {
     let (_host, _tester, admin, _id) = acme().await;
 
-    for path in ["/registrations/abc", "/registrations/-1", "/registrations/99999999999999999999"] {
-        assert_eq!(admin.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/registrations/abc",
+        "/registrations/-1",
+        "/registrations/99999999999999999999",
+    ] {
+        assert_eq!(
+            admin.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -220,7 +282,11 @@ async fn forms_without_csrf_token_are_403() {
     for (action, fields) in forms(id) {
         let page = admin.post(&action, &fields).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{action}");
-        assert!(page.text.contains("security token is missing or wrong"), "{action}: {}", page.text);
+        assert!(
+            page.text.contains("security token is missing or wrong"),
+            "{action}: {}",
+            page.text
+        );
     }
     assert_eq!(tester.call_count(), 0);
     let list = admin.get("/registrations").await;
@@ -247,11 +313,21 @@ async fn forms_with_wrong_csrf_token_are_403() {
 #[tokio::test]
 async fn csrf_token_of_other_session_is_403() {
     let (host, tester, admin, id) = acme().await;
-    let other = signed_in(&host, "Acme", "standard", false, &["can-administer", "employee"]).await;
+    let other = signed_in(
+        &host,
+        "Acme",
+        "standard",
+        false,
+        &["can-administer", "employee"],
+    )
+    .await;
     let foreign = other.get("/").await.csrf_token();
 
     let page = admin
-        .post(&format!("/registrations/{id}/test-connection"), &[("csrf_token", &foreign)])
+        .post(
+            &format!("/registrations/{id}/test-connection"),
+            &[("csrf_token", &foreign)],
+        )
         .await;
 
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -267,7 +343,10 @@ async fn form_of_other_media_type_is_415() {
     let response = host
         .client
         .post(host.url(&format!("/registrations/{id}/test-connection")))
-        .header("Cookie", format!("{}={session}", host::web::SESSION_COOKIE_SECURE))
+        .header(
+            "Cookie",
+            format!("{}={session}", host::web::SESSION_COOKIE_SECURE),
+        )
         .header("Content-Type", "application/json")
         .body(format!("{{\"csrf_token\":\"{token}\"}}"))
         .send()

@@ -23,52 +23,96 @@ use web_support::*;
 /// Signs in, registers the real connector, runs Test Connection and Verify
 /// services, enables Fetch List with one configured list, deactivates the
 /// registration and signs out, checking each page on the way.
-async fn scenario(session: &Session<'_>, login: &str, connector_origin: &str) -> anyhow::Result<()> {
+async fn scenario(
+    session: &Session<'_>,
+    login: &str,
+    connector_origin: &str,
+) -> anyhow::Result<()> {
     session.open("/login").await?;
     session.type_into("#login", login).await?;
     session.type_into("#password", USER_PASSWORD).await?;
     session.click("#sign-in").await?;
     let home = session.text("main").await?;
-    ensure!(home.contains(&format!("Signed in as {login}")), "home page after sign-in: {home}");
+    ensure!(
+        home.contains(&format!("Signed in as {login}")),
+        "home page after sign-in: {home}"
+    );
 
     session.click("#registrations-link").await?;
     session.click("#new-registration").await?;
     session.type_into("#name", "Real connector").await?;
-    session.type_into("#description", "Connector started by the browser test").await?;
+    session
+        .type_into("#description", "Connector started by the browser test")
+        .await?;
     session.type_into("#host_name", connector_origin).await?;
     session.type_into("#user_name", CONNECTOR_USER).await?;
     session.type_into("#password", CONNECTOR_PASSWORD).await?;
     session.click("#save").await?;
     let notice = session.text("#notice").await?;
-    ensure!(notice.contains("The registration was created"), "after New: {notice}");
+    ensure!(
+        notice.contains("The registration was created"),
+        "after New: {notice}"
+    );
     let registration_path = session.path().await;
-    let registration_path = registration_path.split('?').next().unwrap_or_default().to_owned();
+    let registration_path = registration_path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
 
     session.click("#test-connection").await?;
     let result = session.text("#test-result").await?;
-    ensure!(result.starts_with("Succeeded at"), "Test Connection result: {result}");
-    ensure!(result.contains("over TLSv1."), "Test Connection result: {result}");
-    ensure!(result.contains("with cipher suite TLS"), "Test Connection result: {result}");
-    ensure!(session.text("#verified").await? == "Yes", "registration not verified");
+    ensure!(
+        result.starts_with("Succeeded at"),
+        "Test Connection result: {result}"
+    );
+    ensure!(
+        result.contains("over TLSv1."),
+        "Test Connection result: {result}"
+    );
+    ensure!(
+        result.contains("with cipher suite TLS"),
+        "Test Connection result: {result}"
+    );
+    ensure!(
+        session.text("#verified").await? == "Yes",
+        "registration not verified"
+    );
 
     session.click("#verify-services").await?;
     let counts = session.text("#verification-counts").await?;
-    ensure!(counts.contains(" 0 failed"), "Verify services counts: {counts}");
-    let finding = session.text("#finding-test_connection\\.status summary").await?;
-    ensure!(finding.starts_with("PASS"), "Test Connection finding: {finding}");
+    ensure!(
+        counts.contains(" 0 failed"),
+        "Verify services counts: {counts}"
+    );
+    let finding = session
+        .text("#finding-test_connection\\.status summary")
+        .await?;
+    ensure!(
+        finding.starts_with("PASS"),
+        "Test Connection finding: {finding}"
+    );
 
     session.click("#configure-fetch-list").await?;
     session.click("#enabled").await?;
     session.type_into("#list_name-0", "Projects").await?;
-    session.type_into("#list_category-0", "Project codes").await?;
+    session
+        .type_into("#list_category-0", "Project codes")
+        .await?;
     session.type_into("#list_language_code-0", "en").await?;
     session.type_into("#list_level-0", "1").await?;
     session.click("#save").await?;
     let notice = session.text("#notice").await?;
-    ensure!(notice.contains("The service configuration was saved"), "after Save: {notice}");
+    ensure!(
+        notice.contains("The service configuration was saved"),
+        "after Save: {notice}"
+    );
     let row = session.text("#service-fetch-list").await?;
     ensure!(row.contains("1 configured list"), "Fetch List row: {row}");
-    ensure!(session.text("#status").await? == "Active", "registration not active");
+    ensure!(
+        session.text("#status").await? == "Active",
+        "registration not active"
+    );
 
     session.open("/registrations").await?;
     let list = session.text("tbody").await?;
@@ -76,21 +120,39 @@ async fn scenario(session: &Session<'_>, login: &str, connector_origin: &str) ->
     ensure!(list.contains("Fetch List"), "registration list: {list}");
     ensure!(list.contains("Active"), "registration list: {list}");
 
-    session.open(&format!("{registration_path}/services/fetch-list")).await?;
+    session
+        .open(&format!("{registration_path}/services/fetch-list"))
+        .await?;
     session.click("#enabled").await?;
     session.click("#save").await?;
     let row = session.text("#service-fetch-list").await?;
-    ensure!(row.contains("No configured lists"), "Fetch List row after deactivation: {row}");
+    ensure!(
+        row.contains("No configured lists"),
+        "Fetch List row after deactivation: {row}"
+    );
     session.open("/registrations").await?;
     let list = session.text("tbody").await?;
-    ensure!(list.contains("Real connector"), "inactive registration no longer listed: {list}");
-    ensure!(list.contains("Inactive"), "registration list after deactivation: {list}");
+    ensure!(
+        list.contains("Real connector"),
+        "inactive registration no longer listed: {list}"
+    );
+    ensure!(
+        list.contains("Inactive"),
+        "registration list after deactivation: {list}"
+    );
 
     session.click("#sign-out").await?;
     let notice = session.text(".notice").await?;
-    ensure!(notice.contains("You have signed out"), "after sign-out: {notice}");
+    ensure!(
+        notice.contains("You have signed out"),
+        "after sign-out: {notice}"
+    );
     session.open("/registrations").await?;
-    ensure!(session.path().await == "/login", "signed-out browser reached {}", session.path().await);
+    ensure!(
+        session.path().await == "/login",
+        "signed-out browser reached {}",
+        session.path().await
+    );
     Ok(())
 }
 
@@ -98,8 +160,9 @@ async fn scenario(session: &Session<'_>, login: &str, connector_origin: &str) ->
 async fn browser_manages_registration_end_to_end() {
     let connector = spawn_connector().await;
     let config = test_config();
-    let tester = host::tester::outbound_tester(&config.outbound, vec![connector.ca_pem.clone()], true)
-        .expect("build outbound client");
+    let tester =
+        host::tester::outbound_tester(&config.outbound, vec![connector.ca_pem.clone()], true)
+            .expect("build outbound client");
     let host = spawn_host_mounting(Arc::new(tester), config, |app| {
         Some(host::web::router(app, WebOptions::new(true)))
     })

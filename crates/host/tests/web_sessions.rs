@@ -39,7 +39,12 @@ async fn login_home_page_names_user() {
     let home = browser.get("/").await;
 
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.text.contains(&format!("Signed in as {login} of Acme.")), "{}", home.text);
+    assert!(
+        home.text
+            .contains(&format!("Signed in as {login} of Acme.")),
+        "{}",
+        home.text
+    );
 }
 
 #[tokio::test]
@@ -51,7 +56,11 @@ async fn login_wrong_password_shows_message() {
     let page = browser.sign_in_with(&login, "not-the-password-1").await;
 
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("The login or password is wrong."), "{}", page.text);
+    assert!(
+        page.text.contains("The login or password is wrong."),
+        "{}",
+        page.text
+    );
     assert!(page.set_cookie(SESSION_COOKIE_SECURE).is_none());
     assert!(!page.text.contains("not-the-password-1"));
 }
@@ -63,7 +72,11 @@ async fn login_unknown_user_shows_same_message() {
 
     let page = browser.sign_in_with("nobody@example", USER_PASSWORD).await;
 
-    assert!(page.text.contains("The login or password is wrong."), "{}", page.text);
+    assert!(
+        page.text.contains("The login or password is wrong."),
+        "{}",
+        page.text
+    );
     assert!(browser.cookie(SESSION_COOKIE_SECURE).is_none());
 }
 
@@ -75,7 +88,9 @@ async fn session_cookie_attributes() {
 
     let page = browser.sign_in_with(&login, USER_PASSWORD).await;
 
-    let cookie = page.set_cookie(SESSION_COOKIE_SECURE).expect("session cookie set");
+    let cookie = page
+        .set_cookie(SESSION_COOKIE_SECURE)
+        .expect("session cookie set");
     let attributes: Vec<&str> = cookie.split(';').map(str::trim).skip(1).collect();
     assert!(attributes.contains(&"HttpOnly"), "{cookie}");
     assert!(attributes.contains(&"Secure"), "{cookie}");
@@ -98,7 +113,11 @@ async fn session_id_is_256_random_bits() {
 
     // 32 bytes in unpadded base64url.
     assert_eq!(first_id.len(), 43);
-    assert!(first_id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'));
+    assert!(
+        first_id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    );
     assert_ne!(first_id, second_id);
 }
 
@@ -114,14 +133,33 @@ async fn login_replaces_planted_session() {
     victim.set_cookie(SESSION_COOKIE_SECURE, &planted);
 
     let page = victim
-        .post("/login", &[("csrf_token", &form.csrf_token()), ("login", &login), ("password", USER_PASSWORD)])
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &form.csrf_token()),
+                ("login", &login),
+                ("password", USER_PASSWORD),
+            ],
+        )
         .await;
 
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let fresh = victim.cookie(SESSION_COOKIE_SECURE).unwrap();
     assert_ne!(fresh, planted);
-    assert!(host.store.session_by_hash(&sha256_hex(&planted)).await.unwrap().is_none());
-    assert!(host.store.session_by_hash(&sha256_hex(&fresh)).await.unwrap().is_some());
+    assert!(
+        host.store
+            .session_by_hash(&sha256_hex(&planted))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        host.store
+            .session_by_hash(&sha256_hex(&fresh))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -205,8 +243,17 @@ async fn logout_ends_session() {
     assert!(removal.contains("Max-Age=0"), "{removal}");
     // The old cookie no longer opens a page, even if a browser kept it.
     browser.set_cookie(SESSION_COOKIE_SECURE, &id);
-    assert_eq!(browser.get("/registrations").await.location(), Some("/login"));
-    assert!(host.store.session_by_hash(&sha256_hex(&id)).await.unwrap().is_none());
+    assert_eq!(
+        browser.get("/registrations").await.location(),
+        Some("/login")
+    );
+    assert!(
+        host.store
+            .session_by_hash(&sha256_hex(&id))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -229,7 +276,9 @@ async fn login_form_sets_token_cookie() {
 
     let page = browser.get("/login").await;
 
-    let cookie = page.set_cookie(LOGIN_COOKIE_SECURE).expect("sign-in form cookie");
+    let cookie = page
+        .set_cookie(LOGIN_COOKIE_SECURE)
+        .expect("sign-in form cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");
@@ -261,7 +310,14 @@ async fn login_with_token_but_no_cookie_is_403() {
     let victim = Browser::new(&host);
 
     let page = victim
-        .post("/login", &[("csrf_token", &token), ("login", &login), ("password", USER_PASSWORD)])
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("login", &login),
+                ("password", USER_PASSWORD),
+            ],
+        )
         .await;
 
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -282,7 +338,11 @@ async fn login_throttled_after_failures() {
 
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.headers.contains_key("retry-after"));
-    assert!(page.text.contains("Too many failed sign-ins"), "{}", page.text);
+    assert!(
+        page.text.contains("Too many failed sign-ins"),
+        "{}",
+        page.text
+    );
     assert!(browser.cookie(SESSION_COOKIE_SECURE).is_none());
 }
 
@@ -346,7 +406,9 @@ async fn stylesheet_is_served_as_css() {
 
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
-        page.headers.get("content-type").and_then(|value| value.to_str().ok()),
+        page.headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok()),
         Some("text/css; charset=utf-8")
     );
 }

@@ -37,9 +37,22 @@ async fn page_offers_button_before_first_run() {
     let page = browser.get(&format!("/registrations/{id}")).await;
 
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("id=\"verify-services\""), "{}", page.text);
-    assert!(page.text.contains(&format!("action=\"/registrations/{id}/verify\"")), "{}", page.text);
-    assert!(page.text.contains("Verify services has not run yet."), "{}", page.text);
+    assert!(
+        page.text.contains("id=\"verify-services\""),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains(&format!("action=\"/registrations/{id}/verify\"")),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("Verify services has not run yet."),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -52,7 +65,12 @@ async fn report_shown_after_reload() {
     let stored = setup.last_verification(id).await;
 
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("Verify services finished; its report is shown below."), "{}", page.text);
+    assert!(
+        page.text
+            .contains("Verify services finished; its report is shown below."),
+        "{}",
+        page.text
+    );
     let summary = &stored.body["report"]["summary"];
     assert_eq!(summary["fail"], 0, "{}", stored.text);
     let counts = format!(
@@ -60,13 +78,30 @@ async fn report_shown_after_reload() {
         summary["pass"], summary["warn"], summary["skipped"]
     );
     assert!(page.text.contains(&counts), "{}", page.text);
-    assert!(page.text.contains(&format!("by {}", setup.login)), "{}", page.text);
+    assert!(
+        page.text.contains(&format!("by {}", setup.login)),
+        "{}",
+        page.text
+    );
     let chain = finding(&stored.body["report"], "tls.certificate_chain");
-    assert!(page.text.contains("id=\"finding-tls.certificate_chain\""), "{}", page.text);
+    assert!(
+        page.text.contains("id=\"finding-tls.certificate_chain\""),
+        "{}",
+        page.text
+    );
     let rule = chain["rule"].as_str().unwrap_or_default();
     assert!(page.text.contains(&html_escaped(rule)), "{rule}");
-    assert!(page.text.contains("<code>GET /system/v1.0/testconnection</code>"), "{}", page.text);
-    assert!(page.text.contains("credentials: wrong password"), "{}", page.text);
+    assert!(
+        page.text
+            .contains("<code>GET /system/v1.0/testconnection</code>"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("credentials: wrong password"),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -79,9 +114,24 @@ async fn second_run_replaces_report_on_page() {
     let page = press_verify(&browser, id).await;
     let audit = browser.get(&format!("/registrations/{id}/audit")).await;
 
-    assert_eq!(page.text.matches("id=\"verification-counts\"").count(), 1, "{}", page.text);
-    assert_eq!(page.text.matches("id=\"finding-test_connection.status\"").count(), 1);
-    assert_eq!(audit.text.matches("<td>Verify services</td>").count(), 2, "{}", audit.text);
+    assert_eq!(
+        page.text.matches("id=\"verification-counts\"").count(),
+        1,
+        "{}",
+        page.text
+    );
+    assert_eq!(
+        page.text
+            .matches("id=\"finding-test_connection.status\"")
+            .count(),
+        1
+    );
+    assert_eq!(
+        audit.text.matches("<td>Verify services</td>").count(),
+        2,
+        "{}",
+        audit.text
+    );
 }
 
 #[tokio::test]
@@ -102,12 +152,31 @@ async fn wrong_password_page_shows_failed_rule() {
         .and_then(|rest| rest.split("</details>").next())
         .unwrap_or_default();
     assert!(section.starts_with(" open>"), "{section}");
-    assert!(section.contains("<span class=\"outcome\">FAIL</span>"), "{section}");
+    assert!(
+        section.contains("<span class=\"outcome\">FAIL</span>"),
+        "{section}"
+    );
     let rule = status["rule"].as_str().unwrap_or_default();
-    assert!(section.contains(&format!("Rule: {}", html_escaped(rule))), "{section}");
-    assert!(section.contains("<code>GET /system/v1.0/testconnection</code>, credentials: configured"), "{section}");
-    assert!(section.contains("<dt>Error</dt><dd class=\"error\">the connector rejected the credentials (HTTP 401)"), "{section}");
-    assert!(page.text.contains("class=\"result failure\" id=\"verification-summary\""), "{}", page.text);
+    assert!(
+        section.contains(&format!("Rule: {}", html_escaped(rule))),
+        "{section}"
+    );
+    assert!(
+        section.contains("<code>GET /system/v1.0/testconnection</code>, credentials: configured"),
+        "{section}"
+    );
+    assert!(
+        section.contains(
+            "<dt>Error</dt><dd class=\"error\">the connector rejected the credentials (HTTP 401)"
+        ),
+        "{section}"
+    );
+    assert!(
+        page.text
+            .contains("class=\"result failure\" id=\"verification-summary\""),
+        "{}",
+        page.text
+    );
 }
 
 #[tokio::test]
@@ -121,7 +190,11 @@ async fn page_never_contains_password() {
         let page = press_verify(&browser, id).await;
         let audit = browser.get(&format!("/registrations/{id}/audit")).await;
 
-        assert!(page.text.contains("id=\"verification-counts\""), "{}", page.text);
+        assert!(
+            page.text.contains("id=\"verification-counts\""),
+            "{}",
+            page.text
+        );
         for text in [&page.text, &audit.text] {
             assert!(!text.contains(CONNECTOR_PASSWORD), "{text}");
             assert!(!text.contains(WRONG_PASSWORD), "{text}");
@@ -141,14 +214,20 @@ async fn connector_text_is_escaped() {
         })
         .await;
     let setup = start_with(fake.origin.clone(), ca.pem(), None, verification_config()).await;
-    let id = setup.register("Hostile connector", CONNECTOR_PASSWORD).await;
+    let id = setup
+        .register("Hostile connector", CONNECTOR_PASSWORD)
+        .await;
     let browser = setup.browser().await;
 
     let page = press_verify(&browser, id).await;
 
     // Askama writes `<` and `>` as numeric character references.
     let escaped = "&#60;script&#62;alert(&#39;verify&#39;)&#60;/script&#62;";
-    assert!(page.text.contains(&format!("<pre>{escaped}</pre>")), "{}", page.text);
+    assert!(
+        page.text.contains(&format!("<pre>{escaped}</pre>")),
+        "{}",
+        page.text
+    );
     assert!(!page.text.contains("<script>"), "{}", page.text);
 }
 
@@ -169,11 +248,22 @@ async fn employee_sees_no_button_and_gets_403() {
             .await;
 
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{roles:?}");
-        assert!(!page.text.contains("verify-services"), "{roles:?}: {}", page.text);
-        assert!(!home.text.contains("verify-services"), "{roles:?}: {}", home.text);
+        assert!(
+            !page.text.contains("verify-services"),
+            "{roles:?}: {}",
+            page.text
+        );
+        assert!(
+            !home.text.contains("verify-services"),
+            "{roles:?}: {}",
+            home.text
+        );
         assert_eq!(pressed.status, StatusCode::FORBIDDEN, "{roles:?}");
     }
-    assert_eq!(setup.last_verification(id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        setup.last_verification(id).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -185,13 +275,27 @@ async fn concurrent_press_shows_running_message() {
 
     let (first, second) = tokio::join!(setup.verify(id), async {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        browser.post(&action, &[("csrf_token", token.as_str())]).await
+        browser
+            .post(&action, &[("csrf_token", token.as_str())])
+            .await
     });
-    let third = browser.post(&action, &[("csrf_token", token.as_str())]).await;
+    let third = browser
+        .post(&action, &[("csrf_token", token.as_str())])
+        .await;
 
     assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.text);
-    assert!(second.text.contains("A verification of this registration is already running."), "{}", second.text);
+    assert!(
+        second
+            .text
+            .contains("A verification of this registration is already running."),
+        "{}",
+        second.text
+    );
     assert_eq!(first.status, StatusCode::GATEWAY_TIMEOUT, "{}", first.text);
     assert_eq!(third.status, StatusCode::GATEWAY_TIMEOUT, "{}", third.text);
-    assert!(third.text.contains("did not finish within 3 seconds"), "{}", third.text);
+    assert!(
+        third.text.contains("did not finish within 3 seconds"),
+        "{}",
+        third.text
+    );
 }

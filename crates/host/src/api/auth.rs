@@ -29,7 +29,10 @@ impl FromRequestParts<ApiState> for RegistrationManager {
         span.record("user_id", actor.user.id.0);
         span.record("company_id", actor.company.id.0);
         if !actor.may_manage_registrations() {
-            tracing::warn!(user_id = actor.user.id.0, "request rejected: the user has no role that manages registrations");
+            tracing::warn!(
+                user_id = actor.user.id.0,
+                "request rejected: the user has no role that manages registrations"
+            );
             return Err(ApiError::Forbidden);
         }
         Ok(RegistrationManager(actor))

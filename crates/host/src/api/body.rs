@@ -87,9 +87,10 @@ pub fn has_media_type(value: &str, expected: &str) -> bool {
         return false;
     }
     parts.all(|parameter| match parameter.split_once('=') {
-        Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => {
-            charset.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
-        }
+        Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => charset
+            .trim()
+            .trim_matches('"')
+            .eq_ignore_ascii_case("utf-8"),
         Some(_) => true,
         None => parameter.trim().is_empty(),
     })

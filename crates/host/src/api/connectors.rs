@@ -72,9 +72,7 @@ pub(super) async fn update_connector(
 
 /// Rejects every DELETE, because registrations are never deleted; the
 /// message explains how to deactivate one.
-pub(super) async fn delete_connector(
-    RegistrationManager(_actor): RegistrationManager,
-) -> ApiError {
+pub(super) async fn delete_connector(RegistrationManager(_actor): RegistrationManager) -> ApiError {
     ApiError::DeleteRefused
 }
 
@@ -124,7 +122,9 @@ pub(super) async fn audit_trail(
 
 /// Parses the id of the path. An id that is not a positive whole number
 /// names no registration, so it gets `404`.
-pub(super) fn registration_id(path: Result<Path<String>, PathRejection>) -> Result<RegistrationId, ApiError> {
+pub(super) fn registration_id(
+    path: Result<Path<String>, PathRejection>,
+) -> Result<RegistrationId, ApiError> {
     let Ok(Path(text)) = path else {
         return Err(ApiError::NotFound);
     };
@@ -132,7 +132,8 @@ pub(super) fn registration_id(path: Result<Path<String>, PathRejection>) -> Resu
 }
 
 fn parse_id(text: &str) -> Option<RegistrationId> {
-    let digits_only = !text.is_empty() && text.len() <= 18 && text.bytes().all(|byte| byte.is_ascii_digit());
+    let digits_only =
+        !text.is_empty() && text.len() <= 18 && text.bytes().all(|byte| byte.is_ascii_digit());
     if !digits_only {
         return None;
     }

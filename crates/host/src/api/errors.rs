@@ -33,6 +33,13 @@ pub enum ApiError {
     DeleteRefused,
     #[error("invalid request: {0}")]
     Invalid(FieldErrors),
+    /// A malformed query or path parameter; `400` with the same body as [`ApiError::Invalid`].
+    #[error("malformed request: {0}")]
+    Malformed(FieldErrors),
+    #[error("the Accept header allows neither application/xml nor application/json")]
+    NotAcceptable,
+    #[error("only failed notifications can be deleted; this one is queued or being sent")]
+    NotificationNotFailed,
     #[error("malformed JSON at line {line}, column {column}")]
     MalformedJson { line: usize, column: usize },
     #[error("Content-Type must be application/json")]
@@ -45,14 +52,18 @@ pub enum ApiError {
     BodyUnreadable,
     #[error("the registration was changed by another request; reload it and try again")]
     Conflict,
-    #[error("a verification of this registration is already running; wait for it to finish, then read its report with GET /api/v1/connectors/{{id}}/verification")]
+    #[error(
+        "a verification of this registration is already running; wait for it to finish, then read its report with GET /api/v1/connectors/{{id}}/verification"
+    )]
     VerificationRunning,
     #[error(
         "the verification did not finish within {seconds} seconds, so no report was stored; \
          the connector may be slow or unreachable, and test-connection shows whether it responds"
     )]
     VerificationTimedOut { seconds: u64 },
-    #[error("no verification has run for this registration yet; start one with POST /api/v1/connectors/{{id}}/verify")]
+    #[error(
+        "no verification has run for this registration yet; start one with POST /api/v1/connectors/{{id}}/verify"
+    )]
     NoVerification,
     #[error("the request did not complete within {seconds} seconds")]
     RequestTimedOut { seconds: u64 },
@@ -70,6 +81,9 @@ impl ApiError {
             ApiError::NotFound | ApiError::NoVerification => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed | ApiError::DeleteRefused => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::NotificationNotFailed => StatusCode::CONFLICT,
             ApiError::MalformedJson { .. } | ApiError::BodyUnreadable => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -87,6 +101,11 @@ impl ApiError {
     pub fn invalid(field: &str, rule: &str) -> ApiError {
         ApiError::Invalid(FieldErrors(vec![FieldError::new(field, rule)]))
     }
+
+    /// Builds a `400` for one malformed parameter.
+    pub fn malformed(field: &str, rule: &str) -> ApiError {
+        ApiError::Malformed(FieldErrors(vec![FieldError::new(field, rule)]))
+    }
 }
 
 impl From<DomainError> for ApiError {
@@ -99,7 +118,9 @@ impl From<DomainError> for ApiError {
             DomainError::Store(error) => ApiError::StoreUnavailable(error),
             DomainError::Decrypt(error) => ApiError::Internal(Box::new(error)),
             DomainError::VerificationRunning => ApiError::VerificationRunning,
-            DomainError::VerificationTimedOut { seconds } => ApiError::VerificationTimedOut { seconds },
+            DomainError::VerificationTimedOut { seconds } => {
+                ApiError::VerificationTimedOut { seconds }
+            }
             DomainError::VerificationSetup(error) => ApiError::Internal(Box::new(error)),
         }
     }
@@ -124,7 +145,9 @@ impl IntoResponse for ApiError {
         }
 
         let body = match &self {
-            ApiError::Invalid(errors) => json!({ "errors": errors.0 }),
+            ApiError::Invalid(errors) | ApiError::Malformed(errors) => {
+                json!({ "errors": errors.0 })
+            }
             other => json!({ "error": other.to_string() }),
         };
         let mut response = (self.status(), Json(body)).into_response();
@@ -172,7 +195,10 @@ mod tests {
 
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(
-            response.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok()),
             Some("GET, PATCH")
         );
     }

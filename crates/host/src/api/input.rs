@@ -26,7 +26,10 @@ impl<'a> ObjectReader<'a> {
             }),
             _ => {
                 let field = prefix.trim_end_matches('.');
-                errors.push(if field.is_empty() { "body" } else { field }, rules::MUST_BE_OBJECT);
+                errors.push(
+                    if field.is_empty() { "body" } else { field },
+                    rules::MUST_BE_OBJECT,
+                );
                 None
             }
         }
@@ -170,7 +173,11 @@ pub(super) fn service_input(kind: ServiceKind, body: &Value) -> Result<ServiceIn
     errors.into_result(input).map_err(ApiError::Invalid)
 }
 
-fn configured_list(index: usize, item: &Value, errors: &mut FieldErrors) -> Option<ConfiguredListInput> {
+fn configured_list(
+    index: usize,
+    item: &Value,
+    errors: &mut FieldErrors,
+) -> Option<ConfiguredListInput> {
     let mut reader = ObjectReader::new(item, &format!("lists[{index}]."), errors)?;
     let list = ConfiguredListInput {
         list_name: reader.string("list_name", errors),
@@ -182,7 +189,11 @@ fn configured_list(index: usize, item: &Value, errors: &mut FieldErrors) -> Opti
     Some(list)
 }
 
-fn workflow_step(index: usize, item: &Value, errors: &mut FieldErrors) -> Option<WorkflowStepInput> {
+fn workflow_step(
+    index: usize,
+    item: &Value,
+    errors: &mut FieldErrors,
+) -> Option<WorkflowStepInput> {
     let mut reader = ObjectReader::new(item, &format!("workflow_steps[{index}]."), errors)?;
     let step = WorkflowStepInput {
         step: reader.string("step", errors),
@@ -213,28 +224,40 @@ mod tests {
     fn registration_number_name_is_rejected() {
         let error = registration_input(&json!({"name": 5})).unwrap_err();
 
-        assert_eq!(fields(error), [("name".to_owned(), rules::MUST_BE_STRING.to_owned())]);
+        assert_eq!(
+            fields(error),
+            [("name".to_owned(), rules::MUST_BE_STRING.to_owned())]
+        );
     }
 
     #[test]
     fn registration_unknown_field_is_named() {
         let error = registration_input(&json!({"name": "HR", "colour": "red"})).unwrap_err();
 
-        assert_eq!(fields(error), [("colour".to_owned(), rules::UNKNOWN_FIELD.to_owned())]);
+        assert_eq!(
+            fields(error),
+            [("colour".to_owned(), rules::UNKNOWN_FIELD.to_owned())]
+        );
     }
 
     #[test]
     fn registration_array_body_is_rejected() {
         let error = registration_input(&json!([])).unwrap_err();
 
-        assert_eq!(fields(error), [("body".to_owned(), rules::MUST_BE_OBJECT.to_owned())]);
+        assert_eq!(
+            fields(error),
+            [("body".to_owned(), rules::MUST_BE_OBJECT.to_owned())]
+        );
     }
 
     #[test]
     fn service_without_enabled_is_rejected() {
         let error = service_input(ServiceKind::FetchAttendee, &json!({})).unwrap_err();
 
-        assert_eq!(fields(error), [("enabled".to_owned(), rules::REQUIRED.to_owned())]);
+        assert_eq!(
+            fields(error),
+            [("enabled".to_owned(), rules::REQUIRED.to_owned())]
+        );
     }
 
     #[test]
@@ -246,7 +269,10 @@ mod tests {
         assert_eq!(
             fields(error),
             [
-                ("lists[0].list_name".to_owned(), rules::MUST_BE_STRING.to_owned()),
+                (
+                    "lists[0].list_name".to_owned(),
+                    rules::MUST_BE_STRING.to_owned()
+                ),
                 ("lists[0].extra".to_owned(), rules::UNKNOWN_FIELD.to_owned())
             ]
         );

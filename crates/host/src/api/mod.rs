@@ -1,4 +1,6 @@
-//! The JSON API: registrations and their verification under `/api/v1`, bearer tokens, and `/healthz`.
+//! The JSON API: registrations and their verification under `/api/v1`, the
+//! notification API under `/api/platform/notifications/v1.0`, bearer tokens,
+//! and `/healthz`.
 //!
 //! Every route is declared once in [`endpoints`], which builds the router
 //! and lists the operations, so that a test can compare them with the
@@ -9,6 +11,7 @@ mod body;
 mod connectors;
 pub mod errors;
 mod input;
+mod notifications;
 mod verification;
 pub mod views;
 
@@ -26,6 +29,8 @@ pub use body::{JsonBody, has_media_type, read_limited};
 pub use errors::ApiError;
 
 use crate::domain::Registrations;
+use crate::notifications::NotificationAdmin;
+use crate::public_origin::{NOTIFICATION_API_PATH, PublicOrigin};
 use crate::store::HostStore;
 use crate::verification::Verifier;
 
@@ -47,6 +52,8 @@ pub struct BodyLimits {
 pub struct ApiState {
     pub store: Arc<dyn HostStore>,
     pub registrations: Arc<Registrations>,
+    pub notifications: Arc<NotificationAdmin>,
+    pub public_origin: PublicOrigin,
     pub verifier: Arc<Verifier>,
     pub limits: Arc<BodyLimits>,
 }
@@ -68,6 +75,9 @@ impl Endpoint {
     }
 }
 
+/// Path of one notification in the notification API.
+const NOTIFICATION_API_PATH_WITH_ID: &str = "/api/platform/notifications/v1.0/notification/{id}";
+
 /// Returns every route the API serves.
 fn endpoints() -> Vec<Endpoint> {
     const CONNECTORS: &str = "/api/v1/connectors";
@@ -78,8 +88,16 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(Method::GET, CONNECTORS, get(connectors::list_connectors)),
         Endpoint::new(Method::POST, CONNECTORS, post(connectors::create_connector)),
         Endpoint::new(Method::GET, CONNECTOR, get(connectors::get_connector)),
-        Endpoint::new(Method::PATCH, CONNECTOR, patch(connectors::update_connector)),
-        Endpoint::new(Method::DELETE, CONNECTOR, delete(connectors::delete_connector)),
+        Endpoint::new(
+            Method::PATCH,
+            CONNECTOR,
+            patch(connectors::update_connector),
+        ),
+        Endpoint::new(
+            Method::DELETE,
+            CONNECTOR,
+            delete(connectors::delete_connector),
+        ),
         Endpoint::new(
             Method::POST,
             "/api/v1/connectors/{id}/test-connection",
@@ -94,6 +112,16 @@ fn endpoints() -> Vec<Endpoint> {
             Method::GET,
             "/api/v1/connectors/{id}/audit",
             get(connectors::audit_trail),
+        ),
+        Endpoint::new(
+            Method::GET,
+            NOTIFICATION_API_PATH,
+            get(notifications::list_notifications),
+        ),
+        Endpoint::new(
+            Method::DELETE,
+            NOTIFICATION_API_PATH_WITH_ID,
+            delete(notifications::delete_notification),
         ),
         Endpoint::new(
             Method::POST,

@@ -2,7 +2,9 @@
 
 use bytes::Bytes;
 use outbound::{CalloutResponse, FailureCause};
-use protocol::{AttendeeSearchResponse, AttendeeVersion, FetchListRequest, FetchListResponse, ParseError};
+use protocol::{
+    AttendeeSearchResponse, AttendeeVersion, FetchListRequest, FetchListResponse, ParseError,
+};
 
 use super::{AttendeeResults, CalloutFailure, ListResults};
 

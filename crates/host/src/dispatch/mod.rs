@@ -194,7 +194,13 @@ impl Dispatcher {
             .await;
         let registration = match found {
             Ok(Some(registration)) => registration,
-            Ok(None) => return Err(not_sent(kind, registration_id, CalloutFailure::ServiceNotActive)),
+            Ok(None) => {
+                return Err(not_sent(
+                    kind,
+                    registration_id,
+                    CalloutFailure::ServiceNotActive,
+                ));
+            }
             Err(error) => {
                 tracing::error!(registration_id = registration_id.0, error = %error, "failed to read the registration for a callout");
                 let failure = CalloutFailure::Failed {
@@ -206,15 +212,23 @@ impl Dispatcher {
         };
         let service = registration.services.get(&kind);
         let (true, Some(service)) = (registration.service_is_active(kind), service) else {
-            return Err(not_sent(kind, registration_id, CalloutFailure::ServiceNotActive));
+            return Err(not_sent(
+                kind,
+                registration_id,
+                CalloutFailure::ServiceNotActive,
+            ));
         };
-        let password = self.inner.cipher.open(&registration.password).map_err(|error| {
-            let failure = CalloutFailure::Failed {
-                kind: "password_unreadable",
-                detail: error.to_string(),
-            };
-            not_sent(kind, registration_id, failure)
-        })?;
+        let password = self
+            .inner
+            .cipher
+            .open(&registration.password)
+            .map_err(|error| {
+                let failure = CalloutFailure::Failed {
+                    kind: "password_unreadable",
+                    detail: error.to_string(),
+                };
+                not_sent(kind, registration_id, failure)
+            })?;
 
         Ok(Target {
             registration_id,
@@ -226,7 +240,12 @@ impl Dispatcher {
     }
 
     /// POSTs `body` and returns the XML body of a `200` response.
-    async fn post(&self, target: &Target, kind: ServiceKind, body: Vec<u8>) -> Result<Bytes, CalloutFailure> {
+    async fn post(
+        &self,
+        target: &Target,
+        kind: ServiceKind,
+        body: Vec<u8>,
+    ) -> Result<Bytes, CalloutFailure> {
         let request = CalloutRequest {
             method: Method::POST,
             origin: &target.origin,
@@ -237,7 +256,11 @@ impl Dispatcher {
             body: body.into(),
         };
         // The outbound client's own log line then names the callout too.
-        let span = tracing::info_span!("callout", kind = kind.as_str(), registration_id = target.registration_id.0);
+        let span = tracing::info_span!(
+            "callout",
+            kind = kind.as_str(),
+            registration_id = target.registration_id.0
+        );
         let response = self
             .inner
             .outbound
@@ -344,7 +367,11 @@ fn invalid_request(error: protocol::WriteError) -> CalloutFailure {
 }
 
 /// Logs and counts a callout that was not sent, and returns its failure.
-fn not_sent(kind: ServiceKind, registration_id: RegistrationId, failure: CalloutFailure) -> CalloutFailure {
+fn not_sent(
+    kind: ServiceKind,
+    registration_id: RegistrationId,
+    failure: CalloutFailure,
+) -> CalloutFailure {
     tracing::info!(
         kind = kind.as_str(),
         registration_id = registration_id.0,
@@ -359,7 +386,10 @@ fn not_sent(kind: ServiceKind, registration_id: RegistrationId, failure: Callout
 /// Removes the password from a failure's text and bounds its length.
 fn clean(failure: CalloutFailure, password: &str) -> CalloutFailure {
     let clean_text = |text: String| -> String {
-        redact(&text, password).chars().take(MAX_ERROR_CHARS).collect()
+        redact(&text, password)
+            .chars()
+            .take(MAX_ERROR_CHARS)
+            .collect()
     };
     match failure {
         CalloutFailure::Failed { kind, detail } => CalloutFailure::Failed {
@@ -382,7 +412,9 @@ fn record_outcome<R: SearchResults>(outcome: &Result<R, CalloutFailure>) -> Call
             results: u32::try_from(results.count()).unwrap_or(u32::MAX),
             refine_search: results.refine_search(),
         },
-        Err(CalloutFailure::InvalidAnswer { rule }) => CalloutOutcome::InvalidAnswer { rule: rule.clone() },
+        Err(CalloutFailure::InvalidAnswer { rule }) => {
+            CalloutOutcome::InvalidAnswer { rule: rule.clone() }
+        }
         Err(CalloutFailure::Failed { kind, detail }) => CalloutOutcome::Failed {
             kind: (*kind).to_owned(),
             detail: detail.clone(),
@@ -412,7 +444,10 @@ fn log_sent(registration_id: RegistrationId, record: &CalloutRecord) {
             duration_ms,
             "callout completed"
         ),
-        CalloutOutcome::Failed { kind: failure_kind, detail } => tracing::warn!(
+        CalloutOutcome::Failed {
+            kind: failure_kind,
+            detail,
+        } => tracing::warn!(
             kind,
             registration_id = registration_id.0,
             outcome = record.outcome.as_str(),
@@ -438,7 +473,8 @@ fn log_sent(registration_id: RegistrationId, record: &CalloutRecord) {
 fn count(kind: ServiceKind, outcome: &'static str, duration: Option<Duration>) {
     metrics::counter!(CALLOUTS_TOTAL, "kind" => kind.as_str(), "outcome" => outcome).increment(1);
     if let Some(duration) = duration {
-        metrics::histogram!(CALLOUT_DURATION, "kind" => kind.as_str()).record(duration.as_secs_f64());
+        metrics::histogram!(CALLOUT_DURATION, "kind" => kind.as_str())
+            .record(duration.as_secs_f64());
     }
 }
 
@@ -448,12 +484,18 @@ mod tests {
 
     #[test]
     fn attendee_version_v1_path() {
-        assert_eq!(attendee_version("/concur/attendee/v1.0/fetch"), AttendeeVersion::V1_0);
+        assert_eq!(
+            attendee_version("/concur/attendee/v1.0/fetch"),
+            AttendeeVersion::V1_0
+        );
     }
 
     #[test]
     fn attendee_version_default_path_is_v2() {
-        assert_eq!(attendee_version("/concur/attendee/v2.0/fetch"), AttendeeVersion::V2_0);
+        assert_eq!(
+            attendee_version("/concur/attendee/v2.0/fetch"),
+            AttendeeVersion::V2_0
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use connector::Secret;
 use rand::RngCore;
@@ -49,14 +49,18 @@ impl Edition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Employee,
+    /// Approves or sends back other employees' reports and travel requests
+    /// in the `APPROVAL` step; it grants nothing else.
+    Approver,
     CanAdminister,
     WebServicesAdministrator,
     CompanyAdministrator,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::Employee,
+        Role::Approver,
         Role::CanAdminister,
         Role::WebServicesAdministrator,
         Role::CompanyAdministrator,
@@ -65,6 +69,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Employee => "employee",
+            Role::Approver => "approver",
             Role::CanAdminister => "can-administer",
             Role::WebServicesAdministrator => "web-services-administrator",
             Role::CompanyAdministrator => "company-administrator",
@@ -117,6 +122,11 @@ impl Actor {
     /// Returns whether this user has the employee role, which expense reports require.
     pub fn is_employee(&self) -> bool {
         self.user.roles.contains(&Role::Employee)
+    }
+
+    /// Returns whether this user has the approver role, which the approval step requires.
+    pub fn is_approver(&self) -> bool {
+        self.user.roles.contains(&Role::Approver)
     }
 }
 
@@ -217,7 +227,7 @@ pub async fn create_user(store: &dyn HostStore, input: &UserInput) -> Result<Use
             }
             None => errors.push(
                 "role",
-                "must be employee, can-administer, web-services-administrator or company-administrator",
+                "must be employee, approver, can-administer, web-services-administrator or company-administrator",
             ),
         }
     }
@@ -389,7 +399,10 @@ mod tests {
     fn standard_can_administer_may_manage() {
         let company = company(Edition::Standard, false);
 
-        assert!(may_manage_registrations(&company, &roles(&[Role::CanAdminister])));
+        assert!(may_manage_registrations(
+            &company,
+            &roles(&[Role::CanAdminister])
+        ));
     }
 
     #[test]

@@ -12,7 +12,8 @@ pub mod rules {
     pub const NAME_UNIQUE: &str = "must be unique within the company";
     pub const DESCRIPTION_LENGTH: &str = "must be at most 500 characters";
     pub const NO_CONTROL_CHARACTERS: &str = "must not contain control characters";
-    pub const HOST_NAME_URL: &str = "must be an https:// origin such as https://connector.example.com";
+    pub const HOST_NAME_URL: &str =
+        "must be an https:// origin such as https://connector.example.com";
     pub const HOST_NAME_HTTPS: &str = "must use the https scheme";
     pub const HOST_NAME_USER_INFO: &str = "must not contain a user name or password";
     pub const HOST_NAME_PATH: &str = "must not contain a path";
@@ -20,7 +21,8 @@ pub mod rules {
     pub const HOST_NAME_FRAGMENT: &str = "must not contain a fragment";
     pub const HOST_NAME_LENGTH: &str = "must be at most 255 characters";
     pub const CREDENTIAL_LENGTH: &str = "must be 10 to 50 characters";
-    pub const USER_NAME_COLON: &str = "must not contain `:`, because Basic authentication splits at the first colon";
+    pub const USER_NAME_COLON: &str =
+        "must not contain `:`, because Basic authentication splits at the first colon";
     pub const MUST_BE_STRING: &str = "must be a string";
     pub const MUST_BE_BOOLEAN: &str = "must be true or false";
     pub const MUST_BE_ARRAY: &str = "must be an array";
@@ -28,8 +30,7 @@ pub mod rules {
     pub const UNKNOWN_FIELD: &str = "unknown field";
     pub const ENDPOINT_PATH_SLASH: &str = "must begin with `/`";
     pub const ENDPOINT_PATH_LENGTH: &str = "must be at most 255 characters";
-    pub const ENDPOINT_PATH_CHARACTERS: &str =
-        "must contain only URL path characters (letters, digits and -._~!$&'()*+,;=:@/%), no query or fragment";
+    pub const ENDPOINT_PATH_CHARACTERS: &str = "must contain only URL path characters (letters, digits and -._~!$&'()*+,;=:@/%), no query or fragment";
     pub const ENABLE_UNVERIFIED: &str =
         "a service can be enabled only after a successful Test Connection";
     pub const ATTENDEE_TYPE_LENGTH: &str = "must be 1 to 8 characters";
@@ -95,7 +96,11 @@ impl FieldErrors {
 
     /// Returns `value` when no rule was broken.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -301,12 +306,24 @@ mod tests {
             ("http://connector.example.com", rules::HOST_NAME_HTTPS),
             ("connector.example.com", rules::HOST_NAME_URL),
             ("https://", rules::HOST_NAME_URL),
-            ("https://user:pw@connector.example.com", rules::HOST_NAME_USER_INFO),
-            ("https://user@connector.example.com", rules::HOST_NAME_USER_INFO),
-            ("https://connector.example.com/concur", rules::HOST_NAME_PATH),
+            (
+                "https://user:pw@connector.example.com",
+                rules::HOST_NAME_USER_INFO,
+            ),
+            (
+                "https://user@connector.example.com",
+                rules::HOST_NAME_USER_INFO,
+            ),
+            (
+                "https://connector.example.com/concur",
+                rules::HOST_NAME_PATH,
+            ),
             ("https://connector.example.com?a=b", rules::HOST_NAME_QUERY),
             ("https://connector.example.com?", rules::HOST_NAME_QUERY),
-            ("https://connector.example.com#top", rules::HOST_NAME_FRAGMENT),
+            (
+                "https://connector.example.com#top",
+                rules::HOST_NAME_FRAGMENT,
+            ),
         ];
         for (text, rule) in cases {
             assert_eq!(HostName::parse(text), Err(rule), "{text}");

@@ -14,5 +14,7 @@ pub use registration::{
     AuditAction, AuditEntry, Registration, RegistrationId, TestConnectionResult, TestOutcome,
 };
 pub use registrations::{DomainError, RegistrationInput, Registrations};
-pub use services::{ServiceConfig, ServiceInput, ServiceKind, ServiceSettings, ServiceSettingsInput};
+pub use services::{
+    ServiceConfig, ServiceInput, ServiceKind, ServiceSettings, ServiceSettingsInput,
+};
 pub use verification::Verification;

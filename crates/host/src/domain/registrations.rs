@@ -12,8 +12,8 @@ use super::fields::{
     rules,
 };
 use super::registration::{
-    AuditAction, AuditEntry, PASSWORD_CHANGED, Registration, RegistrationId,
-    TestConnectionResult, TestOutcome,
+    AuditAction, AuditEntry, PASSWORD_CHANGED, Registration, RegistrationId, TestConnectionResult,
+    TestOutcome,
 };
 use super::services::{ServiceInput, ServiceKind, default_services};
 use crate::crypto::{OpenError, PasswordCipher};
@@ -36,7 +36,9 @@ pub enum DomainError {
     #[error("the registration was changed by another request; reload it and try again")]
     Conflict,
     /// Verify services is already running for this registration.
-    #[error("a verification of this registration is already running; wait for it to finish, then reload")]
+    #[error(
+        "a verification of this registration is already running; wait for it to finish, then reload"
+    )]
     VerificationRunning,
     /// Verify services did not finish within `verification.timeout_secs`.
     #[error(
@@ -91,7 +93,11 @@ impl Registrations {
     }
 
     /// Returns one registration of the actor's company.
-    pub async fn get(&self, actor: &Actor, id: RegistrationId) -> Result<Registration, DomainError> {
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        id: RegistrationId,
+    ) -> Result<Registration, DomainError> {
         require_manager(actor)?;
         self.load(actor, id).await
     }
@@ -105,19 +111,34 @@ impl Registrations {
         require_manager(actor)?;
 
         let mut errors = FieldErrors::default();
-        let name = required(&mut errors, "name", input.name.as_deref(), RegistrationName::parse);
+        let name = required(
+            &mut errors,
+            "name",
+            input.name.as_deref(),
+            RegistrationName::parse,
+        );
         let description = match &input.description {
             Some(text) => errors.check("description", Description::parse(text)),
             None => Some(Description::empty()),
         };
-        let host_name = required(&mut errors, "host_name", input.host_name.as_deref(), HostName::parse);
+        let host_name = required(
+            &mut errors,
+            "host_name",
+            input.host_name.as_deref(),
+            HostName::parse,
+        );
         let user_name = required(
             &mut errors,
             "user_name",
             input.user_name.as_deref(),
             CredentialUserName::parse,
         );
-        let password = required(&mut errors, "password", input.password.as_ref(), CredentialPassword::parse);
+        let password = required(
+            &mut errors,
+            "password",
+            input.password.as_ref(),
+            CredentialPassword::parse,
+        );
         let (Some(name), Some(description), Some(host_name), Some(user_name), Some(password)) =
             (name, description, host_name, user_name, password)
         else {
@@ -135,12 +156,22 @@ impl Registrations {
             services: default_services(),
             created_at: now,
         };
-        let audit = entry(actor, now, AuditAction::Created, fields(&["name", "description", "host_name", "user_name", "password"]));
+        let audit = entry(
+            actor,
+            now,
+            AuditAction::Created,
+            fields(&["name", "description", "host_name", "user_name", "password"]),
+        );
         let id = match self.store.insert_registration(&registration, &audit).await {
             Err(StoreError::Duplicate) => return Err(name_taken()),
             other => other?,
         };
-        tracing::info!(registration_id = id.0, company_id = actor.company.id.0, user_id = actor.user.id.0, "registration created");
+        tracing::info!(
+            registration_id = id.0,
+            company_id = actor.company.id.0,
+            user_id = actor.user.id.0,
+            "registration created"
+        );
         self.load(actor, id).await
     }
 
@@ -155,11 +186,36 @@ impl Registrations {
     ) -> Result<Registration, DomainError> {
         require_manager(actor)?;
         let mut errors = FieldErrors::default();
-        let name = optional(&mut errors, "name", input.name.as_deref(), RegistrationName::parse);
-        let description = optional(&mut errors, "description", input.description.as_deref(), Description::parse);
-        let host_name = optional(&mut errors, "host_name", input.host_name.as_deref(), HostName::parse);
-        let user_name = optional(&mut errors, "user_name", input.user_name.as_deref(), CredentialUserName::parse);
-        let password = optional(&mut errors, "password", input.password.as_ref(), CredentialPassword::parse);
+        let name = optional(
+            &mut errors,
+            "name",
+            input.name.as_deref(),
+            RegistrationName::parse,
+        );
+        let description = optional(
+            &mut errors,
+            "description",
+            input.description.as_deref(),
+            Description::parse,
+        );
+        let host_name = optional(
+            &mut errors,
+            "host_name",
+            input.host_name.as_deref(),
+            HostName::parse,
+        );
+        let user_name = optional(
+            &mut errors,
+            "user_name",
+            input.user_name.as_deref(),
+            CredentialUserName::parse,
+        );
+        let password = optional(
+            &mut errors,
+            "password",
+            input.password.as_ref(),
+            CredentialPassword::parse,
+        );
         if !errors.is_empty() {
             return Err(DomainError::Invalid(errors));
         }
@@ -172,7 +228,9 @@ impl Registrations {
             registration.name = name;
             changes.push("name".to_owned());
         }
-        if let Some(description) = description.filter(|description| *description != stored.description) {
+        if let Some(description) =
+            description.filter(|description| *description != stored.description)
+        {
             registration.description = description;
             changes.push("description".to_owned());
         }
@@ -295,7 +353,9 @@ impl Registrations {
             .started_at
             .duration_since(UNIX_EPOCH)
             .ok()
-            .and_then(|since| OffsetDateTime::from_unix_timestamp_nanos(since.as_nanos() as i128).ok())
+            .and_then(|since| {
+                OffsetDateTime::from_unix_timestamp_nanos(since.as_nanos() as i128).ok()
+            })
             .unwrap_or_else(OffsetDateTime::now_utc);
         let result = TestConnectionResult {
             at: started_at,
@@ -406,7 +466,12 @@ fn fields(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
 }
 
-fn entry(actor: &Actor, at: OffsetDateTime, action: AuditAction, changes: Vec<String>) -> AuditEntry {
+fn entry(
+    actor: &Actor,
+    at: OffsetDateTime,
+    action: AuditAction,
+    changes: Vec<String>,
+) -> AuditEntry {
     AuditEntry {
         at,
         actor_user_id: actor.user.id,

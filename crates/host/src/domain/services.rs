@@ -245,9 +245,10 @@ impl ServiceSettings {
     /// Names of the settings that differ between two values of the same kind, for the audit trail.
     fn changed_names(&self, other: &ServiceSettings) -> Vec<&'static str> {
         match (self, other) {
-            (ServiceSettings::FetchAttendee { attendee_types: a }, ServiceSettings::FetchAttendee { attendee_types: b }) => {
-                changed("attendee_types", a != b)
-            }
+            (
+                ServiceSettings::FetchAttendee { attendee_types: a },
+                ServiceSettings::FetchAttendee { attendee_types: b },
+            ) => changed("attendee_types", a != b),
             (ServiceSettings::FetchList { lists: a }, ServiceSettings::FetchList { lists: b }) => {
                 changed("lists", a != b)
             }
@@ -256,8 +257,14 @@ impl ServiceSettings {
                 ServiceSettings::EventNotification { workflow_steps: b },
             ) => changed("workflow_steps", a != b),
             (
-                ServiceSettings::LaunchExternalUrl { version: version_a, oauth: oauth_a },
-                ServiceSettings::LaunchExternalUrl { version: version_b, oauth: oauth_b },
+                ServiceSettings::LaunchExternalUrl {
+                    version: version_a,
+                    oauth: oauth_a,
+                },
+                ServiceSettings::LaunchExternalUrl {
+                    version: version_b,
+                    oauth: oauth_b,
+                },
             ) => {
                 let client_a = oauth_a.as_ref().map(|oauth| &oauth.client_id);
                 let client_b = oauth_b.as_ref().map(|oauth| &oauth.client_id);
@@ -291,7 +298,10 @@ impl ServiceConfig {
     /// Names of what differs from `earlier`, for the audit trail.
     pub fn changes_from(&self, earlier: &ServiceConfig) -> Vec<String> {
         let mut names = changed("enabled", self.enabled != earlier.enabled);
-        names.extend(changed("endpoint_path", self.endpoint_path != earlier.endpoint_path));
+        names.extend(changed(
+            "endpoint_path",
+            self.endpoint_path != earlier.endpoint_path,
+        ));
         names.extend(self.settings.changed_names(&earlier.settings));
         names.into_iter().map(str::to_owned).collect()
     }
@@ -417,7 +427,12 @@ fn parse_settings(
                 oauth_client_id,
                 redirect_url,
             },
-        ) => parse_launch(version.as_deref(), oauth_client_id.as_deref(), redirect_url.as_deref(), errors)?,
+        ) => parse_launch(
+            version.as_deref(),
+            oauth_client_id.as_deref(),
+            redirect_url.as_deref(),
+            errors,
+        )?,
         _ => {
             errors.push("settings", "do not match the service");
             return None;
@@ -499,7 +514,11 @@ fn parse_lists(lists: &[ConfiguredListInput], errors: &mut FieldErrors) -> Vec<C
 
 fn parse_language_code(code: &str) -> Result<String, &'static str> {
     let code = code.trim();
-    if length(code) == 2 && code.chars().all(|character| character.is_ascii_alphabetic()) {
+    if length(code) == 2
+        && code
+            .chars()
+            .all(|character| character.is_ascii_alphabetic())
+    {
         Ok(code.to_ascii_uppercase())
     } else {
         Err(rules::LANGUAGE_CODE)
@@ -720,7 +739,10 @@ mod tests {
         };
 
         let config = input.parse(ServiceKind::FetchList).unwrap();
-        assert_eq!(config.settings, ServiceSettings::FetchList { lists: Vec::new() });
+        assert_eq!(
+            config.settings,
+            ServiceSettings::FetchList { lists: Vec::new() }
+        );
     }
 
     #[test]

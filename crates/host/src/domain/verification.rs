@@ -42,6 +42,9 @@ mod tests {
             skipped: 1,
         };
 
-        assert_eq!(outcome_counts(&summary), "4 passed, 3 warned, 2 failed, 1 skipped");
+        assert_eq!(
+            outcome_counts(&summary),
+            "4 passed, 3 warned, 2 failed, 1 skipped"
+        );
     }
 }

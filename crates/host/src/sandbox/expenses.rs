@@ -18,6 +18,7 @@ use super::values::{
 use crate::dispatch::{AttendeeResults, CalloutFailure, ListResults};
 use crate::domain::{Actor, FieldErrors, ServiceKind};
 use crate::store::{HostStore, StoreError};
+use crate::workflow::Step;
 
 /// Most reports one employee may keep; it bounds the report list page.
 pub const MAX_REPORTS_PER_EMPLOYEE: usize = 500;
@@ -38,6 +39,10 @@ pub enum ExpenseError {
     NotFound,
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
+    /// The report or travel request was submitted and is not sent back, so
+    /// the employee may not change it.
+    #[error("the object is in workflow step {step}, where it cannot be changed")]
+    Locked { step: Step },
     /// A search callout failed; the page shows the failure's user message.
     #[error("{}", .failure.user_message(*.service))]
     Callout {
@@ -49,7 +54,7 @@ pub enum ExpenseError {
 }
 
 impl ExpenseError {
-    fn invalid(field: &str, rule: &str) -> ExpenseError {
+    pub(crate) fn invalid(field: &str, rule: &str) -> ExpenseError {
         let mut errors = FieldErrors::default();
         errors.push(field, rule);
         ExpenseError::Invalid(errors)
@@ -92,16 +97,30 @@ impl Expenses {
     /// Lists the actor's reports, newest first.
     pub async fn reports(&self, actor: &Actor) -> Result<Vec<ExpenseReportSummary>, ExpenseError> {
         require_employee(actor)?;
-        Ok(self.store.expense_reports(actor.company.id, actor.user.id).await?)
+        Ok(self
+            .store
+            .expense_reports(actor.company.id, actor.user.id)
+            .await?)
     }
 
     /// Creates an empty report kept by the actor.
-    pub async fn create_report(&self, actor: &Actor, name: &str) -> Result<ExpenseReportId, ExpenseError> {
+    pub async fn create_report(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> Result<ExpenseReportId, ExpenseError> {
         require_employee(actor)?;
         let name = ReportName::parse(name).map_err(|rule| ExpenseError::invalid("name", rule))?;
-        let count = self.store.expense_reports(actor.company.id, actor.user.id).await?.len();
+        let count = self
+            .store
+            .expense_reports(actor.company.id, actor.user.id)
+            .await?
+            .len();
         if count >= MAX_REPORTS_PER_EMPLOYEE {
-            return Err(ExpenseError::invalid("name", "cannot be added: an employee keeps at most 500 reports"));
+            return Err(ExpenseError::invalid(
+                "name",
+                "cannot be added: an employee keeps at most 500 reports",
+            ));
         }
 
         let report = NewExpenseReport {
@@ -111,12 +130,20 @@ impl Expenses {
             created_at: OffsetDateTime::now_utc(),
         };
         let id = self.store.insert_expense_report(&report).await?;
-        tracing::info!(report_id = id.0, user_id = actor.user.id.0, "expense report created");
+        tracing::info!(
+            report_id = id.0,
+            user_id = actor.user.id.0,
+            "expense report created"
+        );
         Ok(id)
     }
 
     /// Returns one of the actor's reports with its entries.
-    pub async fn report(&self, actor: &Actor, id: ExpenseReportId) -> Result<ExpenseReport, ExpenseError> {
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        id: ExpenseReportId,
+    ) -> Result<ExpenseReport, ExpenseError> {
         require_employee(actor)?;
         self.store
             .expense_report(actor.company.id, actor.user.id, id)
@@ -136,6 +163,18 @@ impl Expenses {
         Ok((report, entry))
     }
 
+    /// Returns an entry like [`Self::entry`], when the report may still be changed.
+    async fn editable_entry(
+        &self,
+        actor: &Actor,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+    ) -> Result<(ExpenseReport, ExpenseEntry), ExpenseError> {
+        let (report, entry) = self.entry(actor, report, entry).await?;
+        ensure_editable(report.step)?;
+        Ok((report, entry))
+    }
+
     /// Returns the lists and attendee types of the active services of the actor's company.
     pub async fn sources(&self, actor: &Actor) -> Result<Sources, ExpenseError> {
         require_employee(actor)?;
@@ -151,10 +190,14 @@ impl Expenses {
         input: &EntryInput,
     ) -> Result<ExpenseEntryId, ExpenseError> {
         let report = self.report(actor, report).await?;
+        ensure_editable(report.step)?;
         let sources = self.sources(actor).await?;
         let (fields, binding) = parse_entry(input, &sources)?;
         if report.entries.len() >= MAX_ENTRIES_PER_REPORT {
-            return Err(ExpenseError::invalid("expense_type", "cannot be added: a report has at most 200 entries"));
+            return Err(ExpenseError::invalid(
+                "expense_type",
+                "cannot be added: a report has at most 200 entries",
+            ));
         }
 
         let list = binding.map(|binding| EntryList {
@@ -165,7 +208,11 @@ impl Expenses {
             .store
             .insert_expense_entry(report.id, &fields, list.as_ref(), OffsetDateTime::now_utc())
             .await?;
-        tracing::info!(report_id = report.id.0, entry_id = id.0, "expense entry created");
+        tracing::info!(
+            report_id = report.id.0,
+            entry_id = id.0,
+            "expense entry created"
+        );
         Ok(id)
     }
 
@@ -178,7 +225,7 @@ impl Expenses {
         entry: ExpenseEntryId,
         input: &EntryInput,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let sources = self.sources(actor).await?;
         let (fields, binding) = parse_entry(input, &sources)?;
 
@@ -191,7 +238,13 @@ impl Expenses {
             (None, _) => None,
         };
         self.store
-            .update_expense_entry(report.id, entry.id, &fields, list.as_ref(), OffsetDateTime::now_utc())
+            .update_expense_entry(
+                report.id,
+                entry.id,
+                &fields,
+                list.as_ref(),
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         Ok(())
     }
@@ -203,9 +256,13 @@ impl Expenses {
         report: ExpenseReportId,
         entry: ExpenseEntryId,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         self.store.delete_expense_entry(report.id, entry.id).await?;
-        tracing::info!(report_id = report.id.0, entry_id = entry.id.0, "expense entry deleted");
+        tracing::info!(
+            report_id = report.id.0,
+            entry_id = entry.id.0,
+            "expense entry deleted"
+        );
         Ok(())
     }
 
@@ -241,11 +298,14 @@ impl Expenses {
         level: usize,
         short_code: &str,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let (list, mut chosen) = self.list_level(actor, &entry, level).await?;
         // A `*` would make the query a pattern rather than the one code.
         let short_code = short_code.trim();
-        if short_code.is_empty() || short_code.contains('*') || short_code.chars().any(char::is_control) {
+        if short_code.is_empty()
+            || short_code.contains('*')
+            || short_code.chars().any(char::is_control)
+        {
             return Err(ExpenseError::invalid("short_code", rules::NOT_OFFERED));
         }
 
@@ -270,7 +330,13 @@ impl Expenses {
             chosen,
         };
         self.store
-            .update_expense_entry(report.id, entry.id, &entry.fields, Some(&list), OffsetDateTime::now_utc())
+            .update_expense_entry(
+                report.id,
+                entry.id,
+                &entry.fields,
+                Some(&list),
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         Ok(())
     }
@@ -283,7 +349,7 @@ impl Expenses {
         entry: ExpenseEntryId,
         level: usize,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let Some(mut list) = entry.list else {
             return Err(ExpenseError::invalid("list", rules::LIST));
         };
@@ -293,7 +359,13 @@ impl Expenses {
 
         list.chosen.truncate(level - 1);
         self.store
-            .update_expense_entry(report.id, entry.id, &entry.fields, Some(&list), OffsetDateTime::now_utc())
+            .update_expense_entry(
+                report.id,
+                entry.id,
+                &entry.fields,
+                Some(&list),
+                OffsetDateTime::now_utc(),
+            )
             .await?;
         Ok(())
     }
@@ -325,13 +397,16 @@ impl Expenses {
         attendee_type: &str,
         external_id: &str,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         let external_id = external_id.trim();
         if external_id.is_empty() || external_id.contains('*') {
             return Err(ExpenseError::invalid("external_id", rules::NOT_OFFERED));
         }
         if entry.attendees.len() >= MAX_ATTENDEES_PER_ENTRY {
-            return Err(ExpenseError::invalid("external_id", "cannot be added: an entry has at most 50 attendees"));
+            return Err(ExpenseError::invalid(
+                "external_id",
+                "cannot be added: an entry has at most 50 attendees",
+            ));
         }
 
         let input = AttendeeSearchInput {
@@ -355,7 +430,11 @@ impl Expenses {
             company: attendee.company,
             attendee_type_code: attendee_type.trim().to_owned(),
         };
-        match self.store.add_entry_attendee(report.id, entry.id, &picked).await {
+        match self
+            .store
+            .add_entry_attendee(report.id, entry.id, &picked)
+            .await
+        {
             Ok(()) | Err(StoreError::Duplicate) => Ok(()),
             Err(error) => Err(error.into()),
         }
@@ -370,7 +449,7 @@ impl Expenses {
         attendee_type: &str,
         external_id: &str,
     ) -> Result<(), ExpenseError> {
-        let (report, entry) = self.entry(actor, report, entry).await?;
+        let (report, entry) = self.editable_entry(actor, report, entry).await?;
         self.store
             .remove_entry_attendee(report.id, entry.id, attendee_type, external_id)
             .await?;
@@ -402,7 +481,16 @@ impl Expenses {
     }
 }
 
-fn require_employee(actor: &Actor) -> Result<(), ExpenseError> {
+/// Checks that the employee may change an object in `step`.
+pub(crate) fn ensure_editable(step: Step) -> Result<(), ExpenseError> {
+    if step.is_editable() {
+        Ok(())
+    } else {
+        Err(ExpenseError::Locked { step })
+    }
+}
+
+pub(crate) fn require_employee(actor: &Actor) -> Result<(), ExpenseError> {
     if actor.is_employee() {
         Ok(())
     } else {
@@ -422,14 +510,32 @@ fn callout_error(service: ServiceKind, failure: CalloutFailure) -> ExpenseError 
     ExpenseError::Callout { service, failure }
 }
 
-/// Validates the entry form, collecting every broken rule.
-fn parse_entry(input: &EntryInput, sources: &Sources) -> Result<(EntryFields, Option<ListBinding>), ExpenseError> {
-    let mut errors = FieldErrors::default();
+/// Validates the fields of an entry or an expected expense, adding each broken rule to `errors`.
+pub(crate) fn parse_fields(input: &EntryInput, errors: &mut FieldErrors) -> Option<EntryFields> {
     let expense_type = errors.check("expense_type", ExpenseType::parse(&input.expense_type));
     let transaction_date = errors.check("transaction_date", parse_date(&input.transaction_date));
     let amount = errors.check("amount", Amount::parse(&input.amount));
     let currency = errors.check("currency", CurrencyCode::parse(&input.currency));
-    let business_purpose = errors.check("business_purpose", BusinessPurpose::parse(&input.business_purpose));
+    let business_purpose = errors.check(
+        "business_purpose",
+        BusinessPurpose::parse(&input.business_purpose),
+    );
+    Some(EntryFields {
+        expense_type: expense_type?,
+        transaction_date: transaction_date?,
+        amount: amount?,
+        currency: currency?,
+        business_purpose: business_purpose?,
+    })
+}
+
+/// Validates the entry form, collecting every broken rule.
+fn parse_entry(
+    input: &EntryInput,
+    sources: &Sources,
+) -> Result<(EntryFields, Option<ListBinding>), ExpenseError> {
+    let mut errors = FieldErrors::default();
+    let fields = parse_fields(input, &mut errors);
     let list = input.list.trim();
     let binding = if list.is_empty() {
         Some(None)
@@ -442,19 +548,8 @@ fn parse_entry(input: &EntryInput, sources: &Sources) -> Result<(EntryFields, Op
         errors.check("list", found.ok_or(rules::LIST))
     };
 
-    match (expense_type, transaction_date, amount, currency, business_purpose, binding) {
-        (Some(expense_type), Some(transaction_date), Some(amount), Some(currency), Some(business_purpose), Some(binding))
-            if errors.is_empty() =>
-        {
-            let fields = EntryFields {
-                expense_type,
-                transaction_date,
-                amount,
-                currency,
-                business_purpose,
-            };
-            Ok((fields, binding))
-        }
+    match (fields, binding) {
+        (Some(fields), Some(binding)) if errors.is_empty() => Ok((fields, binding)),
         _ => Err(ExpenseError::Invalid(errors)),
     }
 }

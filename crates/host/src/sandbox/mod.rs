@@ -5,7 +5,11 @@
 //! - [`requests`]: the callout requests built from an entry and a search;
 //! - [`callouts`]: the trait through which searches reach connectors;
 //! - [`expenses`]: the operations, each checking the employee role and ownership;
-//! - `pages`: the pages under `/expenses`, mounted by [`crate::web::router`].
+//! - [`travel`]: travel requests, whose expected expenses have the fields of entries;
+//! - `pages`: the pages under `/expenses` and `/travel`, mounted by [`crate::web::router`].
+//!
+//! Reports and travel requests go through [`crate::workflow`]; the employee
+//! may change one only before submitting it and after it was sent back.
 
 pub mod callouts;
 pub mod expenses;
@@ -13,6 +17,7 @@ pub mod model;
 pub(crate) mod pages;
 pub mod requests;
 pub mod sources;
+pub mod travel;
 pub mod values;
 
 pub use callouts::ExpenseCallouts;

@@ -5,6 +5,7 @@ use time::{Date, OffsetDateTime};
 
 use super::values::{Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName};
 use crate::domain::{CompanyId, RegistrationId, UserId};
+use crate::workflow::Step;
 
 /// Identifier of an expense report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,6 +22,7 @@ pub struct ExpenseReportSummary {
     pub name: ReportName,
     pub entry_count: u64,
     pub created_at: OffsetDateTime,
+    pub step: Step,
 }
 
 /// An expense report of one employee, with its entries in the order they were created.
@@ -32,6 +34,9 @@ pub struct ExpenseReport {
     pub owner: UserId,
     pub name: ReportName,
     pub created_at: OffsetDateTime,
+    pub step: Step,
+    /// The comment of the latest send-back, while `step` is `SENT_BACK`.
+    pub sent_back_comment: Option<String>,
     pub entries: Vec<ExpenseEntry>,
 }
 
@@ -84,7 +89,11 @@ impl EntryList {
     /// Returns the short codes of the chosen items joined by `-`: the long
     /// code of the deepest chosen item, or an empty text when none is chosen.
     pub fn long_code(&self) -> String {
-        let codes: Vec<&str> = self.chosen.iter().map(|choice| choice.short_code.as_str()).collect();
+        let codes: Vec<&str> = self
+            .chosen
+            .iter()
+            .map(|choice| choice.short_code.as_str())
+            .collect();
         codes.join("-")
     }
 

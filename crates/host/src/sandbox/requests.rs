@@ -39,8 +39,16 @@ pub fn list_query(typed: &str) -> Result<String, &'static str> {
 
 /// Builds the Fetch List request of one level of `list`. `chosen` contains
 /// the items chosen at the levels above it, so for level 1 it is empty.
-pub fn list_request(list: &AvailableList, chosen: &[ListChoice], query: String, search_by: SearchBy) -> FetchListRequest {
-    let codes: Vec<String> = chosen.iter().map(|choice| choice.short_code.clone()).collect();
+pub fn list_request(
+    list: &AvailableList,
+    chosen: &[ListChoice],
+    query: String,
+    search_by: SearchBy,
+) -> FetchListRequest {
+    let codes: Vec<String> = chosen
+        .iter()
+        .map(|choice| choice.short_code.clone())
+        .collect();
     FetchListRequest {
         long_code: codes.join("-"),
         short_code: codes.last().cloned().unwrap_or_default(),
@@ -67,9 +75,14 @@ pub struct AttendeeSearchInput {
 impl AttendeeSearchInput {
     /// Returns whether no field but the type has text, as on a form not yet searched.
     pub fn is_blank(&self) -> bool {
-        [&self.first_name, &self.last_name, &self.company, &self.external_id]
-            .iter()
-            .all(|text| text.trim().is_empty())
+        [
+            &self.first_name,
+            &self.last_name,
+            &self.company,
+            &self.external_id,
+        ]
+        .iter()
+        .all(|text| text.trim().is_empty())
     }
 
     /// Checks the input against the configured attendee types and the
@@ -83,16 +96,40 @@ impl AttendeeSearchInput {
         let mut errors = FieldErrors::default();
         let source = errors.check(
             "attendee_type",
-            sources.attendee_type(self.attendee_type.trim()).ok_or(rules::ATTENDEE_TYPE),
+            sources
+                .attendee_type(self.attendee_type.trim())
+                .ok_or(rules::ATTENDEE_TYPE),
         );
         let mut text = |field: &str, value: &str, maximum: usize, rule: &'static str| {
-            errors.check(field, criterion(value, maximum, rule)).unwrap_or_default()
+            errors
+                .check(field, criterion(value, maximum, rule))
+                .unwrap_or_default()
         };
         let criteria = Attendee {
-            first_name: text("first_name", &self.first_name, attendee_request::FIRST_NAME, "must be at most 50 characters"),
-            last_name: text("last_name", &self.last_name, attendee_request::LAST_NAME, "must be at most 132 characters"),
-            company: text("company", &self.company, attendee_request::COMPANY, "must be at most 150 characters"),
-            external_id: text("external_id", &self.external_id, attendee_request::EXTERNAL_ID, "must be at most 48 characters"),
+            first_name: text(
+                "first_name",
+                &self.first_name,
+                attendee_request::FIRST_NAME,
+                "must be at most 50 characters",
+            ),
+            last_name: text(
+                "last_name",
+                &self.last_name,
+                attendee_request::LAST_NAME,
+                "must be at most 132 characters",
+            ),
+            company: text(
+                "company",
+                &self.company,
+                attendee_request::COMPANY,
+                "must be at most 150 characters",
+            ),
+            external_id: text(
+                "external_id",
+                &self.external_id,
+                attendee_request::EXTERNAL_ID,
+                "must be at most 48 characters",
+            ),
             ..Attendee::default()
         };
         let Some(source) = source else {
@@ -184,7 +221,12 @@ mod tests {
 
     #[test]
     fn list_request_fourth_level_carries_parents() {
-        let request = list_request(&cities(), &choices(&["US", "W", "CA"]), "San*".to_owned(), SearchBy::Text);
+        let request = list_request(
+            &cities(),
+            &choices(&["US", "W", "CA"]),
+            "San*".to_owned(),
+            SearchBy::Text,
+        );
 
         assert_eq!(request.long_code, "US-W-CA");
         assert_eq!(request.short_code, "CA");

@@ -93,6 +93,8 @@ impl Sources {
 
     /// Returns the source of the attendee type `code`, compared exactly.
     pub fn attendee_type(&self, code: &str) -> Option<&AttendeeTypeSource> {
-        self.attendee_types.iter().find(|source| source.code == code)
+        self.attendee_types
+            .iter()
+            .find(|source| source.code == code)
     }
 }

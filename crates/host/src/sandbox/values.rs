@@ -147,7 +147,11 @@ impl Amount {
         if whole.len() > 12 {
             return Err(rules::AMOUNT_MAXIMUM);
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| rules::AMOUNT_NUMBER)? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| rules::AMOUNT_NUMBER)?
+        };
 
         let mut fraction = fraction.to_owned();
         while fraction.len() < 2 {
@@ -242,7 +246,8 @@ pub fn parse_date(text: &str) -> Result<Date, &'static str> {
     if !well_formed {
         return Err(rules::DATE);
     }
-    let number = |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| rules::DATE);
+    let number =
+        |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| rules::DATE);
     let year = number(0..4)?;
     let month = number(5..7)?;
     let day = number(8..10)?;
@@ -259,7 +264,12 @@ pub fn parse_date(text: &str) -> Result<Date, &'static str> {
 
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 #[cfg(test)]
@@ -278,7 +288,10 @@ mod tests {
 
     #[test]
     fn amount_two_decimals_displayed() {
-        assert_eq!(Amount::parse(" 0.07 ").map(|amount| amount.to_string()), Ok("0.07".to_owned()));
+        assert_eq!(
+            Amount::parse(" 0.07 ").map(|amount| amount.to_string()),
+            Ok("0.07".to_owned())
+        );
     }
 
     #[test]
@@ -306,17 +319,26 @@ mod tests {
 
     #[test]
     fn amount_maximum_accepted() {
-        assert_eq!(Amount::parse("999999999.99").map(Amount::cents), Ok(MAX_AMOUNT_CENTS));
+        assert_eq!(
+            Amount::parse("999999999.99").map(Amount::cents),
+            Ok(MAX_AMOUNT_CENTS)
+        );
     }
 
     #[test]
     fn amount_leading_zeros_accepted() {
-        assert_eq!(Amount::parse("0000000000000012.00").map(Amount::cents), Ok(1200));
+        assert_eq!(
+            Amount::parse("0000000000000012.00").map(Amount::cents),
+            Ok(1200)
+        );
     }
 
     #[test]
     fn currency_uppercased() {
-        assert_eq!(CurrencyCode::parse("eur").map(|code| code.0), Ok("EUR".to_owned()));
+        assert_eq!(
+            CurrencyCode::parse("eur").map(|code| code.0),
+            Ok("EUR".to_owned())
+        );
     }
 
     #[test]

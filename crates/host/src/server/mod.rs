@@ -17,21 +17,31 @@ use crate::config::{Config, SECRET_KEY_ENV};
 use crate::crypto::PasswordCipher;
 use crate::dispatch::Dispatcher;
 use crate::domain::Registrations;
+use crate::notifications::{NotificationAdmin, NotificationDispatcher, NotificationWaker};
+use crate::public_origin::PublicOrigin;
 use crate::store::HostStore;
 use crate::tester::{ConnectionTester, outbound_tester};
 use crate::verification::{Trust, Verifier};
+use crate::workflow::Workflow;
 
 /// How long open connections get to finish after shutdown begins, beyond
 /// the request timeout.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything the host's routers share: the store, the registration
-/// operations, the callouts to connectors, Verify services, and the configuration.
+/// operations, the callouts to connectors, Verify services, the workflow and
+/// its notification dispatcher, and the configuration.
 #[derive(Clone)]
 pub struct HostApp {
     pub store: Arc<dyn HostStore>,
     pub registrations: Arc<Registrations>,
     pub dispatcher: Dispatcher,
+    pub workflow: Arc<Workflow>,
+    /// Delivers the notifications the workflow queues; [`BoundHost::run`] runs it.
+    pub notifications: NotificationDispatcher,
+    /// The administrators' operations on queued and failed notifications.
+    pub notification_admin: Arc<NotificationAdmin>,
+    pub public_origin: PublicOrigin,
     pub verifier: Arc<Verifier>,
     pub config: Arc<Config>,
 }
@@ -54,6 +64,12 @@ impl HostApp {
             None => outbound_tester(&config.outbound, Vec::new(), false)
                 .context("cannot build the outbound client")?,
         };
+        let dispatcher = Dispatcher::new(
+            Arc::clone(&store),
+            Arc::clone(&cipher),
+            outbound.clone(),
+            &config.callouts,
+        );
         // Verify services applies the same trusted CAs and address rule.
         let verifier = Verifier::new(
             Arc::clone(&store),
@@ -62,12 +78,27 @@ impl HostApp {
             config.verification.clone(),
             config.outbound.total_timeout(),
         );
-        let dispatcher = Dispatcher::new(Arc::clone(&store), Arc::clone(&cipher), outbound, &config.callouts);
+        let waker = NotificationWaker::default();
+        let notifications = NotificationDispatcher::new(
+            Arc::clone(&store),
+            Arc::clone(&cipher),
+            outbound,
+            &config.notifications,
+            config.outbound.total_timeout(),
+            waker.clone(),
+        );
+        let public_origin = PublicOrigin::new(config.public_origin.as_deref());
+        let notification_admin = NotificationAdmin::new(Arc::clone(&store), waker.clone());
+        let workflow = Workflow::new(Arc::clone(&store), public_origin.clone(), waker);
         let registrations = Registrations::new(Arc::clone(&store), cipher, tester);
         Ok(HostApp {
             store,
             registrations: Arc::new(registrations),
             dispatcher,
+            workflow: Arc::new(workflow),
+            notifications,
+            notification_admin: Arc::new(notification_admin),
+            public_origin,
             verifier: Arc::new(verifier),
             config: Arc::new(config),
         })
@@ -86,8 +117,9 @@ pub fn load_cipher(
         (Some(_), Some(_)) => bail!(
             "both {SECRET_KEY_ENV} and secret_key_file are set; keep one, so that the key in use is unambiguous"
         ),
-        (Some(text), None) => PasswordCipher::from_base64(&text)
-            .with_context(|| format!("invalid {SECRET_KEY_ENV}")),
+        (Some(text), None) => {
+            PasswordCipher::from_base64(&text).with_context(|| format!("invalid {SECRET_KEY_ENV}"))
+        }
         (None, Some(path)) => PasswordCipher::from_key_file(path)
             .with_context(|| format!("invalid secret key file {}", path.display())),
         (None, None) => bail!(
@@ -105,6 +137,8 @@ pub fn router(app: &HostApp, extra: Option<Router>) -> Router {
     let state = ApiState {
         store: Arc::clone(&app.store),
         registrations: Arc::clone(&app.registrations),
+        notifications: Arc::clone(&app.notification_admin),
+        public_origin: app.public_origin.clone(),
         verifier: Arc::clone(&app.verifier),
         limits: Arc::new(BodyLimits {
             body_bytes: app.config.limits.body_bytes,
@@ -115,12 +149,10 @@ pub fn router(app: &HostApp, extra: Option<Router>) -> Router {
     if let Some(extra) = extra {
         router = router.merge(extra);
     }
-    router
-        .fallback(not_found)
-        .layer(from_fn_with_state(
-            app.config.timeouts.request(),
-            trace::trace_request,
-        ))
+    router.fallback(not_found).layer(from_fn_with_state(
+        app.config.timeouts.request(),
+        trace::trace_request,
+    ))
 }
 
 async fn not_found() -> ApiError {
@@ -142,6 +174,7 @@ pub struct ServeOptions {
 /// A host whose listener is bound but not yet accepting.
 pub struct BoundHost {
     listener: HttpListener,
+    notifications: NotificationDispatcher,
 }
 
 /// Binds the listener and runs the host until `shutdown` completes.
@@ -178,13 +211,26 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundHost> {
         shutdown_grace: config.timeouts.request() + SHUTDOWN_GRACE,
     };
     let listener = HttpListener::bind(listen, router, tls, &settings).await?;
+    let scheme = if listener.is_tls() { "https" } else { "http" };
+    if app
+        .public_origin
+        .set_local_default(scheme, listener.local_addr().port())
+    {
+        tracing::warn!(
+            public_origin = app.public_origin.as_str(),
+            "public_origin is not configured; notifications name objects under this origin, which only a connector on this machine can reach"
+        );
+    }
     if !listener.is_tls() {
         tracing::warn!(
             address = %listener.local_addr(),
             "serving plain HTTP because dangerous_plain_http is set; tokens and passwords cross the network in clear text unless a TLS-terminating proxy is in front"
         );
     }
-    Ok(BoundHost { listener })
+    Ok(BoundHost {
+        listener,
+        notifications: app.notifications,
+    })
 }
 
 impl BoundHost {
@@ -193,12 +239,27 @@ impl BoundHost {
         self.listener.local_addr()
     }
 
-    /// Accepts connections until `shutdown` completes, then lets open
-    /// requests finish within the request timeout and a short grace period.
+    /// Accepts connections and delivers notifications until `shutdown`
+    /// completes, then lets open requests finish within the request timeout
+    /// and a short grace period, and deliveries in flight within their lease.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let scheme = if self.listener.is_tls() { "https" } else { "http" };
-        tracing::info!(address = %self.local_addr(), scheme, "host started");
-        let served = self.listener.run(shutdown).await;
+        let scheme = if self.listener.is_tls() {
+            "https"
+        } else {
+            "http"
+        };
+        let (stop_notifications, notifications_stopped) = tokio::sync::oneshot::channel::<()>();
+        // Both run in this task, so that aborting it stops the deliveries too.
+        let notifications = self.notifications.run(async move {
+            let _ = notifications_stopped.await;
+        });
+        tracing::info!(address = %self.listener.local_addr(), scheme, "host started");
+        let listener = async move {
+            let served = self.listener.run(shutdown).await;
+            let _ = stop_notifications.send(());
+            served
+        };
+        let ((), served) = tokio::join!(notifications, listener);
         tracing::info!("host stopped");
         served
     }

@@ -18,7 +18,10 @@ use crate::sandbox::model::{
 #[async_trait::async_trait]
 pub trait ExpenseStore: Send + Sync {
     /// Inserts a report without entries.
-    async fn insert_expense_report(&self, report: &NewExpenseReport) -> Result<ExpenseReportId, StoreError>;
+    async fn insert_expense_report(
+        &self,
+        report: &NewExpenseReport,
+    ) -> Result<ExpenseReportId, StoreError>;
 
     /// Reports of one employee, newest first.
     async fn expense_reports(
@@ -55,7 +58,11 @@ pub trait ExpenseStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Deletes an entry of `report` with its attendees.
-    async fn delete_expense_entry(&self, report: ExpenseReportId, entry: ExpenseEntryId) -> Result<(), StoreError>;
+    async fn delete_expense_entry(
+        &self,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+    ) -> Result<(), StoreError>;
 
     /// Appends an attendee to an entry of `report`; [`StoreError::Duplicate`]
     /// when the entry has an attendee of the same type and external id.

@@ -1,10 +1,15 @@
-//! Persistence of companies, users, API tokens, registrations, their audit trail and
-//! verification reports, behind a trait so that another database engine can replace SQLite.
+//! Persistence of companies, users, API tokens, registrations, the audit
+//! trail, verification reports, the sandbox's reports and travel requests,
+//! their workflow and the notification queue, behind traits so that another
+//! database engine can replace SQLite.
 
 pub mod callout_log;
 pub mod expenses;
+pub mod notifications;
 pub mod sqlite;
+pub mod travel;
 pub mod verification;
+pub mod workflow;
 
 use std::collections::BTreeSet;
 
@@ -20,8 +25,11 @@ use crate::domain::{
 
 pub use callout_log::CalloutLogStore;
 pub use expenses::ExpenseStore;
+pub use notifications::NotificationStore;
 pub use sqlite::SqliteHostStore;
+pub use travel::TravelStore;
 pub use verification::VerificationStore;
+pub use workflow::WorkflowStore;
 
 /// A company to insert.
 #[derive(Debug, Clone)]
@@ -93,7 +101,17 @@ pub enum StoreError {
 /// Everything the host keeps. Writes that change a registration also
 /// write their audit entry, in the same transaction.
 #[async_trait::async_trait]
-pub trait HostStore: CalloutLogStore + ExpenseStore + VerificationStore + Send + Sync + 'static {
+pub trait HostStore:
+    CalloutLogStore
+    + ExpenseStore
+    + TravelStore
+    + WorkflowStore
+    + NotificationStore
+    + VerificationStore
+    + Send
+    + Sync
+    + 'static
+{
     /// Checks that the database responds; used by `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

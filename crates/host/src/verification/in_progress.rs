@@ -43,7 +43,9 @@ impl Drop for Running {
 /// Locks the set. It stays consistent even if a holder panicked, because
 /// every change is a single insert or remove.
 fn lock(running: &Mutex<HashSet<RegistrationId>>) -> MutexGuard<'_, HashSet<RegistrationId>> {
-    running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    running
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

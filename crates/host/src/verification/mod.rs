@@ -65,11 +65,19 @@ impl Verifier {
     /// registration is in progress, and with
     /// [`DomainError::VerificationTimedOut`] when the run exceeds its time
     /// limit. The previous report then stays.
-    pub async fn verify(&self, actor: &Actor, id: RegistrationId) -> Result<Verification, DomainError> {
+    pub async fn verify(
+        &self,
+        actor: &Actor,
+        id: RegistrationId,
+    ) -> Result<Verification, DomainError> {
         require_manager(actor)?;
         let registration = self.load(actor, id).await?;
         let Some(_running) = self.in_progress.start(id) else {
-            tracing::info!(registration_id = id.0, user_id = actor.user.id.0, "verification rejected: another run of this registration is in progress");
+            tracing::info!(
+                registration_id = id.0,
+                user_id = actor.user.id.0,
+                "verification rejected: another run of this registration is in progress"
+            );
             return Err(DomainError::VerificationRunning);
         };
         let password = self.cipher.open(&registration.password)?;
@@ -132,17 +140,32 @@ impl Verifier {
     }
 
     /// Returns the registration's last verification, or `None` before the first.
-    pub async fn last(&self, actor: &Actor, id: RegistrationId) -> Result<Option<Verification>, DomainError> {
+    pub async fn last(
+        &self,
+        actor: &Actor,
+        id: RegistrationId,
+    ) -> Result<Option<Verification>, DomainError> {
         require_manager(actor)?;
         self.load(actor, id).await?;
         Ok(self.store.last_verification(actor.company.id, id).await?)
     }
 
     /// Records a run that exceeded its limit in the audit trail and the log.
-    async fn timed_out(&self, actor: &Actor, registration: &Registration, duration_ms: u64) -> DomainError {
+    async fn timed_out(
+        &self,
+        actor: &Actor,
+        registration: &Registration,
+        duration_ms: u64,
+    ) -> DomainError {
         let seconds = self.limits.timeout_secs;
         let id = registration.id;
-        tracing::warn!(registration_id = id.0, user_id = actor.user.id.0, timeout_secs = seconds, duration_ms, "verification timed out");
+        tracing::warn!(
+            registration_id = id.0,
+            user_id = actor.user.id.0,
+            timeout_secs = seconds,
+            duration_ms,
+            "verification timed out"
+        );
         let audit = audit_entry(actor, format!("timed out after {seconds} s"));
         if let Err(error) = self.store.record_verification(id, None, &audit).await {
             return error.into();

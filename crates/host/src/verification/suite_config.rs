@@ -130,7 +130,10 @@ mod tests {
     #[test]
     fn enabled_fetch_list_uses_path_and_first_list() {
         let mut registration = registration();
-        let service = registration.services.get_mut(&ServiceKind::FetchList).unwrap();
+        let service = registration
+            .services
+            .get_mut(&ServiceKind::FetchList)
+            .unwrap();
         service.enabled = true;
         service.endpoint_path = EndpointPath::parse("/lists/fetch").unwrap();
         service.settings = ServiceSettings::FetchList {
@@ -144,7 +147,10 @@ mod tests {
 
         let config = build(&registration, &Trust::default());
 
-        assert_eq!(config.services, [Service::TestConnection, Service::FetchList]);
+        assert_eq!(
+            config.services,
+            [Service::TestConnection, Service::FetchList]
+        );
         assert_eq!(config.list_path, "/lists/fetch");
         assert_eq!(config.list_name, "Projects");
     }
@@ -152,13 +158,19 @@ mod tests {
     #[test]
     fn enabled_fetch_attendee_uses_path() {
         let mut registration = registration();
-        let service = registration.services.get_mut(&ServiceKind::FetchAttendee).unwrap();
+        let service = registration
+            .services
+            .get_mut(&ServiceKind::FetchAttendee)
+            .unwrap();
         service.enabled = true;
         service.endpoint_path = EndpointPath::parse("/concur/attendee/v1.0/fetch").unwrap();
 
         let config = build(&registration, &Trust::default());
 
-        assert_eq!(config.services, [Service::TestConnection, Service::FetchAttendee]);
+        assert_eq!(
+            config.services,
+            [Service::TestConnection, Service::FetchAttendee]
+        );
         assert_eq!(config.attendee_path, "/concur/attendee/v1.0/fetch");
     }
 
@@ -174,7 +186,10 @@ mod tests {
         assert_eq!(config.trusted_ca_pems, [b"PEM".to_vec()]);
         assert!(config.allow_private_addresses);
         assert_eq!(config.request_timeout, Duration::from_secs(7));
-        assert_eq!(config.load_duration, VerificationConfig::default().load_duration());
+        assert_eq!(
+            config.load_duration,
+            VerificationConfig::default().load_duration()
+        );
         assert_eq!(config.origin, "https://connector.example.com");
         assert_eq!(config.password.expose(), "password-of-test");
     }

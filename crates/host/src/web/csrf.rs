@@ -46,7 +46,10 @@ impl FromRequest<WebState> for CheckedForm {
         let fields = read_form(Request::from_parts(parts, body), &state.body_limits).await?;
 
         if !tokens_match(&signed_in.session.csrf_token, fields.text(CSRF_FIELD)) {
-            tracing::warn!(user_id = signed_in.actor.user.id.0, "form rejected: CSRF token missing or wrong");
+            tracing::warn!(
+                user_id = signed_in.actor.user.id.0,
+                "form rejected: CSRF token missing or wrong"
+            );
             return Err(PageError::CsrfRejected);
         }
         Ok(CheckedForm { signed_in, fields })

@@ -73,7 +73,9 @@ fn decode(raw: &[u8]) -> Result<String, PageError> {
                 .is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit))
     });
     if !escapes_valid {
-        return Err(PageError::MalformedForm("a percent escape is not two hexadecimal digits"));
+        return Err(PageError::MalformedForm(
+            "a percent escape is not two hexadecimal digits",
+        ));
     }
     let spaced: Vec<u8> = raw
         .iter()
@@ -84,21 +86,29 @@ fn decode(raw: &[u8]) -> Result<String, PageError> {
 }
 
 /// Reads a form body within the body limits of the API.
-pub(crate) async fn read_form(request: Request, limits: &BodyLimits) -> Result<FormFields, PageError> {
+pub(crate) async fn read_form(
+    request: Request,
+    limits: &BodyLimits,
+) -> Result<FormFields, PageError> {
     let content_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
-    if !content_type.is_some_and(|value| has_media_type(value, "application/x-www-form-urlencoded")) {
+    if !content_type.is_some_and(|value| has_media_type(value, "application/x-www-form-urlencoded"))
+    {
         return Err(PageError::UnsupportedMediaType);
     }
 
-    let bytes = read_limited(request, limits).await.map_err(|error| match error {
-        ApiError::BodyTooLarge { limit } => PageError::BodyTooLarge { limit },
-        ApiError::BodyTimedOut { seconds } => PageError::BodyTimedOut { seconds },
-        ApiError::BodyUnreadable => PageError::MalformedForm("the connection failed while sending it"),
-        other => PageError::Internal(Box::new(other)),
-    })?;
+    let bytes = read_limited(request, limits)
+        .await
+        .map_err(|error| match error {
+            ApiError::BodyTooLarge { limit } => PageError::BodyTooLarge { limit },
+            ApiError::BodyTimedOut { seconds } => PageError::BodyTimedOut { seconds },
+            ApiError::BodyUnreadable => {
+                PageError::MalformedForm("the connection failed while sending it")
+            }
+            other => PageError::Internal(Box::new(other)),
+        })?;
     FormFields::parse(&bytes)
 }
 

@@ -1,5 +1,6 @@
 //! Server-rendered pages: sign-in, registrations, their services, Verify
-//! services and audit trail, and the expense pages of [`crate::sandbox`].
+//! services and audit trail, the approval page, the notification queue, and
+//! the expense and travel pages of [`crate::sandbox`].
 //!
 //! The pages work without JavaScript. Every page is rendered by an
 //! auto-escaping askama template from `templates/`, every form carries the
@@ -25,10 +26,13 @@ use connector::config::ThrottleConfig;
 
 use crate::api::BodyLimits;
 use crate::domain::Registrations;
+use crate::notifications::NotificationAdmin;
+use crate::sandbox::travel::TravelRequests;
 use crate::sandbox::{ExpenseCallouts, Expenses};
 use crate::server::HostApp;
 use crate::store::HostStore;
 use crate::verification::Verifier;
+use crate::workflow::Workflow;
 
 pub use session::{LOGIN_COOKIE, LOGIN_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE};
 
@@ -70,6 +74,9 @@ pub(crate) struct WebState {
     login_throttle: Arc<FailureThrottle>,
     body_limits: Arc<BodyLimits>,
     pub(crate) expenses: Arc<Expenses>,
+    pub(crate) travel: Arc<TravelRequests>,
+    pub(crate) workflow: Arc<Workflow>,
+    pub(crate) notifications: Arc<NotificationAdmin>,
 }
 
 /// Builds the router of the pages with its state applied. It sets no
@@ -97,9 +104,14 @@ pub fn router_with_callouts(
             body_read: app.config.timeouts.body_read(),
         }),
         expenses: Arc::new(Expenses::new(Arc::clone(&app.store), callouts)),
+        travel: Arc::new(TravelRequests::new(Arc::clone(&app.store))),
+        workflow: Arc::clone(&app.workflow),
+        notifications: Arc::clone(&app.notification_admin),
     };
 
-    use pages::{audit, home, login, registrations, services, verification};
+    use pages::{
+        approvals, audit, home, login, notifications, registrations, services, verification,
+    };
     Router::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
@@ -119,15 +131,17 @@ pub fn router_with_callouts(
             post(registrations::test_connection),
         )
         .route("/registrations/{id}/verify", post(verification::verify))
-        .route(
-            "/registrations/{id}/deactivate",
-            post(services::deactivate),
-        )
+        .route("/registrations/{id}/deactivate", post(services::deactivate))
         .route(
             "/registrations/{id}/services/{service}",
             get(services::form).post(services::configure),
         )
         .route("/registrations/{id}/audit", get(audit::show))
+        .route("/approvals", get(approvals::show))
+        .route("/approvals/decide", post(approvals::decide))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/{id}/retry", post(notifications::retry))
+        .route("/notifications/{id}/delete", post(notifications::delete))
         .route("/static/admin.css", get(pages::stylesheet))
         .layer(from_fn(headers::security_headers))
         // Merged after the layer above, so that these routes get only

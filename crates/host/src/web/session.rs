@@ -54,11 +54,19 @@ impl SessionSettings {
     }
 
     pub(crate) fn session_cookie_name(&self) -> &'static str {
-        if self.secure { SESSION_COOKIE_SECURE } else { SESSION_COOKIE }
+        if self.secure {
+            SESSION_COOKIE_SECURE
+        } else {
+            SESSION_COOKIE
+        }
     }
 
     pub(crate) fn login_cookie_name(&self) -> &'static str {
-        if self.secure { LOGIN_COOKIE_SECURE } else { LOGIN_COOKIE }
+        if self.secure {
+            LOGIN_COOKIE_SECURE
+        } else {
+            LOGIN_COOKIE
+        }
     }
 
     /// Builds a `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure
@@ -123,13 +131,20 @@ pub(crate) async fn start(state: &WebState, actor: &Actor) -> Result<HeaderValue
         last_seen_at: now,
     };
     state.store.insert_session(&session).await?;
-    tracing::info!(user_id = actor.user.id.0, company_id = actor.company.id.0, "session started");
+    tracing::info!(
+        user_id = actor.user.id.0,
+        company_id = actor.company.id.0,
+        "session started"
+    );
     Ok(settings.set_cookie(settings.session_cookie_name(), &id, None))
 }
 
 /// Deletes the session and returns the `Set-Cookie` value that removes its cookie.
 pub(crate) async fn end(state: &WebState, signed_in: &SignedIn) -> Result<HeaderValue, PageError> {
-    state.store.delete_session(&signed_in.session.id_hash).await?;
+    state
+        .store
+        .delete_session(&signed_in.session.id_hash)
+        .await?;
     tracing::info!(user_id = signed_in.actor.user.id.0, "session ended");
     let settings = &state.sessions;
     Ok(settings.removal_cookie(settings.session_cookie_name()))
@@ -148,7 +163,10 @@ impl SignedIn {
         if self.actor.may_manage_registrations() {
             Ok(&self.actor)
         } else {
-            tracing::warn!(user_id = self.actor.user.id.0, "page rejected: the user has no role that manages registrations");
+            tracing::warn!(
+                user_id = self.actor.user.id.0,
+                "page rejected: the user has no role that manages registrations"
+            );
             Err(PageError::Forbidden)
         }
     }
@@ -236,7 +254,10 @@ mod tests {
     #[test]
     fn cookie_value_among_several() {
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("a=1; callouts-session=xyz"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; callouts-session=xyz"),
+        );
 
         assert_eq!(cookie_value(&headers, SESSION_COOKIE), Some("xyz"));
     }
@@ -253,7 +274,10 @@ mod tests {
     #[test]
     fn cookie_name_must_match_exactly() {
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("xcallouts-session=1"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("xcallouts-session=1"),
+        );
 
         assert_eq!(cookie_value(&headers, SESSION_COOKIE), None);
     }

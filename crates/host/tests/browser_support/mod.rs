@@ -59,7 +59,9 @@ pub struct Chromedriver {
 pub async fn start_chromedriver(program: &Path) -> anyhow::Result<Chromedriver> {
     // The port is free when probed; another process could take it before
     // chromedriver binds it, which would fail this run with a clear error.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let child = Command::new(program)
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
@@ -70,8 +72,14 @@ pub async fn start_chromedriver(program: &Path) -> anyhow::Result<Chromedriver> 
         .with_context(|| format!("failed to start {}", program.display()))?;
 
     let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        ensure!(started.elapsed() < WAIT, "chromedriver did not listen on port {port} within {WAIT:?}");
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        ensure!(
+            started.elapsed() < WAIT,
+            "chromedriver did not listen on port {port} within {WAIT:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Ok(Chromedriver {
@@ -89,10 +97,15 @@ pub async fn host_spki_hash(host: &TestHost) -> anyhow::Result<String> {
         .1
         .peer_certificates()
         .context("the host sent no certificate")?;
-    let leaf = certificates.first().context("the host sent an empty chain")?;
+    let leaf = certificates
+        .first()
+        .context("the host sent an empty chain")?;
     let (_, certificate) = x509_parser::parse_x509_certificate(leaf.as_ref())
         .map_err(|error| anyhow::anyhow!("unreadable host certificate: {error}"))?;
-    let digest = ring::digest::digest(&ring::digest::SHA256, certificate.tbs_certificate.subject_pki.raw);
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        certificate.tbs_certificate.subject_pki.raw,
+    );
     Ok(base64::engine::general_purpose::STANDARD.encode(digest.as_ref()))
 }
 
@@ -148,7 +161,10 @@ impl Session<'_> {
             .await;
         match found {
             Ok(element) => Ok(element),
-            Err(error) => Err(anyhow::anyhow!("no element {selector} on {}: {error}", self.path().await)),
+            Err(error) => Err(anyhow::anyhow!(
+                "no element {selector} on {}: {error}",
+                self.path().await
+            )),
         }
     }
 
@@ -220,7 +236,9 @@ impl BrowserWindow {
     pub async fn open(host: &TestHost) -> Option<BrowserWindow> {
         let (chromium, chromedriver) = browser_programs()?;
         let spki_hash = host_spki_hash(host).await.expect("host certificate hash");
-        let driver = start_chromedriver(&chromedriver).await.expect("start chromedriver");
+        let driver = start_chromedriver(&chromedriver)
+            .await
+            .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("browser profile directory");
         let client = open_browser(&driver, &chromium, profile.path(), &spki_hash)
             .await

@@ -218,6 +218,11 @@ impl TestHost {
         format!("{}{path}", self.url)
     }
 
+    /// Returns the ObjectURI of `object` under this host's origin.
+    pub fn public_uri(&self, object: host::workflow::ObjectRef) -> String {
+        host::public_origin::PublicOrigin::new(Some(&self.url)).object_uri(object)
+    }
+
     /// Sends a request with an optional bearer token and JSON body.
     pub async fn send(
         &self,
@@ -240,7 +245,8 @@ impl TestHost {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
-        self.send(reqwest::Method::GET, path, Some(token), None).await
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
@@ -322,7 +328,13 @@ impl TestHost {
 
     /// Registers the connector at `origin` through the API, runs Test
     /// Connection, and returns the id and whether Test Connection succeeded.
-    pub async fn register_tested(&self, token: &str, name: &str, origin: &str, password: &str) -> (i64, bool) {
+    pub async fn register_tested(
+        &self,
+        token: &str,
+        name: &str,
+        origin: &str,
+        password: &str,
+    ) -> (i64, bool) {
         let body = json!({
             "name": name,
             "host_name": origin,
@@ -333,7 +345,11 @@ impl TestHost {
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
         let id = created.body["id"].as_i64().expect("registration id");
         let tested = self
-            .post(&format!("/api/v1/connectors/{id}/test-connection"), token, &json!({}))
+            .post(
+                &format!("/api/v1/connectors/{id}/test-connection"),
+                token,
+                &json!({}),
+            )
             .await;
         (id, tested.body["verified"] == true)
     }
@@ -408,5 +424,7 @@ pub fn registration_body(name: &str) -> Value {
 
 /// Returns whether `haystack` contains `needle` as bytes.
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }

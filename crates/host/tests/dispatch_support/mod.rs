@@ -114,7 +114,10 @@ impl FakeCa {
     }
 
     pub async fn spawn(&self, canned: Canned) -> FakeConnector {
-        let issued = self.0.issue_server(&["localhost".to_owned()]).expect("issue certificate");
+        let issued = self
+            .0
+            .issue_server(&["localhost".to_owned()])
+            .expect("issue certificate");
         let server_tls = tls::server::server_config_from_pem(
             issued.chain_pem.as_bytes(),
             issued.private_key_pem.as_bytes(),
@@ -162,7 +165,12 @@ impl FakeCa {
     }
 }
 
-async fn answer_search(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn answer_search(
+    State(state): State<FakeState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let header_text = |name| {
         headers
             .get(name)
@@ -200,7 +208,9 @@ async fn answer_search(State(state): State<FakeState>, uri: Uri, headers: Header
         } => {
             let status = HttpStatus::from_u16(status).expect("valid status");
             match content_type {
-                Some(content_type) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+                Some(content_type) => {
+                    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+                }
                 None => (status, body).into_response(),
             }
         }
@@ -218,7 +228,8 @@ pub struct Setup {
 
 /// Starts the host with the admin pages, trusting the CAs in `trusted`.
 pub async fn start_host(trusted: Vec<Vec<u8>>, config: Config) -> Setup {
-    let tester = host::tester::outbound_tester(&config.outbound, trusted, true).expect("build outbound client");
+    let tester = host::tester::outbound_tester(&config.outbound, trusted, true)
+        .expect("build outbound client");
     let mut dispatcher = None;
     let host = spawn_host_mounting(Arc::new(tester), config, |app| {
         dispatcher = Some(app.dispatcher.clone());
@@ -270,7 +281,9 @@ impl Setup {
         id: RegistrationId,
         request: &AttendeeSearchRequest,
     ) -> Result<AttendeeResults, CalloutFailure> {
-        self.dispatcher.fetch_attendees(&self.actor, id, request).await
+        self.dispatcher
+            .fetch_attendees(&self.actor, id, request)
+            .await
     }
 
     pub async fn fetch_list(
@@ -306,12 +319,18 @@ pub async fn fake_setup(canned: Canned) -> (Setup, FakeConnector, RegistrationId
     fake_setup_with(canned, test_config()).await
 }
 
-pub async fn fake_setup_with(canned: Canned, config: Config) -> (Setup, FakeConnector, RegistrationId) {
+pub async fn fake_setup_with(
+    canned: Canned,
+    config: Config,
+) -> (Setup, FakeConnector, RegistrationId) {
     let ca = FakeCa::new();
     let setup = start_host(vec![ca.pem()], config).await;
     let fake = ca.spawn(canned).await;
     let id = setup
-        .register(&fake.origin, &[("fetch-attendee", ATTENDEE_PATH), ("fetch-list", LIST_PATH)])
+        .register(
+            &fake.origin,
+            &[("fetch-attendee", ATTENDEE_PATH), ("fetch-list", LIST_PATH)],
+        )
         .await;
     (setup, fake, id)
 }
@@ -351,7 +370,12 @@ pub fn attendees_xml(count: usize) -> String {
     let response = AttendeeSearchResponse {
         attendees: (1..=count).map(attendee).collect(),
     };
-    String::from_utf8(response.to_xml(AttendeeVersion::V2_0).expect("write response")).expect("UTF-8")
+    String::from_utf8(
+        response
+            .to_xml(AttendeeVersion::V2_0)
+            .expect("write response"),
+    )
+    .expect("UTF-8")
 }
 
 /// Writes a Fetch List response of `count` first-level items, `C00` upwards.
@@ -374,7 +398,10 @@ pub fn replaced(text: &str, from: &str, to: &str) -> String {
 }
 
 pub fn external_ids(attendees: &[Attendee]) -> Vec<&str> {
-    attendees.iter().map(|attendee| attendee.external_id.as_str()).collect()
+    attendees
+        .iter()
+        .map(|attendee| attendee.external_id.as_str())
+        .collect()
 }
 
 /// Escapes text as the page templates do.

@@ -88,7 +88,9 @@ impl ExpenseCallouts for Recorder {
         request: &FetchListRequest,
     ) -> Result<ListResults, CalloutFailure> {
         self.lists.lock().unwrap().push(request.clone());
-        self.dispatcher.fetch_list(actor, registration_id, request).await
+        self.dispatcher
+            .fetch_list(actor, registration_id, request)
+            .await
     }
 
     async fn fetch_attendees(
@@ -98,7 +100,9 @@ impl ExpenseCallouts for Recorder {
         request: &AttendeeSearchRequest,
     ) -> Result<AttendeeResults, CalloutFailure> {
         self.attendees.lock().unwrap().push(request.clone());
-        self.dispatcher.fetch_attendees(actor, registration_id, request).await
+        self.dispatcher
+            .fetch_attendees(actor, registration_id, request)
+            .await
     }
 }
 
@@ -111,7 +115,8 @@ pub struct Sandbox {
 /// Starts a host whose outbound client trusts `trusted` and reaches loopback.
 pub async fn start_sandbox(trusted: Vec<Vec<u8>>) -> Sandbox {
     let config = test_config();
-    let tester = host::tester::outbound_tester(&config.outbound, trusted, true).expect("build outbound client");
+    let tester = host::tester::outbound_tester(&config.outbound, trusted, true)
+        .expect("build outbound client");
     let mut parts = None;
     let host = spawn_host_mounting(Arc::new(tester), config, |app| {
         let recorder = Arc::new(Recorder {
@@ -120,7 +125,11 @@ pub async fn start_sandbox(trusted: Vec<Vec<u8>>) -> Sandbox {
             attendees: Mutex::new(Vec::new()),
         });
         parts = Some((app.dispatcher.clone(), Arc::clone(&recorder)));
-        Some(host::web::router_with_callouts(app, WebOptions::new(true), recorder))
+        Some(host::web::router_with_callouts(
+            app,
+            WebOptions::new(true),
+            recorder,
+        ))
     })
     .await;
     let (dispatcher, recorder) = parts.expect("the host was assembled");
@@ -161,7 +170,8 @@ impl Sandbox {
     pub async fn register(&self, origin: &str) -> RegistrationId {
         let id = self.setup.register(origin, &[]).await;
         self.configure(id, "fetch-list", cities_service()).await;
-        self.configure(id, "fetch-attendee", attendee_service()).await;
+        self.configure(id, "fetch-attendee", attendee_service())
+            .await;
         id
     }
 
@@ -203,14 +213,18 @@ impl Sandbox {
             roles: vec!["employee".to_owned()],
             password: host::Secret::new(USER_PASSWORD),
         };
-        accounts::create_user(store, &input).await.expect("create employee");
+        accounts::create_user(store, &input)
+            .await
+            .expect("create employee");
         login
     }
 }
 
 /// Creates a report through the form and returns its id.
 pub async fn create_report(browser: &Browser, name: &str) -> i64 {
-    let page = browser.submit("/expenses", "/expenses/reports", &[("name", name)]).await;
+    let page = browser
+        .submit("/expenses", "/expenses/reports", &[("name", name)])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
     id_after(&page, "/expenses/reports/")
 }
@@ -248,14 +262,32 @@ pub async fn report_with_entry(browser: &Browser) -> String {
 }
 
 /// Posts a form of the entry page at `entry` with its CSRF token.
-pub async fn post_on_entry(browser: &Browser, entry: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-    browser.submit(entry, &format!("{entry}{action}"), fields).await
+pub async fn post_on_entry(
+    browser: &Browser,
+    entry: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    browser
+        .submit(entry, &format!("{entry}{action}"), fields)
+        .await
 }
 
 /// Chooses the item `short_code` at `level` and checks that the choice was saved.
 pub async fn choose(browser: &Browser, entry: &str, level: &str, short_code: &str) {
-    let page = post_on_entry(browser, entry, "/list", &[("level", level), ("short_code", short_code)]).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "choose {short_code} at level {level}: {}", page.text);
+    let page = post_on_entry(
+        browser,
+        entry,
+        "/list",
+        &[("level", level), ("short_code", short_code)],
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "choose {short_code} at level {level}: {}",
+        page.text
+    );
 }
 
 /// Returns the id that follows `prefix` in the redirect of `page`.
@@ -275,7 +307,9 @@ pub fn element<'a>(page: &'a str, tag: &str, id: &str) -> &'a str {
         .and_then(|attribute| page[..=attribute].rfind(&format!("<{tag} ")))
         .unwrap_or_else(|| panic!("no <{tag} id=\"{id}\"> in {page}"));
     let rest = &page[start..];
-    let end = rest.find(&format!("</{tag}>")).map_or(rest.len(), |end| end + tag.len() + 3);
+    let end = rest
+        .find(&format!("</{tag}>"))
+        .map_or(rest.len(), |end| end + tag.len() + 3);
     &rest[..end]
 }
 

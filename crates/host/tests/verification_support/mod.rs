@@ -104,7 +104,9 @@ pub async fn start_hanging() -> (Verifying, FakeConnector, i64) {
     let mut config = verification_config();
     config.verification.timeout_secs = 3;
     let setup = start_with(fake.origin.clone(), ca.pem(), None, config).await;
-    let id = setup.register("Hanging connector", CONNECTOR_PASSWORD).await;
+    let id = setup
+        .register("Hanging connector", CONNECTOR_PASSWORD)
+        .await;
     (setup, fake, id)
 }
 
@@ -144,7 +146,11 @@ impl Verifying {
         for (service, body) in services {
             let configured = self
                 .host
-                .put(&format!("/api/v1/connectors/{id}/services/{service}"), &self.token, &body)
+                .put(
+                    &format!("/api/v1/connectors/{id}/services/{service}"),
+                    &self.token,
+                    &body,
+                )
                 .await;
             assert_eq!(configured.status, StatusCode::OK, "{}", configured.text);
         }
@@ -154,14 +160,21 @@ impl Verifying {
     /// Runs Verify services through the API as the administrator.
     pub async fn verify(&self, id: i64) -> Answer {
         self.host
-            .post(&format!("/api/v1/connectors/{id}/verify"), &self.token, &json!({}))
+            .post(
+                &format!("/api/v1/connectors/{id}/verify"),
+                &self.token,
+                &json!({}),
+            )
             .await
     }
 
     /// Reads the last verification through the API as the administrator.
     pub async fn last_verification(&self, id: i64) -> Answer {
         self.host
-            .get(&format!("/api/v1/connectors/{id}/verification"), &self.token)
+            .get(
+                &format!("/api/v1/connectors/{id}/verification"),
+                &self.token,
+            )
             .await
     }
 

@@ -37,7 +37,9 @@ pub async fn user(
     development_partner: bool,
     roles: &[&str],
 ) -> String {
-    let token = host.account(company, edition, development_partner, roles).await;
+    let token = host
+        .account(company, edition, development_partner, roles)
+        .await;
     let actor = actor_for_api_token(&host.store, &token)
         .await
         .expect("read the new user")
@@ -60,7 +62,9 @@ pub struct Page {
 impl Page {
     /// Returns the `Location` of a redirect.
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(LOCATION).and_then(|value| value.to_str().ok())
+        self.headers
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok())
     }
 
     /// Returns every `Set-Cookie` header, verbatim.
@@ -157,7 +161,8 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        self.send(self.client.get(format!("{}{path}", self.base))).await
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
     }
 
     /// Posts `fields` as a urlencoded form, exactly as given.
@@ -183,8 +188,12 @@ impl Browser {
 
     /// Signs in through the sign-in form and returns the response to the form.
     pub async fn sign_in_with(&self, login: &str, password: &str) -> Page {
-        self.submit("/login", "/login", &[("login", login), ("password", password)])
-            .await
+        self.submit(
+            "/login",
+            "/login",
+            &[("login", login), ("password", password)],
+        )
+        .await
     }
 
     /// Signs in with the test password and checks that it worked.

@@ -41,7 +41,9 @@ impl JsonFailure {
 impl From<PageError> for JsonFailure {
     fn from(error: PageError) -> Self {
         match error {
-            PageError::SignInRequired => JsonFailure::message(StatusCode::UNAUTHORIZED, "sign in to continue"),
+            PageError::SignInRequired => {
+                JsonFailure::message(StatusCode::UNAUTHORIZED, "sign in to continue")
+            }
             other => {
                 let status = other.status();
                 // A page error logs its cause when it becomes a page; this
@@ -58,7 +60,10 @@ impl From<PageError> for JsonFailure {
 impl From<ExpenseError> for JsonFailure {
     fn from(error: ExpenseError) -> Self {
         match error {
-            ExpenseError::Invalid(errors) => JsonFailure(StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": errors.0 })),
+            ExpenseError::Invalid(errors) => JsonFailure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "errors": errors.0 }),
+            ),
             ExpenseError::Callout { .. } => {
                 JsonFailure::message(StatusCode::BAD_GATEWAY, &failure_text(&error.to_string()))
             }
@@ -73,7 +78,10 @@ fn employee(signed_in: Result<SignedIn, PageError>) -> Result<SignedIn, JsonFail
     if signed_in.actor.is_employee() {
         Ok(signed_in)
     } else {
-        tracing::warn!(user_id = signed_in.actor.user.id.0, "search rejected: the user is not an employee");
+        tracing::warn!(
+            user_id = signed_in.actor.user.id.0,
+            "search rejected: the user is not an employee"
+        );
         Err(PageError::NotEmployee.into())
     }
 }
@@ -134,6 +142,9 @@ pub(crate) async fn attendee_search(
         external_id: text(query.external_id),
     };
 
-    let results = state.expenses.search_attendees(&signed_in.actor, &input).await?;
+    let results = state
+        .expenses
+        .search_attendees(&signed_in.actor, &input)
+        .await?;
     Ok(Json(AttendeeTableView::new(&input.attendee_type, results)))
 }

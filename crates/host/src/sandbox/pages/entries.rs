@@ -8,10 +8,14 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::results::{AttendeeTableView, ItemView, ListResultsView, failure_text};
-use super::{Employee, SCRIPT_PATH, entry_id, entry_path, notice_text, report_id, require_employee};
+use super::{
+    Employee, SCRIPT_PATH, entry_id, entry_path, notice_text, report_id, require_employee,
+};
 use crate::domain::FieldErrors;
 use crate::sandbox::expenses::{EntryInput, ExpenseError, list_key};
-use crate::sandbox::model::{EntryAttendee, ExpenseEntry, ExpenseEntryId, ExpenseReport, ExpenseReportId, ListChoice};
+use crate::sandbox::model::{
+    EntryAttendee, ExpenseEntry, ExpenseEntryId, ExpenseReport, ExpenseReportId, ListChoice,
+};
 use crate::sandbox::requests::AttendeeSearchInput;
 use crate::sandbox::sources::Sources;
 use crate::sandbox::values::{ExpenseType, format_date};
@@ -61,18 +65,32 @@ impl EntryForm {
             label: "None".to_owned(),
             selected: values.list.is_empty(),
         }];
-        lists.extend(sources.lists.iter().enumerate().map(|(index, list)| OptionView {
-            value: index.to_string(),
-            label: list.label(),
-            selected: values.list == index.to_string(),
-        }));
+        lists.extend(
+            sources
+                .lists
+                .iter()
+                .enumerate()
+                .map(|(index, list)| OptionView {
+                    value: index.to_string(),
+                    label: list.label(),
+                    selected: values.list == index.to_string(),
+                }),
+        );
         EntryForm {
             expense_types,
             expense_type_errors: errors.take("expense_type"),
-            transaction_date: FieldView::new(values.transaction_date, &mut errors, "transaction_date"),
+            transaction_date: FieldView::new(
+                values.transaction_date,
+                &mut errors,
+                "transaction_date",
+            ),
             amount: FieldView::new(values.amount, &mut errors, "amount"),
             currency: FieldView::new(values.currency, &mut errors, "currency"),
-            business_purpose: FieldView::new(values.business_purpose, &mut errors, "business_purpose"),
+            business_purpose: FieldView::new(
+                values.business_purpose,
+                &mut errors,
+                "business_purpose",
+            ),
             lists,
             list_errors: errors.take("list"),
             other_errors: errors.rest(),
@@ -153,7 +171,9 @@ impl SearchProblem {
     pub(super) fn of(error: ExpenseError) -> Result<SearchProblem, PageError> {
         match error {
             ExpenseError::Invalid(errors) => Ok(SearchProblem::Invalid(errors)),
-            ExpenseError::Callout { .. } => Ok(SearchProblem::Failed(failure_text(&error.to_string()))),
+            ExpenseError::Callout { .. } => {
+                Ok(SearchProblem::Failed(failure_text(&error.to_string())))
+            }
             other => Err(other.into()),
         }
     }
@@ -222,7 +242,9 @@ fn list_section(
     let list = entry.list.as_ref()?;
     let available = sources.list(&list.binding);
     let level_count = available.map_or(list.chosen.len(), |available| {
-        usize::try_from(available.levels).unwrap_or(usize::MAX).max(list.chosen.len())
+        usize::try_from(available.levels)
+            .unwrap_or(usize::MAX)
+            .max(list.chosen.len())
     });
     let mut search = search;
 
@@ -275,13 +297,20 @@ fn list_section(
         message: message.filter(|message| !message.is_empty()),
         long_code: list.long_code(),
         leaf_text: list.leaf_text().unwrap_or_default().to_owned(),
-        api: format!("/expenses/api/list-search?report={}&entry={}", report.0, entry.id.0),
+        api: format!(
+            "/expenses/api/list-search?report={}&entry={}",
+            report.0, entry.id.0
+        ),
         levels,
     })
 }
 
 /// Builds the attendee section of an entry.
-fn attendee_section(entry: &ExpenseEntry, sources: &Sources, search: Option<AttendeeSearch>) -> AttendeeSection {
+fn attendee_section(
+    entry: &ExpenseEntry,
+    sources: &Sources,
+    search: Option<AttendeeSearch>,
+) -> AttendeeSection {
     let (input, outcome) = match search {
         Some(search) => (search.input, search.outcome),
         None => (AttendeeSearchInput::default(), Ok(None)),
@@ -333,7 +362,11 @@ pub(super) async fn entry_page(
     let (values, errors) = extras
         .form
         .unwrap_or_else(|| (stored_input(entry, &sources), ErrorPlacement::none()));
-    let title = format!("{} entry of {}", entry.fields.expense_type.label(), report.name);
+    let title = format!(
+        "{} entry of {}",
+        entry.fields.expense_type.label(),
+        report.name
+    );
     let page = EntryPage {
         layout: Layout::signed_in(&title, signed_in),
         csrf_token: signed_in.session.csrf_token.clone(),
@@ -359,12 +392,20 @@ async fn new_entry_page(
 ) -> Result<Response, PageError> {
     let sources = state.expenses.sources(&signed_in.actor).await?;
     let (status, message, (values, errors)) = match rejected {
-        Some(rejected) => (StatusCode::UNPROCESSABLE_ENTITY, Some(NOT_SAVED.to_owned()), rejected),
+        Some(rejected) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(NOT_SAVED.to_owned()),
+            rejected,
+        ),
         None => {
             let values = EntryInput {
                 transaction_date: format_date(OffsetDateTime::now_utc().date()),
                 // A new entry's list field is bound to the first list, if any.
-                list: if sources.lists.is_empty() { String::new() } else { "0".to_owned() },
+                list: if sources.lists.is_empty() {
+                    String::new()
+                } else {
+                    "0".to_owned()
+                },
                 ..EntryInput::default()
             };
             (StatusCode::OK, None, (values, ErrorPlacement::none()))
@@ -393,7 +434,10 @@ pub(crate) async fn new_form(
     Employee(signed_in): Employee,
     Path(report): Path<String>,
 ) -> Result<Response, PageError> {
-    let report = state.expenses.report(&signed_in.actor, report_id(&report)?).await?;
+    let report = state
+        .expenses
+        .report(&signed_in.actor, report_id(&report)?)
+        .await?;
     new_entry_page(&state, &signed_in, &report, None).await
 }
 
@@ -409,9 +453,18 @@ pub(crate) async fn create(
     let input = submitted_input(&form.fields);
 
     match state.expenses.create_entry(actor, report.id, &input).await {
-        Ok(entry) => Ok(see_other(&format!("{}?notice=entry-created", entry_path(report.id, entry)))),
+        Ok(entry) => Ok(see_other(&format!(
+            "{}?notice=entry-created",
+            entry_path(report.id, entry)
+        ))),
         Err(ExpenseError::Invalid(errors)) => {
-            new_entry_page(&state, &form.signed_in, &report, Some((input, ErrorPlacement::new(errors)))).await
+            new_entry_page(
+                &state,
+                &form.signed_in,
+                &report,
+                Some((input, ErrorPlacement::new(errors))),
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -459,13 +512,20 @@ pub(crate) async fn show(
     Query(query): Query<EntryQuery>,
 ) -> Result<Response, PageError> {
     let actor = &signed_in.actor;
-    let (report, entry) = state.expenses.entry(actor, report_id(&report)?, entry_id(&entry)?).await?;
+    let (report, entry) = state
+        .expenses
+        .entry(actor, report_id(&report)?, entry_id(&entry)?)
+        .await?;
 
     let list_search = match &query.list_level {
         Some(level) => {
             let level = parse_level(level);
             let typed = query.list_query.clone().unwrap_or_default();
-            let outcome = match state.expenses.search_list(actor, report.id, entry.id, level, &typed).await {
+            let outcome = match state
+                .expenses
+                .search_list(actor, report.id, entry.id, level, &typed)
+                .await
+            {
                 Ok(results) => Ok(ListResultsView::new(level, results)),
                 Err(error) => Err(SearchProblem::of(error)?),
             };
@@ -506,7 +566,10 @@ pub(super) async fn posted_entry(
 ) -> Result<(ExpenseReport, ExpenseEntry), PageError> {
     require_employee(&form.signed_in)?;
     let ids = (report_id(report)?, entry_id(entry)?);
-    Ok(state.expenses.entry(&form.signed_in.actor, ids.0, ids.1).await?)
+    Ok(state
+        .expenses
+        .entry(&form.signed_in.actor, ids.0, ids.1)
+        .await?)
 }
 
 /// `POST /expenses/reports/{report}/entries/{entry}`: saves the entry's fields.
@@ -518,15 +581,30 @@ pub(crate) async fn update(
     let (report, entry) = posted_entry(&state, &form, &report, &entry).await?;
     let input = submitted_input(&form.fields);
 
-    match state.expenses.update_entry(&form.signed_in.actor, report.id, entry.id, &input).await {
-        Ok(()) => Ok(see_other(&format!("{}?notice=entry-saved", entry_path(report.id, entry.id)))),
+    match state
+        .expenses
+        .update_entry(&form.signed_in.actor, report.id, entry.id, &input)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "{}?notice=entry-saved",
+            entry_path(report.id, entry.id)
+        ))),
         Err(ExpenseError::Invalid(errors)) => {
             let extras = PageExtras {
                 form: Some((input, ErrorPlacement::new(errors))),
                 message: Some(NOT_SAVED.to_owned()),
                 ..PageExtras::default()
             };
-            entry_page(&state, &form.signed_in, &report, &entry, extras, StatusCode::UNPROCESSABLE_ENTITY).await
+            entry_page(
+                &state,
+                &form.signed_in,
+                &report,
+                &entry,
+                extras,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -539,11 +617,22 @@ pub(crate) async fn delete(
     form: CheckedForm,
 ) -> Result<Response, PageError> {
     let (report, entry) = posted_entry(&state, &form, &report, &entry).await?;
-    state.expenses.delete_entry(&form.signed_in.actor, report.id, entry.id).await?;
-    Ok(see_other(&format!("/expenses/reports/{}?notice=entry-deleted", report.id.0)))
+    state
+        .expenses
+        .delete_entry(&form.signed_in.actor, report.id, entry.id)
+        .await?;
+    Ok(see_other(&format!(
+        "/expenses/reports/{}?notice=entry-deleted",
+        report.id.0
+    )))
 }
 
 /// Returns the path of the entry page with an anchor, after a change to the entry.
-pub(super) fn entry_anchor(report: ExpenseReportId, entry: ExpenseEntryId, notice: &str, anchor: &str) -> String {
+pub(super) fn entry_anchor(
+    report: ExpenseReportId,
+    entry: ExpenseEntryId,
+    notice: &str,
+    anchor: &str,
+) -> String {
     format!("{}?notice={notice}#{anchor}", entry_path(report, entry))
 }

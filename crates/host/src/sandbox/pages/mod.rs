@@ -1,4 +1,6 @@
-//! The expense pages under `/expenses`: reports, entries, their searches, and the JSON endpoints of search-as-you-type.
+//! The expense pages under `/expenses`: reports, entries, their searches,
+//! and the JSON endpoints of search-as-you-type; the travel request pages
+//! under `/travel`; and Submit, which starts an object's workflow.
 //!
 //! Every search is a GET form to which the server responds with a page of
 //! results, and every change is a POST form with the session's CSRF token,
@@ -12,6 +14,8 @@ mod entries;
 mod reports;
 mod results;
 mod searches;
+mod travel;
+pub(crate) mod workflow;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -42,17 +46,39 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/expenses", get(reports::list))
         .route("/expenses/reports", post(reports::create))
         .route("/expenses/reports/{report}", get(reports::show))
+        .route("/expenses/reports/{report}/submit", post(reports::submit))
         .route("/expenses/reports/{report}/entries", post(entries::create))
-        .route("/expenses/reports/{report}/entries/new", get(entries::new_form))
+        .route(
+            "/expenses/reports/{report}/entries/new",
+            get(entries::new_form),
+        )
         .route(ENTRY, get(entries::show).post(entries::update))
         .route(&format!("{ENTRY}/delete"), post(entries::delete))
         .route(&format!("{ENTRY}/list"), post(searches::choose_list_item))
-        .route(&format!("{ENTRY}/list/clear"), post(searches::clear_list_level))
+        .route(
+            &format!("{ENTRY}/list/clear"),
+            post(searches::clear_list_level),
+        )
         .route(&format!("{ENTRY}/attendees"), post(searches::add_attendee))
-        .route(&format!("{ENTRY}/attendees/remove"), post(searches::remove_attendee))
+        .route(
+            &format!("{ENTRY}/attendees/remove"),
+            post(searches::remove_attendee),
+        )
         .route("/expenses/api/list-search", get(api::list_search))
         .route("/expenses/api/attendee-search", get(api::attendee_search))
         .route(SCRIPT_PATH, get(script))
+        .route("/travel", get(travel::list))
+        .route("/travel/requests", post(travel::create))
+        .route("/travel/requests/{request}", get(travel::show))
+        .route(
+            "/travel/requests/{request}/expenses",
+            post(travel::add_expense),
+        )
+        .route(
+            "/travel/requests/{request}/expenses/{expense}/delete",
+            post(travel::delete_expense),
+        )
+        .route("/travel/requests/{request}/submit", post(travel::submit))
         .layer(from_fn(scripted_security_headers))
 }
 
@@ -60,8 +86,14 @@ pub(crate) fn routes() -> Router<WebState> {
 async fn script() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         SCRIPT,
     )
@@ -86,7 +118,10 @@ pub(crate) fn require_employee(signed_in: &SignedIn) -> Result<(), PageError> {
     if signed_in.actor.is_employee() {
         Ok(())
     } else {
-        tracing::warn!(user_id = signed_in.actor.user.id.0, "expense page rejected: the user is not an employee");
+        tracing::warn!(
+            user_id = signed_in.actor.user.id.0,
+            "expense page rejected: the user is not an employee"
+        );
         Err(PageError::NotEmployee)
     }
 }
@@ -96,6 +131,7 @@ impl From<ExpenseError> for PageError {
         match error {
             ExpenseError::NotEmployee => PageError::NotEmployee,
             ExpenseError::NotFound => PageError::NotFound,
+            ExpenseError::Locked { step } => PageError::Locked(step),
             ExpenseError::Store(error) => PageError::StoreUnavailable(error),
             // Handlers that accept input or search show these in the page;
             // reaching here means a handler forgot to.
@@ -129,6 +165,17 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "list-cleared" => Some("The list choice was cleared."),
         "attendee-added" => Some("The attendee was added."),
         "attendee-removed" => Some("The attendee was removed."),
+        "request-created" => {
+            Some("The travel request was created. Add the expenses you expect below.")
+        }
+        "expense-added" => Some("The expected expense was added."),
+        "expense-deleted" => Some("The expected expense was deleted."),
+        "submitted-validation" => {
+            Some("It was submitted and waits for external validation by the company's connector.")
+        }
+        "submitted-approval" => Some("It was submitted and waits for approval."),
+        "submitted-extract" => Some("It was submitted and is ready for extract."),
+        "needs-entries" => Some("It was not submitted: add at least one entry first."),
         _ => None,
     }
 }

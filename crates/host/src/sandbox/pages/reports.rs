@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::workflow::{self, WorkflowView, workflow_view};
 use super::{Employee, notice_text, report_id, require_employee};
 use crate::sandbox::expenses::ExpenseError;
 use crate::sandbox::values::format_date;
@@ -12,14 +13,18 @@ use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::pages::registrations::FieldView;
-use crate::web::pages::{ErrorPlacement, Layout, NoticeQuery, display_time, render, render_with_status, see_other};
+use crate::web::pages::{
+    ErrorPlacement, Layout, NoticeQuery, display_time, render, render_with_status, see_other,
+};
 use crate::web::session::SignedIn;
+use crate::workflow::ObjectRef;
 
 /// One row of the report list.
 struct ReportRow {
     id: i64,
     name: String,
     entry_count: u64,
+    step: &'static str,
     created_at: String,
 }
 
@@ -46,6 +51,7 @@ async fn reports_page(
             id: report.id.0,
             name: report.name.to_string(),
             entry_count: report.entry_count,
+            step: report.step.label(),
             created_at: display_time(report.created_at),
         })
         .collect();
@@ -69,12 +75,22 @@ pub(crate) async fn list(
 }
 
 /// `POST /expenses/reports`: creates a report and opens it.
-pub(crate) async fn create(State(state): State<WebState>, form: CheckedForm) -> Result<Response, PageError> {
+pub(crate) async fn create(
+    State(state): State<WebState>,
+    form: CheckedForm,
+) -> Result<Response, PageError> {
     require_employee(&form.signed_in)?;
     let typed = form.fields.text("name").unwrap_or_default();
 
-    match state.expenses.create_report(&form.signed_in.actor, typed).await {
-        Ok(id) => Ok(see_other(&format!("/expenses/reports/{}?notice=report-created", id.0))),
+    match state
+        .expenses
+        .create_report(&form.signed_in.actor, typed)
+        .await
+    {
+        Ok(id) => Ok(see_other(&format!(
+            "/expenses/reports/{}?notice=report-created",
+            id.0
+        ))),
         Err(ExpenseError::Invalid(errors)) => {
             let name = FieldView::new(typed, &mut ErrorPlacement::new(errors), "name");
             let message = Some("The report was not created. Correct the name.");
@@ -101,10 +117,12 @@ struct EntryRow {
 #[template(path = "expense_report.html")]
 struct ReportPage {
     layout: Layout,
+    csrf_token: String,
     id: i64,
     name: String,
     created_at: String,
     entries: Vec<EntryRow>,
+    workflow: WorkflowView,
     notice: Option<&'static str>,
 }
 
@@ -115,7 +133,10 @@ pub(crate) async fn show(
     Path(report): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    let report = state.expenses.report(&signed_in.actor, report_id(&report)?).await?;
+    let report = state
+        .expenses
+        .report(&signed_in.actor, report_id(&report)?)
+        .await?;
 
     let entries = report
         .entries
@@ -137,8 +158,21 @@ pub(crate) async fn show(
             attendee_count: entry.attendees.len(),
         })
         .collect();
+    let object = ObjectRef::expense_report(report.id.0);
+    let submit_action = format!("/expenses/reports/{}/submit", report.id.0);
+    let workflow = workflow_view(
+        &state,
+        &signed_in,
+        object,
+        report.step,
+        report.sent_back_comment,
+        submit_action,
+    )
+    .await?;
     let page = ReportPage {
         layout: Layout::signed_in(report.name.as_str(), &signed_in),
+        csrf_token: signed_in.session.csrf_token.clone(),
+        workflow,
         id: report.id.0,
         name: report.name.to_string(),
         created_at: display_time(report.created_at),
@@ -146,4 +180,22 @@ pub(crate) async fn show(
         notice: notice_text(query.notice.as_deref()),
     };
     Ok(render(&page))
+}
+
+/// `POST /expenses/reports/{report}/submit`: submits the report into the workflow.
+pub(crate) async fn submit(
+    State(state): State<WebState>,
+    Path(report): Path<String>,
+    form: CheckedForm,
+) -> Result<Response, PageError> {
+    require_employee(&form.signed_in)?;
+    let id = report_id(&report)?;
+    let object = ObjectRef::expense_report(id.0);
+    workflow::submit(
+        &state,
+        &form,
+        object,
+        &format!("/expenses/reports/{}", id.0),
+    )
+    .await
 }

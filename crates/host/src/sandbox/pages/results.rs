@@ -94,14 +94,22 @@ impl AttendeeTableView {
         let used: Vec<&str> = ATTENDEE_ELEMENTS
             .iter()
             .copied()
-            .filter(|name| results.attendees.iter().any(|attendee| !value(attendee, name).is_empty()))
+            .filter(|name| {
+                results
+                    .attendees
+                    .iter()
+                    .any(|attendee| !value(attendee, name).is_empty())
+            })
             .collect();
         let rows = results
             .attendees
             .iter()
             .map(|attendee| AttendeeRowView {
                 external_id: attendee.external_id.clone(),
-                cells: used.iter().map(|name| value(attendee, name).to_owned()).collect(),
+                cells: used
+                    .iter()
+                    .map(|name| value(attendee, name).to_owned())
+                    .collect(),
             })
             .collect();
         AttendeeTableView {
@@ -162,7 +170,10 @@ mod tests {
 
         let table = AttendeeTableView::new("BUSGUEST", results);
 
-        assert_eq!(table.columns, ["External ID", "First name", "Last name", "Title"]);
+        assert_eq!(
+            table.columns,
+            ["External ID", "First name", "Last name", "Title"]
+        );
         assert_eq!(table.rows[0].cells, ["E1", "John", "Doe", ""]);
     }
 

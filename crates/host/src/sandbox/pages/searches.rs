@@ -37,10 +37,21 @@ pub(crate) async fn choose_list_item(
 
     let chosen = state
         .expenses
-        .choose_list_item(&form.signed_in.actor, report.id, entry.id, level, short_code)
+        .choose_list_item(
+            &form.signed_in.actor,
+            report.id,
+            entry.id,
+            level,
+            short_code,
+        )
         .await;
     match chosen {
-        Ok(()) => Ok(see_other(&entry_anchor(report.id, entry.id, "list-chosen", "list"))),
+        Ok(()) => Ok(see_other(&entry_anchor(
+            report.id,
+            entry.id,
+            "list-chosen",
+            "list",
+        ))),
         Err(error) => rejected_list_change(&state, &form, &report, &entry, level, error).await,
     }
 }
@@ -59,7 +70,12 @@ pub(crate) async fn clear_list_level(
         .clear_list_level(&form.signed_in.actor, report.id, entry.id, level)
         .await;
     match cleared {
-        Ok(()) => Ok(see_other(&entry_anchor(report.id, entry.id, "list-cleared", "list"))),
+        Ok(()) => Ok(see_other(&entry_anchor(
+            report.id,
+            entry.id,
+            "list-cleared",
+            "list",
+        ))),
         Err(error) => rejected_list_change(&state, &form, &report, &entry, level, error).await,
     }
 }
@@ -99,10 +115,21 @@ pub(crate) async fn add_attendee(
 
     let added = state
         .expenses
-        .add_attendee(&form.signed_in.actor, report.id, entry.id, attendee_type, external_id)
+        .add_attendee(
+            &form.signed_in.actor,
+            report.id,
+            entry.id,
+            attendee_type,
+            external_id,
+        )
         .await;
     match added {
-        Ok(()) => Ok(see_other(&entry_anchor(report.id, entry.id, "attendee-added", "attendees"))),
+        Ok(()) => Ok(see_other(&entry_anchor(
+            report.id,
+            entry.id,
+            "attendee-added",
+            "attendees",
+        ))),
         Err(error) => {
             let problem = SearchProblem::of(error)?;
             let status = problem_status(&problem);
@@ -133,7 +160,18 @@ pub(crate) async fn remove_attendee(
 
     state
         .expenses
-        .remove_attendee(&form.signed_in.actor, report.id, entry.id, attendee_type, external_id)
+        .remove_attendee(
+            &form.signed_in.actor,
+            report.id,
+            entry.id,
+            attendee_type,
+            external_id,
+        )
         .await?;
-    Ok(see_other(&entry_anchor(report.id, entry.id, "attendee-removed", "attendees")))
+    Ok(see_other(&entry_anchor(
+        report.id,
+        entry.id,
+        "attendee-removed",
+        "attendees",
+    )))
 }

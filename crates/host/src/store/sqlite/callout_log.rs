@@ -40,7 +40,9 @@ fn insert(
             results,
             refine_search,
         } => (Some(*results), *refine_search, None, None),
-        CalloutOutcome::Failed { kind, detail } => (None, false, Some(kind.as_str()), Some(detail.as_str())),
+        CalloutOutcome::Failed { kind, detail } => {
+            (None, false, Some(kind.as_str()), Some(detail.as_str()))
+        }
         CalloutOutcome::InvalidAnswer { rule } => (None, false, None, Some(rule.as_str())),
     };
     let keep = i64::try_from(keep).unwrap_or(i64::MAX);

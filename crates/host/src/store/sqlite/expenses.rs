@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use time::OffsetDateTime;
 
-use super::{SqliteHostStore, from_millis, invalid_value, to_millis};
+use super::{SqliteHostStore, from_millis, invalid_value, to_millis, workflow};
 use crate::domain::{CompanyId, RegistrationId, UserId};
 use crate::sandbox::model::{
     EntryAttendee, EntryFields, EntryList, ExpenseEntry, ExpenseEntryId, ExpenseReport,
@@ -14,10 +14,14 @@ use crate::sandbox::values::{
 };
 use crate::store::StoreError;
 use crate::store::expenses::ExpenseStore;
+use crate::workflow::{ObjectRef, Step};
 
 #[async_trait::async_trait]
 impl ExpenseStore for SqliteHostStore {
-    async fn insert_expense_report(&self, report: &NewExpenseReport) -> Result<ExpenseReportId, StoreError> {
+    async fn insert_expense_report(
+        &self,
+        report: &NewExpenseReport,
+    ) -> Result<ExpenseReportId, StoreError> {
         let connection = self.connection();
         connection.execute(
             "INSERT INTO expense_reports (company_id, owner_user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -34,20 +38,33 @@ impl ExpenseStore for SqliteHostStore {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
             "SELECT expense_reports.id, expense_reports.name, expense_reports.created_at, \
-             (SELECT count(*) FROM expense_entries WHERE expense_entries.report_id = expense_reports.id) \
-             FROM expense_reports WHERE company_id = ?1 AND owner_user_id = ?2 ORDER BY id DESC",
+             (SELECT count(*) FROM expense_entries WHERE expense_entries.report_id = expense_reports.id), \
+             coalesce(workflow_states.step, 'NOT_SUBMITTED') \
+             FROM expense_reports LEFT JOIN workflow_states ON workflow_states.object_type = 'EXPRPT' \
+             AND workflow_states.object_id = expense_reports.id \
+             WHERE expense_reports.company_id = ?1 AND owner_user_id = ?2 ORDER BY expense_reports.id DESC",
         )?;
         let rows = statement
             .query_map(params![company.0, owner.0], |row| {
-                Ok(ExpenseReportSummary {
-                    id: ExpenseReportId(row.get(0)?),
-                    name: ReportName::from_stored(row.get(1)?),
-                    created_at: from_millis(row.get(2)?),
-                    entry_count: row.get::<_, i64>(3)?.try_into().unwrap_or(0),
-                })
+                Ok((
+                    ExpenseReportSummary {
+                        id: ExpenseReportId(row.get(0)?),
+                        name: ReportName::from_stored(row.get(1)?),
+                        created_at: from_millis(row.get(2)?),
+                        entry_count: row.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                        step: Step::NotSubmitted,
+                    },
+                    row.get::<_, String>(4)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|(mut summary, step)| {
+                summary.step =
+                    Step::parse(&step).ok_or_else(|| invalid_value("workflow_states.step"))?;
+                Ok(summary)
+            })
+            .collect()
     }
 
     async fn expense_report(
@@ -69,6 +86,8 @@ impl ExpenseStore for SqliteHostStore {
                     owner: UserId(row.get(2)?),
                     name: ReportName::from_stored(row.get(3)?),
                     created_at: from_millis(row.get(4)?),
+                    step: Step::NotSubmitted,
+                    sent_back_comment: None,
                     entries: Vec::new(),
                 })
             })
@@ -76,6 +95,9 @@ impl ExpenseStore for SqliteHostStore {
         let Some(mut report) = found else {
             return Ok(None);
         };
+        let object = ObjectRef::expense_report(report.id.0);
+        report.step = workflow::step_of(&connection, object)?;
+        report.sent_back_comment = workflow::comment_of(&connection, object)?;
         report.entries = entries(&connection, report.id)?;
         Ok(Some(report))
     }
@@ -119,7 +141,11 @@ impl ExpenseStore for SqliteHostStore {
         Ok(())
     }
 
-    async fn delete_expense_entry(&self, report: ExpenseReportId, entry: ExpenseEntryId) -> Result<(), StoreError> {
+    async fn delete_expense_entry(
+        &self,
+        report: ExpenseReportId,
+        entry: ExpenseEntryId,
+    ) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let transaction = connection.transaction()?;
         transaction.execute(
@@ -194,7 +220,11 @@ struct EntryColumns {
 }
 
 impl EntryColumns {
-    fn of(fields: &EntryFields, list: Option<&EntryList>, at: OffsetDateTime) -> Result<EntryColumns, StoreError> {
+    fn of(
+        fields: &EntryFields,
+        list: Option<&EntryList>,
+        at: OffsetDateTime,
+    ) -> Result<EntryColumns, StoreError> {
         let choices = list
             .map(|list| serde_json::to_string(&list.chosen))
             .transpose()
@@ -265,7 +295,10 @@ fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
     })
 }
 
-fn entries(connection: &Connection, report: ExpenseReportId) -> Result<Vec<ExpenseEntry>, StoreError> {
+fn entries(
+    connection: &Connection,
+    report: ExpenseReportId,
+) -> Result<Vec<ExpenseEntry>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {ENTRY_COLUMNS} FROM expense_entries WHERE report_id = ?1 ORDER BY id"
     ))?;
@@ -281,20 +314,47 @@ fn entries(connection: &Connection, report: ExpenseReportId) -> Result<Vec<Expen
         .collect()
 }
 
-fn entry_from_row(row: EntryRow, attendees: Vec<EntryAttendee>) -> Result<ExpenseEntry, StoreError> {
-    let fields = EntryFields {
-        expense_type: ExpenseType::parse(&row.expense_type)
-            .map_err(|_| invalid_value("expense_entries.expense_type"))?,
-        transaction_date: parse_date(&row.transaction_date)
-            .map_err(|_| invalid_value("expense_entries.transaction_date"))?,
-        amount: Amount::from_cents(row.amount_cents),
-        currency: CurrencyCode::from_stored(row.currency),
-        business_purpose: BusinessPurpose::from_stored(row.business_purpose),
-    };
+/// The field columns of an expense entry or an expected expense, as read.
+pub(super) struct FieldColumns {
+    pub expense_type: String,
+    pub transaction_date: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub business_purpose: String,
+}
+
+impl FieldColumns {
+    /// Checks the columns; `table` names the table in the error.
+    pub(super) fn into_fields(self, table: &'static str) -> Result<EntryFields, StoreError> {
+        Ok(EntryFields {
+            expense_type: ExpenseType::parse(&self.expense_type)
+                .map_err(|_| invalid_value(table))?,
+            transaction_date: parse_date(&self.transaction_date)
+                .map_err(|_| invalid_value(table))?,
+            amount: Amount::from_cents(self.amount_cents),
+            currency: CurrencyCode::from_stored(self.currency),
+            business_purpose: BusinessPurpose::from_stored(self.business_purpose),
+        })
+    }
+}
+
+fn entry_from_row(
+    row: EntryRow,
+    attendees: Vec<EntryAttendee>,
+) -> Result<ExpenseEntry, StoreError> {
+    let fields = FieldColumns {
+        expense_type: row.expense_type,
+        transaction_date: row.transaction_date,
+        amount_cents: row.amount_cents,
+        currency: row.currency,
+        business_purpose: row.business_purpose,
+    }
+    .into_fields("expense_entries")?;
     let list = match (row.list_registration_id, row.list_name, row.list_category) {
         (Some(registration_id), Some(list_name), Some(category)) => {
-            let chosen: Vec<ListChoice> = serde_json::from_str(row.list_choices.as_deref().unwrap_or("[]"))
-                .map_err(|_| invalid_value("expense_entries.list_choices"))?;
+            let chosen: Vec<ListChoice> =
+                serde_json::from_str(row.list_choices.as_deref().unwrap_or("[]"))
+                    .map_err(|_| invalid_value("expense_entries.list_choices"))?;
             Some(EntryList {
                 binding: ListBinding {
                     registration_id: RegistrationId(registration_id),
@@ -314,7 +374,10 @@ fn entry_from_row(row: EntryRow, attendees: Vec<EntryAttendee>) -> Result<Expens
     })
 }
 
-fn attendees(connection: &Connection, entry: ExpenseEntryId) -> Result<Vec<EntryAttendee>, StoreError> {
+fn attendees(
+    connection: &Connection,
+    entry: ExpenseEntryId,
+) -> Result<Vec<EntryAttendee>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT external_id, first_name, last_name, company, attendee_type_code \
          FROM expense_entry_attendees WHERE entry_id = ?1 ORDER BY id",

@@ -9,9 +9,12 @@
 mod accounts;
 mod callout_log;
 mod expenses;
+mod notifications;
 mod registrations;
 mod sessions;
+mod travel;
 mod verification;
+mod workflow;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -119,7 +122,9 @@ pub(super) fn from_millis(millis: i64) -> OffsetDateTime {
 impl HostStore for SqliteHostStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.connection()
-            .query_row("SELECT count(*) FROM companies", [], |row| row.get::<_, i64>(0))?;
+            .query_row("SELECT count(*) FROM companies", [], |row| {
+                row.get::<_, i64>(0)
+            })?;
         Ok(())
     }
 
@@ -182,7 +187,12 @@ impl HostStore for SqliteHostStore {
         expected_revision: i64,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        registrations::update(&mut self.connection(), registration, expected_revision, audit)
+        registrations::update(
+            &mut self.connection(),
+            registration,
+            expected_revision,
+            audit,
+        )
     }
 
     async fn audit_trail(

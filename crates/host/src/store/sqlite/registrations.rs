@@ -5,7 +5,9 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::{from_millis, invalid_value, to_millis};
 use crate::crypto::SealedPassword;
 use crate::domain::fields::{CredentialUserName, Description, HostName, RegistrationName};
-use crate::domain::services::{EndpointPath, ServiceConfig, ServiceSettings, Services, default_services};
+use crate::domain::services::{
+    EndpointPath, ServiceConfig, ServiceSettings, Services, default_services,
+};
 use crate::domain::{
     AuditAction, AuditEntry, CompanyId, Registration, RegistrationId, ServiceKind,
     TestConnectionResult, TestOutcome, UserId,
@@ -95,7 +97,13 @@ pub(super) fn update(
             Some(TestOutcome::Succeeded {
                 tls_version,
                 cipher_suite,
-            }) => (Some(true), Some(tls_version), Some(cipher_suite), None, None),
+            }) => (
+                Some(true),
+                Some(tls_version),
+                Some(cipher_suite),
+                None,
+                None,
+            ),
             Some(TestOutcome::Failed { kind, message }) => {
                 (Some(false), None, None, Some(kind), Some(message))
             }
@@ -166,7 +174,9 @@ pub(super) fn audit_trail(
     rows.into_iter()
         .map(|(at, user_id, login, action, service, changes, result)| {
             let service = service
-                .map(|name| ServiceKind::parse(&name).ok_or_else(|| invalid_value("audit_entries.service")))
+                .map(|name| {
+                    ServiceKind::parse(&name).ok_or_else(|| invalid_value("audit_entries.service"))
+                })
                 .transpose()?;
             Ok(AuditEntry {
                 at: from_millis(at),

@@ -176,3 +176,107 @@ CREATE TABLE IF NOT EXISTS expense_entry_attendees (
     company TEXT NOT NULL,
     UNIQUE (entry_id, attendee_type_code, external_id)
 );
+
+-- Travel requests of the sandbox, with their expected expenses; only the owner edits one.
+CREATE TABLE IF NOT EXISTS travel_requests (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    owner_user_id INTEGER NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    -- YYYY-MM-DD; the end is not before the start.
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS travel_requests_by_owner
+    ON travel_requests (owner_user_id, id);
+
+CREATE TABLE IF NOT EXISTS travel_request_expenses (
+    id INTEGER PRIMARY KEY,
+    request_id INTEGER NOT NULL REFERENCES travel_requests (id),
+    expense_type TEXT NOT NULL,
+    -- YYYY-MM-DD.
+    transaction_date TEXT NOT NULL,
+    -- Hundredths of the currency unit.
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    currency TEXT NOT NULL,
+    business_purpose TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS travel_request_expenses_by_request
+    ON travel_request_expenses (request_id, id);
+
+-- The workflow step of each expense report and travel request that was
+-- ever submitted; an object without a row is NOT_SUBMITTED.
+CREATE TABLE IF NOT EXISTS workflow_states (
+    object_type TEXT NOT NULL CHECK (object_type IN ('EXPRPT', 'TRAVELREQ')),
+    object_id INTEGER NOT NULL,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    step TEXT NOT NULL CHECK (step IN ('NOT_SUBMITTED', 'EXTERNAL_VALIDATION_SUBMIT', 'APPROVAL',
+        'EXTERNAL_VALIDATION_PREEXTRACT', 'READY_FOR_EXTRACT', 'SENT_BACK')),
+    -- The comment of the latest send-back, while the step is SENT_BACK.
+    comment TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (object_type, object_id)
+);
+
+CREATE INDEX IF NOT EXISTS workflow_states_by_step
+    ON workflow_states (company_id, step, updated_at);
+
+-- Every step change: who acted (a user, or a connector through its
+-- registration), from which step, and where the object stopped.
+CREATE TABLE IF NOT EXISTS workflow_events (
+    id INTEGER PRIMARY KEY,
+    object_type TEXT NOT NULL,
+    object_id INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('submit', 'approve', 'send_back')),
+    from_step TEXT NOT NULL,
+    to_step TEXT NOT NULL,
+    actor_user_id INTEGER REFERENCES users (id),
+    actor_login TEXT,
+    registration_id INTEGER REFERENCES registrations (id),
+    comment TEXT,
+    CHECK ((actor_user_id IS NULL) <> (registration_id IS NULL))
+);
+
+CREATE INDEX IF NOT EXISTS workflow_events_by_object
+    ON workflow_events (object_type, object_id, id);
+
+-- The Event Notification queue. Each registration's queued notifications
+-- are sent one at a time in id order. A dispatcher claims one by setting
+-- the lease columns; when the lease expires unreleased (the host died
+-- while sending), the notification is sent again.
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    object_type TEXT NOT NULL CHECK (object_type IN ('EXPRPT', 'TRAVELREQ')),
+    object_id INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    object_uri TEXT NOT NULL,
+    -- YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, as sent.
+    event_date_time TEXT NOT NULL,
+    context TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    queued_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_attempt_at INTEGER,
+    -- A stable code and a sentence; never a credential.
+    last_error TEXT,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER
+);
+
+-- Finds the head (lowest id) of each registration's queue.
+CREATE INDEX IF NOT EXISTS notifications_queue_heads
+    ON notifications (status, registration_id, id);
+
+CREATE INDEX IF NOT EXISTS notifications_by_company
+    ON notifications (company_id, status, id);

@@ -14,6 +14,7 @@ struct HomePage {
     company: String,
     may_manage: bool,
     may_use_expenses: bool,
+    may_approve: bool,
 }
 
 /// `GET /`: links to the pages the user may open.
@@ -24,6 +25,7 @@ pub(crate) async fn show(signed_in: SignedIn) -> Response {
         company: signed_in.actor.company.name.clone(),
         may_manage: signed_in.actor.may_manage_registrations(),
         may_use_expenses: signed_in.actor.is_employee(),
+        may_approve: signed_in.actor.is_approver(),
     };
     render(&page)
 }

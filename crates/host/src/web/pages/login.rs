@@ -121,11 +121,17 @@ pub(crate) async fn submit(
     // A session the browser already had ends, so that each sign-in gets a
     // fresh id and an id planted before sign-in is worthless.
     if let Some(previous) = previous_session {
-        state.store.delete_session(&api_token_hash(&previous)).await?;
+        state
+            .store
+            .delete_session(&api_token_hash(&previous))
+            .await?;
     }
     let session_cookie = session::start(&state, &actor).await?;
     let login_removal = settings.removal_cookie(settings.login_cookie_name());
-    Ok(with_cookies(see_other("/"), [session_cookie, login_removal]))
+    Ok(with_cookies(
+        see_other("/"),
+        [session_cookie, login_removal],
+    ))
 }
 
 /// `POST /logout`: deletes the session and its cookie.
@@ -134,5 +140,8 @@ pub(crate) async fn logout(
     form: CheckedForm,
 ) -> Result<Response, PageError> {
     let removal = session::end(&state, &form.signed_in).await?;
-    Ok(with_cookies(see_other("/login?notice=signed-out"), [removal]))
+    Ok(with_cookies(
+        see_other("/login?notice=signed-out"),
+        [removal],
+    ))
 }

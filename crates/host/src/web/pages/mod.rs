@@ -1,9 +1,11 @@
 //! The pages: shared layout, rendering, and helpers for validation messages and labels.
 
+pub(crate) mod approvals;
 pub(crate) mod audit;
 pub(crate) mod callout_log;
 pub(crate) mod home;
 pub(crate) mod login;
+pub(crate) mod notifications;
 pub(crate) mod registrations;
 pub(crate) mod services;
 pub(crate) mod verification;
@@ -33,6 +35,7 @@ pub(crate) struct LayoutUser {
     pub company: String,
     pub may_manage: bool,
     pub may_use_expenses: bool,
+    pub may_approve: bool,
     pub csrf_token: String,
 }
 
@@ -52,6 +55,7 @@ impl Layout {
                 company: signed_in.actor.company.name.clone(),
                 may_manage: signed_in.actor.may_manage_registrations(),
                 may_use_expenses: signed_in.actor.is_employee(),
+                may_approve: signed_in.actor.is_approver(),
                 csrf_token: signed_in.session.csrf_token.clone(),
             }),
         }
@@ -84,7 +88,10 @@ pub(crate) fn see_other(location: &str) -> Response {
 }
 
 /// Adds `Set-Cookie` headers, one per cookie.
-pub(crate) fn with_cookies<const N: usize>(mut response: Response, cookies: [HeaderValue; N]) -> Response {
+pub(crate) fn with_cookies<const N: usize>(
+    mut response: Response,
+    cookies: [HeaderValue; N],
+) -> Response {
     for cookie in cookies {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -95,8 +102,14 @@ pub(crate) fn with_cookies<const N: usize>(mut response: Response, cookies: [Hea
 pub(crate) async fn stylesheet() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         STYLESHEET,
     )
@@ -161,7 +174,9 @@ pub(crate) struct ErrorPlacement {
 
 impl ErrorPlacement {
     pub(crate) fn new(errors: FieldErrors) -> Self {
-        ErrorPlacement { remaining: errors.0 }
+        ErrorPlacement {
+            remaining: errors.0,
+        }
     }
 
     pub(crate) fn none() -> Self {
@@ -189,12 +204,16 @@ impl ErrorPlacement {
 /// shown after a redirect; unknown values show nothing, so no input is echoed.
 pub(crate) fn notice_text(key: Option<&str>) -> Option<&'static str> {
     match key? {
-        "created" => Some("The registration was created. Run Test Connection before enabling a service."),
+        "created" => {
+            Some("The registration was created. Run Test Connection before enabling a service.")
+        }
         "updated" => Some("The registration was saved."),
         "tested" => Some("Test Connection finished; its result is shown below."),
         "verified" => Some("Verify services finished; its report is shown below."),
         "service-saved" => Some("The service configuration was saved."),
-        "deactivated" => Some("Every service was made inactive; the registration is listed as inactive."),
+        "deactivated" => {
+            Some("Every service was made inactive; the registration is listed as inactive.")
+        }
         "signed-out" => Some("You have signed out."),
         _ => None,
     }

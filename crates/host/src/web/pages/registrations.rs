@@ -13,9 +13,7 @@ use super::{
     ErrorPlacement, Layout, NoticeQuery, display_time, notice_text, registration_id,
     registration_of, render, render_with_status, see_other, service_label,
 };
-use crate::domain::{
-    DomainError, Registration, RegistrationInput, ServiceKind, TestOutcome,
-};
+use crate::domain::{DomainError, Registration, RegistrationInput, ServiceKind, TestOutcome};
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -200,11 +198,19 @@ fn rejected_form(
         DomainError::Conflict => (
             StatusCode::CONFLICT,
             ErrorPlacement::none(),
-            Some("The registration was changed by another request and was not saved. Reload it and try again."),
+            Some(
+                "The registration was changed by another request and was not saved. Reload it and try again.",
+            ),
         ),
         other => return Err(other.into()),
     };
-    let page = form_page(signed_in, target, RegistrationValues::submitted(fields), errors, message);
+    let page = form_page(
+        signed_in,
+        target,
+        RegistrationValues::submitted(fields),
+        errors,
+        message,
+    );
     Ok(render_with_status(status, &page))
 }
 
@@ -300,7 +306,12 @@ pub(crate) async fn show(
             TestOutcome::Succeeded {
                 tls_version,
                 cipher_suite,
-            } => (true, tls_version.clone(), cipher_suite.clone(), String::new()),
+            } => (
+                true,
+                tls_version.clone(),
+                cipher_suite.clone(),
+                String::new(),
+            ),
             TestOutcome::Failed { message, .. } => {
                 (false, String::new(), String::new(), message.clone())
             }
@@ -340,7 +351,10 @@ pub(crate) async fn show(
         user_name: registration.user_name.to_string(),
         verified: registration.verified,
         active: registration.is_active(),
-        any_enabled: registration.services.values().any(|service| service.enabled),
+        any_enabled: registration
+            .services
+            .values()
+            .any(|service| service.enabled),
         test,
         services,
         callouts,
@@ -359,7 +373,13 @@ pub(crate) async fn edit_form(
     let registration = registration_of(&state, &signed_in.actor, &id).await?;
 
     let values = RegistrationValues::stored(&registration);
-    let page = form_page(&signed_in, Some(&registration), values, ErrorPlacement::none(), None);
+    let page = form_page(
+        &signed_in,
+        Some(&registration),
+        values,
+        ErrorPlacement::none(),
+        None,
+    );
     Ok(render(&page))
 }
 
@@ -382,7 +402,10 @@ pub(crate) async fn update(
     };
 
     match state.registrations.update(actor, id, &input).await {
-        Ok(_) => Ok(see_other(&format!("/registrations/{}?notice=updated", id.0))),
+        Ok(_) => Ok(see_other(&format!(
+            "/registrations/{}?notice=updated",
+            id.0
+        ))),
         Err(error) => rejected_form(error, &form.signed_in, Some(&registration), fields),
     }
 }

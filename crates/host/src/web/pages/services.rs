@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::registrations::FieldView;
-use super::{ErrorPlacement, Layout, registration_of, render, render_with_status, see_other, service_label};
+use super::{
+    ErrorPlacement, Layout, registration_of, render, render_with_status, see_other, service_label,
+};
 use crate::domain::services::{
     ConfiguredListInput, LaunchVersion, ServiceConfig, ServiceSettings, WorkflowStep,
     WorkflowStepInput,
@@ -47,9 +49,14 @@ struct ListDraft {
 
 impl ListDraft {
     fn is_blank(&self) -> bool {
-        [&self.list_name, &self.category, &self.language_code, &self.level]
-            .iter()
-            .all(|text| text.trim().is_empty())
+        [
+            &self.list_name,
+            &self.category,
+            &self.language_code,
+            &self.level,
+        ]
+        .iter()
+        .all(|text| text.trim().is_empty())
     }
 }
 
@@ -105,7 +112,10 @@ impl ServiceDraft {
             }
             ServiceSettings::EventNotification { workflow_steps } => {
                 for subscription in workflow_steps {
-                    if let Some(index) = STEPS.iter().position(|(step, _)| *step == subscription.step) {
+                    if let Some(index) = STEPS
+                        .iter()
+                        .position(|(step, _)| *step == subscription.step)
+                    {
                         draft.steps[index] = StepDraft {
                             expense_reports: subscription.expense_reports,
                             travel_requests: subscription.travel_requests,
@@ -146,9 +156,13 @@ impl ServiceDraft {
             .max()
             .unwrap_or(0);
         if row_count > MAX_ROWS || attendee_types.len() > MAX_ROWS {
-            return Err(PageError::MalformedForm("it has more rows than a service accepts"));
+            return Err(PageError::MalformedForm(
+                "it has more rows than a service accepts",
+            ));
         }
-        let cell = |values: &[&str], index: usize| values.get(index).copied().unwrap_or_default().to_owned();
+        let cell = |values: &[&str], index: usize| {
+            values.get(index).copied().unwrap_or_default().to_owned()
+        };
         let lists: Vec<ListDraft> = (0..row_count)
             .filter(|index| !removed_lists.contains(&index.to_string().as_str()))
             .map(|index| ListDraft {
@@ -175,7 +189,10 @@ impl ServiceDraft {
             lists: lists.into_iter().filter(|list| !list.is_blank()).collect(),
             steps,
             version: fields.text("version").unwrap_or_default().to_owned(),
-            oauth_client_id: fields.text("oauth_client_id").unwrap_or_default().to_owned(),
+            oauth_client_id: fields
+                .text("oauth_client_id")
+                .unwrap_or_default()
+                .to_owned(),
             redirect_url: fields.text("redirect_url").unwrap_or_default().to_owned(),
             blank_rows: 1,
         })
@@ -209,7 +226,11 @@ impl ServiceDraft {
                     .collect(),
             },
             ServiceKind::EventNotification => ServiceSettingsInput::EventNotification {
-                workflow_steps: self.subscribed_steps().into_iter().map(|(_, input)| input).collect(),
+                workflow_steps: self
+                    .subscribed_steps()
+                    .into_iter()
+                    .map(|(_, input)| input)
+                    .collect(),
             },
             ServiceKind::LaunchExternalUrl => ServiceSettingsInput::LaunchExternalUrl {
                 version: optional(&self.version),
@@ -312,32 +333,55 @@ impl ServicePage {
         match kind {
             ServiceKind::FetchAttendee => {
                 let filled = draft.attendee_types.iter().cloned();
-                for (index, value) in filled.chain(std::iter::repeat_n(String::new(), blank)).enumerate() {
+                for (index, value) in filled
+                    .chain(std::iter::repeat_n(String::new(), blank))
+                    .enumerate()
+                {
                     let errors = errors.take(&format!("attendee_types[{index}]"));
-                    attendee_types.push(TextRow { index, value, errors });
+                    attendee_types.push(TextRow {
+                        index,
+                        value,
+                        errors,
+                    });
                 }
             }
             ServiceKind::FetchList => {
                 let filled = draft.lists.iter().cloned();
-                for (index, list) in filled.chain(std::iter::repeat_n(ListDraft::default(), blank)).enumerate() {
+                for (index, list) in filled
+                    .chain(std::iter::repeat_n(ListDraft::default(), blank))
+                    .enumerate()
+                {
                     let field = |name: &str| format!("lists[{index}].{name}");
                     lists.push(ListRow {
                         index,
                         list_name: FieldView::new(list.list_name, &mut errors, &field("list_name")),
                         category: FieldView::new(list.category, &mut errors, &field("category")),
-                        language_code: FieldView::new(list.language_code, &mut errors, &field("language_code")),
-                        level: FieldView::new(list.level, &mut errors, &field("connected_list_level")),
+                        language_code: FieldView::new(
+                            list.language_code,
+                            &mut errors,
+                            &field("language_code"),
+                        ),
+                        level: FieldView::new(
+                            list.level,
+                            &mut errors,
+                            &field("connected_list_level"),
+                        ),
                         errors: errors.take(&format!("lists[{index}]")),
                     });
                 }
             }
             ServiceKind::EventNotification => {
                 let subscribed = draft.subscribed_steps();
-                for (index, ((step, key), step_draft)) in STEPS.iter().zip(draft.steps).enumerate() {
+                for (index, ((step, key), step_draft)) in STEPS.iter().zip(draft.steps).enumerate()
+                {
                     let mut step_errors = Vec::new();
-                    if let Some(position) = subscribed.iter().position(|(subscribed, _)| *subscribed == index) {
+                    if let Some(position) = subscribed
+                        .iter()
+                        .position(|(subscribed, _)| *subscribed == index)
+                    {
                         step_errors.extend(errors.take(&format!("workflow_steps[{position}]")));
-                        step_errors.extend(errors.take(&format!("workflow_steps[{position}].step")));
+                        step_errors
+                            .extend(errors.take(&format!("workflow_steps[{position}].step")));
                     }
                     steps.push(StepView {
                         key,
@@ -384,7 +428,9 @@ fn default_paths(kind: ServiceKind) -> &'static str {
         ServiceKind::FetchList => FETCH_LIST,
         ServiceKind::EventNotification => EVENT_NOTIFICATION,
         // Both paths, because the default follows the chosen version.
-        ServiceKind::LaunchExternalUrl => "/concur/form/v1.0/get for V1, /launchexternalurl/v4/form for V4",
+        ServiceKind::LaunchExternalUrl => {
+            "/concur/form/v1.0/get for V1, /launchexternalurl/v4/form for V4"
+        }
     }
 }
 
@@ -407,11 +453,18 @@ pub(crate) fn service_summary(settings: &ServiceSettings) -> String {
             "No workflow steps".to_owned()
         }
         ServiceSettings::EventNotification { workflow_steps } => {
-            let steps: Vec<&str> = workflow_steps.iter().map(|step| step.step.as_str()).collect();
+            let steps: Vec<&str> = workflow_steps
+                .iter()
+                .map(|step| step.step.as_str())
+                .collect();
             format!("Workflow steps: {}", steps.join("; "))
         }
         ServiceSettings::LaunchExternalUrl { version, oauth } => match oauth {
-            Some(oauth) => format!("Version {}, OAuth client id {}", version.as_str(), oauth.client_id),
+            Some(oauth) => format!(
+                "Version {}, OAuth client id {}",
+                version.as_str(),
+                oauth.client_id
+            ),
             None => format!("Version {}", version.as_str()),
         },
     }
@@ -443,7 +496,14 @@ pub(crate) async fn form(
         .cloned()
         .unwrap_or_else(|| kind.default_config());
     let draft = ServiceDraft::stored(&config);
-    let page = ServicePage::new(&signed_in, &registration, kind, draft, ErrorPlacement::none(), None);
+    let page = ServicePage::new(
+        &signed_in,
+        &registration,
+        kind,
+        draft,
+        ErrorPlacement::none(),
+        None,
+    );
     Ok(render(&page))
 }
 
@@ -460,7 +520,14 @@ pub(crate) async fn configure(
 
     if form.fields.checked("add_row") {
         draft.blank_rows += 1;
-        let page = ServicePage::new(&form.signed_in, &registration, kind, draft, ErrorPlacement::none(), None);
+        let page = ServicePage::new(
+            &form.signed_in,
+            &registration,
+            kind,
+            draft,
+            ErrorPlacement::none(),
+            None,
+        );
         return Ok(render(&page));
     }
 
@@ -488,7 +555,14 @@ pub(crate) async fn configure(
         ),
         Err(other) => return Err(other.into()),
     };
-    let page = ServicePage::new(&form.signed_in, &registration, kind, draft, errors, Some(message));
+    let page = ServicePage::new(
+        &form.signed_in,
+        &registration,
+        kind,
+        draft,
+        errors,
+        Some(message),
+    );
     Ok(render_with_status(status, &page))
 }
 
@@ -517,7 +591,10 @@ pub(crate) async fn deactivate(
             .configure_service(actor, id, *kind, &draft.input(*kind))
             .await?;
     }
-    Ok(see_other(&format!("/registrations/{}?notice=deactivated", id.0)))
+    Ok(see_other(&format!(
+        "/registrations/{}?notice=deactivated",
+        id.0
+    )))
 }
 
 #[cfg(test)]
@@ -537,15 +614,20 @@ mod tests {
 
         let draft = ServiceDraft::submitted(&fields(body)).unwrap();
 
-        let names: Vec<&str> = draft.lists.iter().map(|list| list.list_name.as_str()).collect();
+        let names: Vec<&str> = draft
+            .lists
+            .iter()
+            .map(|list| list.list_name.as_str())
+            .collect();
         assert_eq!(names, ["A"]);
     }
 
     #[test]
     fn submitted_attendee_types_skip_removed() {
-        let draft =
-            ServiceDraft::submitted(&fields("attendee_type=BUSGUEST&attendee_type=SPOUSE&attendee_type_remove=0"))
-                .unwrap();
+        let draft = ServiceDraft::submitted(&fields(
+            "attendee_type=BUSGUEST&attendee_type=SPOUSE&attendee_type_remove=0",
+        ))
+        .unwrap();
 
         assert_eq!(draft.attendee_types, ["SPOUSE"]);
     }
@@ -563,7 +645,10 @@ mod tests {
 
         let input = ServiceDraft::stored(&config).input(ServiceKind::LaunchExternalUrl);
 
-        assert_eq!(input.parse(ServiceKind::LaunchExternalUrl).ok(), Some(config));
+        assert_eq!(
+            input.parse(ServiceKind::LaunchExternalUrl).ok(),
+            Some(config)
+        );
     }
 
     #[test]
@@ -579,7 +664,10 @@ mod tests {
             ..ServiceDraft::default()
         };
 
-        let errors = draft.input(ServiceKind::FetchList).parse(ServiceKind::FetchList).unwrap_err();
+        let errors = draft
+            .input(ServiceKind::FetchList)
+            .parse(ServiceKind::FetchList)
+            .unwrap_err();
 
         assert_eq!(errors.0[0].field, "lists[0].connected_list_level");
         assert_eq!(errors.0[0].rule, crate::domain::rules::CONNECTED_LIST_LEVEL);
@@ -592,7 +680,10 @@ mod tests {
         let steps = draft.subscribed_steps();
 
         assert_eq!(steps.len(), 1);
-        assert_eq!(steps[0].1.step.as_deref(), Some("External Validation - Pre-Extract"));
+        assert_eq!(
+            steps[0].1.step.as_deref(),
+            Some("External Validation - Pre-Extract")
+        );
         assert!(steps[0].1.travel_requests);
     }
 }

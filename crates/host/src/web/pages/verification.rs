@@ -115,5 +115,8 @@ pub(crate) async fn verify(
     let id = registration_id(&id)?;
 
     state.verifier.verify(actor, id).await?;
-    Ok(see_other(&format!("/registrations/{}?notice=verified#verification", id.0)))
+    Ok(see_other(&format!(
+        "/registrations/{}?notice=verified#verification",
+        id.0
+    )))
 }
