@@ -5,29 +5,10 @@ mod common;
 mod dispatch_support;
 mod web_support;
 
-use std::sync::OnceLock;
-
-use common::captured_log::Captured;
+use common::captured_log::captured_log;
 use common::*;
 use dispatch_support::*;
 use host::dispatch::CalloutFailure;
-
-/// Installs the process-wide subscriber once and returns its output, shared by the tests.
-fn captured_log() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .init();
-            captured
-        })
-        .clone()
-}
 
 #[tokio::test]
 async fn callout_log_line_names_kind_and_outcome() {

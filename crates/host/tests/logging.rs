@@ -3,19 +3,13 @@
 
 mod common;
 
-use common::captured_log::Captured;
+use common::captured_log::captured_log;
 use common::*;
 use serde_json::json;
 
 #[tokio::test]
 async fn log_has_no_password_or_token() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let captured = captured_log();
     let tester = FakeTester::succeeding();
     let host = spawn_host(tester.clone()).await;
     let token = host.administrator("Acme").await;

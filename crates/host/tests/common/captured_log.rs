@@ -1,7 +1,7 @@
 //! Log output collected in memory, for tests that read what the host logged.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A `tracing_subscriber` writer that keeps every byte; clones share the buffer.
 #[derive(Clone, Default)]
@@ -23,4 +23,22 @@ impl Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Installs the process-wide subscriber at TRACE level on first use and
+/// returns its output, which every test of the binary shares.
+pub fn captured_log() -> Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .init();
+            captured
+        })
+        .clone()
 }

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -95,13 +94,6 @@ impl FakeCa {
     }
 
     pub async fn spawn(&self, canned: Canned) -> FakeConnector {
-        let issued = self.0.issue_server(&["localhost".to_owned()]).expect("issue certificate");
-        let server_tls = tls::server::server_config_from_pem(
-            issued.chain_pem.as_bytes(),
-            issued.private_key_pem.as_bytes(),
-        )
-        .expect("server TLS configuration");
-
         let state = FakeState {
             canned,
             received: Arc::new(Mutex::new(Vec::new())),
@@ -112,30 +104,9 @@ impl FakeCa {
             .fallback(answer_search)
             .with_state(state);
 
-        let settings = connector::server::ListenerSettings {
-            tls_handshake: Duration::from_secs(5),
-            header_read: Duration::from_secs(5),
-            idle: Duration::from_secs(60),
-            max_connections: 64,
-            max_connections_per_client: 64,
-            shutdown_grace: Duration::from_secs(1),
-        };
-        let listener = connector::server::HttpListener::bind(
-            "127.0.0.1:0".parse().unwrap(),
-            router,
-            Some(server_tls),
-            &settings,
-        )
-        .await
-        .expect("bind fake connector");
-
-        let port = listener.local_addr().port();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(listener.run(async move {
-            let _ = stopped.await;
-        }));
+        let (origin, stop) = serve_tls(&self.0, router).await;
         FakeConnector {
-            origin: format!("https://localhost:{port}"),
+            origin,
             received,
             _stop: stop,
         }

@@ -41,8 +41,9 @@ fn tables(object_type: ObjectType) -> &'static ObjectTables {
 }
 
 impl ObjectTables {
-    /// Returns the SELECT of workflow items of this type, to be followed by conditions
-    /// on `o` (the object) and `step`; an object without a state row is NOT_SUBMITTED.
+    /// Returns the SELECT of workflow items of this type, to be followed by
+    /// conditions on `o` (the object) and `step`. An object without a state
+    /// row is NOT_SUBMITTED.
     fn select_items(&self) -> String {
         format!(
             "SELECT o.id, o.company_id, o.owner_user_id, u.login, o.name, \
