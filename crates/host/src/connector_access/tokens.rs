@@ -14,15 +14,15 @@ use crate::domain::{CompanyId, Registration, RegistrationId};
 use crate::store::connector_access::{NewTokenPair, StoredClientCredentials};
 use crate::store::{HostStore, StoreError};
 
-/// Longest client id, secret or token that is looked up; longer ones are
-/// rejected without a query.
+/// Maximum length of a client id, secret or token that is looked up.
+/// Longer ones are rejected without a query.
 pub const MAX_CREDENTIAL_LENGTH: usize = 256;
 
 const ACCESS_TOKEN_PREFIX: &str = "cat_";
 const REFRESH_TOKEN_PREFIX: &str = "crt_";
 
-/// Why a grant or an access token was refused. Messages name the rule and
-/// never repeat a credential.
+/// Reason a grant or an access token was rejected. Messages name the rule
+/// and never repeat a credential.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     /// Unknown client id, wrong secret, or a deactivated registration.

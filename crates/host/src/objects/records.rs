@@ -23,7 +23,7 @@ pub struct NewException {
     pub message: String,
 }
 
-/// Why a record was not stored.
+/// Reason a record was not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("object not found")]

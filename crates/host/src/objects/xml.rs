@@ -10,7 +10,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::document::{EntryDocument, ExceptionDocument, ObjectDocument};
 
-/// Writing to a `Vec` fails only when memory runs out.
+/// The result of writing XML into a `Vec`.
 type XmlResult = std::io::Result<()>;
 
 /// Writes the document as UTF-8 XML.

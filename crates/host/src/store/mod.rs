@@ -1,8 +1,8 @@
 //! Persistence of companies, users, API tokens, registrations, the audit
 //! trail, verification reports, the sandbox's reports and travel requests,
-//! their workflow, the notification queue, the client credentials and
-//! tokens of the host web services, and what connectors record on objects,
-//! behind traits so that another database engine can replace SQLite.
+//! their workflow and the notification queue. It also keeps the client
+//! credentials and tokens of the host web services, and what connectors
+//! record on objects. Traits hide SQLite, so that another engine can replace it.
 
 pub mod callout_log;
 pub mod connector_access;

@@ -116,7 +116,7 @@ pub(in crate::api) async fn approved_amount<const TRAVEL: bool>(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// An approved amount: the form of an entry's amount, or zero.
+/// Parses an approved amount: the form of an entry's amount, or zero.
 fn parse_approved(text: &str) -> Result<Amount, ServiceError> {
     match Amount::parse(text) {
         Ok(amount) => Ok(amount),
@@ -181,7 +181,7 @@ fn text_member<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, 
     }
 }
 
-/// A member of 1 to `max` characters after trimming, without control characters.
+/// Reads a member of 1 to `max` characters after trimming, without control characters.
 fn bounded_text(body: &Map<String, Value>, name: &str, max: usize) -> Result<String, ServiceError> {
     let text = text_member(body, name)?.trim();
     let length = text.chars().count();

@@ -1,4 +1,4 @@
-//! Error answers of the host web services: a status and
+//! Error responses of the host web services: a status and
 //! `{"error": "<code>", "error_description": "<field and rule>"}`, the form
 //! of RFC 6749 that connectors read.
 
@@ -13,7 +13,7 @@ use crate::objects::RecordError;
 use crate::store::StoreError;
 use crate::workflow::WorkflowError;
 
-/// One error answer of the web services.
+/// One error response of the web services.
 #[derive(Debug)]
 pub struct ServiceError {
     pub status: StatusCode,

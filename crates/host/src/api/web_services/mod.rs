@@ -1,6 +1,6 @@
 //! The host web services that validating connectors call: the token
 //! endpoint, the objects named by notifications' `ObjectURI`, and the
-//! decisions on them; and the generation of a registration's client
+//! decisions on them. Administrators generate a registration's client
 //! credentials under `/api/v1`.
 //!
 //! Errors of the token endpoint and of the object calls have the body
@@ -23,7 +23,7 @@ pub use error::ServiceError;
 /// Path of the token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/v0/token";
 
-/// Every route of the web services.
+/// Returns every route of the web services.
 pub(super) fn endpoints() -> Vec<Endpoint> {
     const REPORT: &str = "/api/expense/v1/reports/{id}";
     const REQUEST: &str = "/api/travel/v1/requests/{id}";

@@ -13,10 +13,10 @@ use crate::connector_access::TokenPair;
 
 const FORM_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// The form fields the grants read; any other field is ignored, as RFC 6749 asks.
+/// Form fields the grants read. Any other field is ignored, as RFC 6749 section 3.2 requires.
 const KNOWN_FIELDS: [&str; 4] = ["grant_type", "client_id", "client_secret", "refresh_token"];
 
-/// The fields of a token request, each present at most once.
+/// Fields of a token request. [`TokenForm::parse`] rejects a repeated one.
 #[derive(Debug, Default)]
 struct TokenForm {
     fields: Vec<(String, String)>,
@@ -127,7 +127,7 @@ fn log_grant(
                 "access token issued"
             );
         }
-        Err(error) => tracing::warn!(grant_type, error = %error, "token request refused"),
+        Err(error) => tracing::warn!(grant_type, error = %error, "token request rejected"),
     }
 }
 

@@ -35,7 +35,7 @@ struct GeneratedPage {
 
 /// `POST /registrations/{id}/client-credentials`: generates new credentials,
 /// which revokes every token of the old ones, and shows them once. The
-/// answer is never cached.
+/// response carries `Cache-Control: no-store`.
 pub(crate) async fn generate(
     State(state): State<WebState>,
     Path(id): Path<String>,
