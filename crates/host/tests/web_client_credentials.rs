@@ -11,7 +11,11 @@ use web_support::*;
 /// Returns the text of the `<code id="…">` element.
 fn code_text<'a>(page: &'a Page, id: &str) -> &'a str {
     let start = format!("<code id=\"{id}\">");
-    let rest = page.text.split_once(&start).map(|(_, rest)| rest).unwrap_or_default();
+    let rest = page
+        .text
+        .split_once(&start)
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
     rest.split('<').next().unwrap_or_default()
 }
 
@@ -22,24 +26,39 @@ async fn page_generates_credentials_once() {
     let browser = Browser::new(&host);
     browser.sign_in(&login).await;
     let id = browser
-        .create_registration("Validator", "https://validator.example.com", CONNECTOR_PASSWORD)
+        .create_registration(
+            "Validator",
+            "https://validator.example.com",
+            CONNECTOR_PASSWORD,
+        )
         .await;
     let page_path = format!("/registrations/{id}");
-    assert!(browser.get(&page_path).await.text.contains("id=\"no-client-credentials\""));
+    assert!(
+        browser
+            .get(&page_path)
+            .await
+            .text
+            .contains("id=\"no-client-credentials\"")
+    );
 
     let generated = browser
         .submit(&page_path, &format!("{page_path}/client-credentials"), &[])
         .await;
 
     assert_eq!(generated.status, StatusCode::OK, "{}", generated.text);
-    let no_store = generated.headers.get("cache-control").and_then(|value| value.to_str().ok());
+    let no_store = generated
+        .headers
+        .get("cache-control")
+        .and_then(|value| value.to_str().ok());
     assert_eq!(no_store, Some("no-store"));
     let client_id = code_text(&generated, "client-id").to_owned();
     let secret = code_text(&generated, "client-secret").to_owned();
     assert!(client_id.starts_with("cid_"), "{}", generated.text);
     assert!(secret.starts_with("csec_"), "{}", generated.text);
     let reloaded = browser.get(&page_path).await;
-    assert!(reloaded.text.contains(&format!("<code id=\"current-client-id\">{client_id}</code>")));
+    assert!(reloaded.text.contains(&format!(
+        "<code id=\"current-client-id\">{client_id}</code>"
+    )));
     assert!(!reloaded.text.contains(&secret));
     assert!(!String::from_utf8_lossy(&host.database_bytes()).contains(&secret));
 }
@@ -52,7 +71,11 @@ async fn employee_cannot_generate_credentials() {
     let browser = Browser::new(&host);
     browser.sign_in(&admin).await;
     let id = browser
-        .create_registration("Validator", "https://validator.example.com", CONNECTOR_PASSWORD)
+        .create_registration(
+            "Validator",
+            "https://validator.example.com",
+            CONNECTOR_PASSWORD,
+        )
         .await;
     let employee_browser = Browser::new(&host);
     employee_browser.sign_in(&employee).await;
@@ -66,7 +89,10 @@ async fn employee_cannot_generate_credentials() {
         .await;
 
     assert!(
-        matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        matches!(
+            refused.status,
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        ),
         "{}: {}",
         refused.status,
         refused.text

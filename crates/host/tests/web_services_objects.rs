@@ -46,10 +46,18 @@ async fn report_read_as_xml_by_default() {
     let read = call(validating.host(), Method::GET, &path, &token, None, "*/*").await;
 
     assert_eq!(read.status, 200, "{}", read.text);
-    let content_type = read.headers.get("content-type").and_then(|value| value.to_str().ok());
+    let content_type = read
+        .headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok());
     assert_eq!(content_type, Some("application/xml; charset=utf-8"));
     assert!(read.text.contains("<ExpenseReport><Id>"), "{}", read.text);
-    assert!(read.text.contains("<Name>Fish &amp; chips &lt;lunch&gt;</Name>"), "{}", read.text);
+    assert!(
+        read.text
+            .contains("<Name>Fish &amp; chips &lt;lunch&gt;</Name>"),
+        "{}",
+        read.text
+    );
     assert!(read.text.contains("<Entry><Id>"), "{}", read.text);
     assert!(read.text.contains("<ListItem/>"), "{}", read.text);
 }
@@ -59,7 +67,11 @@ async fn travel_request_read_as_json() {
     let validating = validating(notify_config()).await;
     let setup = &validating.setup;
     let request = travel_request_of(&setup.host, &setup.employee, "Workshop").await;
-    setup.workflow.submit(&setup.employee, request).await.expect("submit");
+    setup
+        .workflow
+        .submit(&setup.employee, request)
+        .await
+        .expect("submit");
     let token = validating.access_token().await;
 
     let read = read_json(&setup.host, &token, request).await;
@@ -92,7 +104,13 @@ async fn approve_moves_to_next_step() {
     let report = validating.submitted_report("Approve").await;
     let token = validating.access_token().await;
 
-    let approved = decide(validating.host(), &token, report, json!({"action": "approve"})).await;
+    let approved = decide(
+        validating.host(),
+        &token,
+        report,
+        json!({"action": "approve"}),
+    )
+    .await;
 
     assert_eq!(approved.status, 200, "{}", approved.text);
     assert_eq!(approved.body["workflow_step"], "APPROVAL");
@@ -130,13 +148,30 @@ async fn decision_outside_validation_is_conflict() {
     let validating = validating(notify_config()).await;
     let report = validating.submitted_report("Twice").await;
     let token = validating.access_token().await;
-    decide(validating.host(), &token, report, json!({"action": "approve"})).await;
+    decide(
+        validating.host(),
+        &token,
+        report,
+        json!({"action": "approve"}),
+    )
+    .await;
 
-    let again = decide(validating.host(), &token, report, json!({"action": "approve"})).await;
+    let again = decide(
+        validating.host(),
+        &token,
+        report,
+        json!({"action": "approve"}),
+    )
+    .await;
 
     assert_eq!(again.status, 409, "{}", again.text);
     assert_eq!(again.body["error"], "not_waiting");
-    assert!(again.body["error_description"].as_str().unwrap().contains("APPROVAL"));
+    assert!(
+        again.body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("APPROVAL")
+    );
 }
 
 #[tokio::test]
@@ -150,8 +185,24 @@ async fn exception_added_to_entry_and_header() {
 
     let on_entry = json!({"entry_id": entry_id, "code": "PROJECT", "message": "Unknown project"});
     let on_header = json!({"entry_id": null, "code": "POLICY", "message": "Check the policy"});
-    let added_entry = call(host, Method::POST, &path, &token, Some(&on_entry), "application/json").await;
-    let added_header = call(host, Method::POST, &path, &token, Some(&on_header), "application/json").await;
+    let added_entry = call(
+        host,
+        Method::POST,
+        &path,
+        &token,
+        Some(&on_entry),
+        "application/json",
+    )
+    .await;
+    let added_header = call(
+        host,
+        Method::POST,
+        &path,
+        &token,
+        Some(&on_header),
+        "application/json",
+    )
+    .await;
     let read = read_json(host, &token, report).await;
 
     assert_eq!(added_entry.status, 201, "{}", added_entry.text);
@@ -160,7 +211,10 @@ async fn exception_added_to_entry_and_header() {
         read.body["entries"][0]["exceptions"],
         json!([{"code": "PROJECT", "message": "Unknown project"}])
     );
-    assert_eq!(read.body["exceptions"], json!([{"code": "POLICY", "message": "Check the policy"}]));
+    assert_eq!(
+        read.body["exceptions"],
+        json!([{"code": "POLICY", "message": "Check the policy"}])
+    );
 }
 
 #[tokio::test]
@@ -175,13 +229,32 @@ async fn approved_amount_at_most_amount() {
         .to_owned();
     let path = format!("{}/entries/{entry_id}/approved-amount", object_path(report));
 
-    let lowered = call(host, Method::PUT, &path, &token, Some(&json!({"amount": "30.00"})), "application/json").await;
-    let above = call(host, Method::PUT, &path, &token, Some(&json!({"amount": "42.51"})), "application/json").await;
+    let lowered = call(
+        host,
+        Method::PUT,
+        &path,
+        &token,
+        Some(&json!({"amount": "30.00"})),
+        "application/json",
+    )
+    .await;
+    let above = call(
+        host,
+        Method::PUT,
+        &path,
+        &token,
+        Some(&json!({"amount": "42.51"})),
+        "application/json",
+    )
+    .await;
     let read = read_json(host, &token, report).await;
 
     assert_eq!(lowered.status, 204, "{}", lowered.text);
     assert_eq!(above.status, 400, "{}", above.text);
-    assert_eq!(above.body["error_description"], "amount must be at most the entry's amount 42.50");
+    assert_eq!(
+        above.body["error_description"],
+        "amount must be at most the entry's amount 42.50"
+    );
     assert_eq!(read.body["entries"][0]["approved_amount"], "30.00");
 }
 
@@ -194,21 +267,49 @@ async fn malformed_bodies_name_field_and_rule() {
     let workflow = format!("{}/workflow", object_path(report));
     let exceptions = format!("{}/exceptions", object_path(report));
     let cases = [
-        (&workflow, json!({"action": "reject"}), "action must be approve or send_back"),
-        (&workflow, json!({"action": "send_back"}), "comment is required"),
-        (&workflow, json!({"action": "approve", "extra": 1}), "extra is not a known member"),
+        (
+            &workflow,
+            json!({"action": "reject"}),
+            "action must be approve or send_back",
+        ),
+        (
+            &workflow,
+            json!({"action": "send_back"}),
+            "comment is required",
+        ),
+        (
+            &workflow,
+            json!({"action": "approve", "extra": 1}),
+            "extra is not a known member",
+        ),
         (&workflow, json!(["approve"]), "body must be a JSON object"),
         (
             &exceptions,
             json!({"code": "X".repeat(33), "message": "m"}),
             "code must be 1 to 32 characters without control characters",
         ),
-        (&exceptions, json!({"entry_id": 7, "code": "C", "message": "m"}), "entry_id must be a string or null"),
-        (&exceptions, json!({"entry_id": "999999", "code": "C", "message": "m"}), "entry_id names no entry of this object"),
+        (
+            &exceptions,
+            json!({"entry_id": 7, "code": "C", "message": "m"}),
+            "entry_id must be a string or null",
+        ),
+        (
+            &exceptions,
+            json!({"entry_id": "999999", "code": "C", "message": "m"}),
+            "entry_id names no entry of this object",
+        ),
     ];
 
     for (path, body, description) in cases {
-        let refused = call(host, Method::POST, path, &token, Some(&body), "application/json").await;
+        let refused = call(
+            host,
+            Method::POST,
+            path,
+            &token,
+            Some(&body),
+            "application/json",
+        )
+        .await;
 
         assert_eq!(refused.status, 400, "{body}: {}", refused.text);
         assert_eq!(refused.body["error"], "invalid_request", "{body}");
@@ -232,12 +333,23 @@ async fn malformed_json_and_oversize_refused() {
             .send()
     };
 
-    let truncated = common::answer(send("{\"action\": ".to_owned(), "application/json").await.unwrap()).await;
-    let oversize = common::answer(send(" ".repeat(70_000), "application/json").await.unwrap()).await;
+    let truncated = common::answer(
+        send("{\"action\": ".to_owned(), "application/json")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let oversize =
+        common::answer(send(" ".repeat(70_000), "application/json").await.unwrap()).await;
     let as_text = common::answer(send("{}".to_owned(), "text/plain").await.unwrap()).await;
 
     assert_eq!(truncated.status, 400, "{}", truncated.text);
-    assert!(truncated.body["error_description"].as_str().unwrap().starts_with("body must be valid JSON"));
+    assert!(
+        truncated.body["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("body must be valid JSON")
+    );
     assert_eq!(oversize.status, 413, "{}", oversize.text);
     assert_eq!(oversize.body["error"], "invalid_request");
     assert_eq!(as_text.status, 415, "{}", as_text.text);
@@ -249,7 +361,12 @@ async fn missing_token_is_unauthorized() {
     let report = validating.submitted_report("No token").await;
     let host = validating.host();
 
-    let response = host.client.get(host.url(&object_path(report))).send().await.unwrap();
+    let response = host
+        .client
+        .get(host.url(&object_path(report)))
+        .send()
+        .await
+        .unwrap();
     let refused = common::answer(response).await;
 
     assert_eq!(refused.status, 401, "{}", refused.text);

@@ -22,9 +22,16 @@ async fn client_credentials_grant_issues_token_pair() {
     assert_eq!(granted.body["token_type"], "Bearer");
     assert_eq!(granted.body["expires_in"], 3600);
     assert_eq!(granted.body["scope"], "company");
-    assert!(granted.body["refresh_token"].as_str().is_some_and(|token| !token.is_empty()));
+    assert!(
+        granted.body["refresh_token"]
+            .as_str()
+            .is_some_and(|token| !token.is_empty())
+    );
     assert_eq!(
-        granted.headers.get("cache-control").and_then(|value| value.to_str().ok()),
+        granted
+            .headers
+            .get("cache-control")
+            .and_then(|value| value.to_str().ok()),
         Some("no-store")
     );
 }
@@ -66,9 +73,17 @@ async fn refresh_token_is_single_use() {
     let old_access = first.body["access_token"].as_str().unwrap();
     let report = validating.submitted_report("Refresh").await;
     let with_old = read_json(validating.host(), old_access, report).await;
-    assert_eq!(with_old.status, 401, "the refreshed pair's access token still works");
+    assert_eq!(
+        with_old.status, 401,
+        "the refreshed pair's access token still works"
+    );
     let new_access = refreshed.body["access_token"].as_str().unwrap();
-    assert_eq!(read_json(validating.host(), new_access, report).await.status, 200);
+    assert_eq!(
+        read_json(validating.host(), new_access, report)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -99,10 +114,18 @@ async fn token_request_errors_follow_rfc6749() {
 
     let unsupported = token_request(
         host,
-        &[("grant_type", "password"), ("client_id", id), ("client_secret", secret)],
+        &[
+            ("grant_type", "password"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ],
     )
     .await;
-    let missing = token_request(host, &[("grant_type", "client_credentials"), ("client_id", id)]).await;
+    let missing = token_request(
+        host,
+        &[("grant_type", "client_credentials"), ("client_id", id)],
+    )
+    .await;
     let repeated = token_request(
         host,
         &[
@@ -128,9 +151,15 @@ async fn token_request_errors_follow_rfc6749() {
     assert_eq!(unsupported.body["error"], "unsupported_grant_type");
     assert_eq!(missing.status, 400);
     assert_eq!(missing.body["error"], "invalid_request");
-    assert_eq!(missing.body["error_description"], "client_secret is required");
+    assert_eq!(
+        missing.body["error_description"],
+        "client_secret is required"
+    );
     assert_eq!(repeated.status, 400);
-    assert_eq!(repeated.body["error_description"], "client_id must not be repeated");
+    assert_eq!(
+        repeated.body["error_description"],
+        "client_id must not be repeated"
+    );
     assert_eq!(unknown_refresh.status, 400);
     assert_eq!(unknown_refresh.body["error"], "invalid_grant");
 }
@@ -141,7 +170,12 @@ async fn token_request_json_body_is_refused() {
     let host = validating.host();
 
     let refused = host
-        .send(reqwest::Method::POST, "/oauth2/v0/token", None, Some(&json!({"grant_type": "client_credentials"})))
+        .send(
+            reqwest::Method::POST,
+            "/oauth2/v0/token",
+            None,
+            Some(&json!({"grant_type": "client_credentials"})),
+        )
         .await;
 
     assert_eq!(refused.status, 415, "{}", refused.text);
@@ -155,7 +189,10 @@ async fn expired_access_token_is_rejected() {
     let validating = validating(config).await;
     let report = validating.submitted_report("Expiry").await;
     let token = validating.access_token().await;
-    assert_eq!(read_json(validating.host(), &token, report).await.status, 200);
+    assert_eq!(
+        read_json(validating.host(), &token, report).await.status,
+        200
+    );
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let expired = read_json(validating.host(), &token, report).await;
@@ -191,7 +228,10 @@ async fn deactivated_registration_tokens_stop_working() {
     let disabled = setup
         .host
         .put(
-            &format!("/api/v1/connectors/{}/services/event-notification", setup.registration.0),
+            &format!(
+                "/api/v1/connectors/{}/services/event-notification",
+                setup.registration.0
+            ),
             &setup.admin_token,
             &json!({"enabled": false}),
         )
@@ -208,7 +248,10 @@ async fn client_credentials_need_registration_manager() {
     let setup = &validating.setup;
     let employee_token = token_of(&setup.host, &setup.employee).await;
     let other_admin = setup.host.administrator("Globex").await;
-    let path = format!("/api/v1/connectors/{}/client-credentials", setup.registration.0);
+    let path = format!(
+        "/api/v1/connectors/{}/client-credentials",
+        setup.registration.0
+    );
 
     let by_employee = setup.host.post(&path, &employee_token, &json!({})).await;
     let by_other_company = setup.host.post(&path, &other_admin, &json!({})).await;
@@ -228,7 +271,10 @@ async fn web_services_log_has_no_secret() {
     let log = captured.text();
 
     assert!(log.contains("access token issued"), "log: {log}");
-    assert!(log.contains(&format!("registration_id={}", validating.setup.registration.0)));
+    assert!(log.contains(&format!(
+        "registration_id={}",
+        validating.setup.registration.0
+    )));
     for secret in [validating.client_secret.as_str(), token.as_str()] {
         assert!(!log.contains(secret), "a secret is in the log");
     }

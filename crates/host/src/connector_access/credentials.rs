@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::random_secret;
 use crate::domain::accounts::api_token_hash;
-use crate::domain::{Actor, DomainError, Registrations, RegistrationId};
+use crate::domain::{Actor, DomainError, RegistrationId, Registrations};
 use crate::store::HostStore;
 use crate::store::connector_access::StoredClientCredentials;
 

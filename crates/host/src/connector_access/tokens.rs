@@ -98,7 +98,11 @@ impl TokenService {
         let (pair, new) = self.new_pair(&client);
         let redeemed = self
             .store
-            .redeem_refresh_token(&api_token_hash(refresh_token), OffsetDateTime::now_utc(), &new)
+            .redeem_refresh_token(
+                &api_token_hash(refresh_token),
+                OffsetDateTime::now_utc(),
+                &new,
+            )
             .await?;
         if !redeemed {
             return Err(TokenError::InvalidGrant);

@@ -163,8 +163,8 @@ fn header(
     entries: Vec<EntryDocument>,
 ) -> ObjectDocument {
     let first_currency = entries.first().map(|entry| entry.currency.clone());
-    let one_currency = first_currency
-        .filter(|currency| entries.iter().all(|entry| entry.currency == *currency));
+    let one_currency =
+        first_currency.filter(|currency| entries.iter().all(|entry| entry.currency == *currency));
     let total = one_currency.as_ref().map(|_| {
         let cents: i64 = entries.iter().map(|entry| entry.amount_cents).sum();
         Amount::from_cents(cents).to_string()

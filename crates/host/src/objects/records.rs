@@ -62,7 +62,12 @@ pub async fn add_exception(
         message: exception.message.clone(),
     };
     store
-        .insert_exception(object, &stored, grant.registration_id, OffsetDateTime::now_utc())
+        .insert_exception(
+            object,
+            &stored,
+            grant.registration_id,
+            OffsetDateTime::now_utc(),
+        )
         .await?;
     Ok(())
 }

@@ -29,7 +29,11 @@ pub async fn validating(config: Config) -> Validating {
 }
 
 /// Generates client credentials through the API and returns id and secret.
-pub async fn generate_credentials(host: &TestHost, token: &str, registration: i64) -> (String, String) {
+pub async fn generate_credentials(
+    host: &TestHost,
+    token: &str,
+    registration: i64,
+) -> (String, String) {
     let generated = host
         .post(
             &format!("/api/v1/connectors/{registration}/client-credentials"),
@@ -125,11 +129,27 @@ pub async fn call(
 
 /// Reads an object as JSON.
 pub async fn read_json(host: &TestHost, token: &str, object: ObjectRef) -> Answer {
-    call(host, Method::GET, &object_path(object), token, None, "application/json").await
+    call(
+        host,
+        Method::GET,
+        &object_path(object),
+        token,
+        None,
+        "application/json",
+    )
+    .await
 }
 
 /// Posts a workflow action.
 pub async fn decide(host: &TestHost, token: &str, object: ObjectRef, body: Value) -> Answer {
     let path = format!("{}/workflow", object_path(object));
-    call(host, Method::POST, &path, token, Some(&body), "application/json").await
+    call(
+        host,
+        Method::POST,
+        &path,
+        token,
+        Some(&body),
+        "application/json",
+    )
+    .await
 }

@@ -20,13 +20,8 @@ pub(in crate::api) async fn generate(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = registration_id(id)?;
-    let credentials = generate_client_credentials(
-        state.store.as_ref(),
-        &state.registrations,
-        &actor,
-        id,
-    )
-    .await?;
+    let credentials =
+        generate_client_credentials(state.store.as_ref(), &state.registrations, &actor, id).await?;
     let body = json!({
         "registration_id": credentials.registration_id.0,
         "client_id": credentials.client_id,

@@ -80,7 +80,10 @@ pub(in crate::api) async fn exceptions<const TRAVEL: bool>(
         None | Some(Value::Null) => None,
         Some(Value::String(id)) => Some(id.clone()),
         Some(_) => {
-            return Err(ServiceError::invalid("entry_id", "must be a string or null"));
+            return Err(ServiceError::invalid(
+                "entry_id",
+                "must be a string or null",
+            ));
         }
     };
     let code = bounded_text(&body, "code", MAX_CODE_CHARS)?;
@@ -91,7 +94,12 @@ pub(in crate::api) async fn exceptions<const TRAVEL: bool>(
         message,
     };
     let added = add_exception(state.store.as_ref(), grant, object, &exception).await;
-    log_call(grant, object, "exception", if added.is_ok() { "added" } else { "refused" });
+    log_call(
+        grant,
+        object,
+        "exception",
+        if added.is_ok() { "added" } else { "refused" },
+    );
     added?;
     Ok(StatusCode::CREATED.into_response())
 }
@@ -111,7 +119,12 @@ pub(in crate::api) async fn approved_amount<const TRAVEL: bool>(
     only_members(&body, &["amount"])?;
     let amount = parse_approved(text_member(&body, "amount")?)?;
     let set = set_approved_amount(state.store.as_ref(), grant, object, &entry_id, amount).await;
-    log_call(grant, object, "approved_amount", if set.is_ok() { "set" } else { "refused" });
+    log_call(
+        grant,
+        object,
+        "approved_amount",
+        if set.is_ok() { "set" } else { "refused" },
+    );
     set?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -135,7 +148,10 @@ fn path_object<const TRAVEL: bool>(
 }
 
 /// Reads a bounded JSON body that must be an object.
-async fn json_object(request: Request, state: &ApiState) -> Result<Map<String, Value>, ServiceError> {
+async fn json_object(
+    request: Request,
+    state: &ApiState,
+) -> Result<Map<String, Value>, ServiceError> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)

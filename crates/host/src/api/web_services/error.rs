@@ -32,7 +32,11 @@ impl ServiceError {
 
     /// `400 invalid_request` naming a field and the rule it broke.
     pub fn invalid(field: &str, rule: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", format!("{field} {rule}"))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("{field} {rule}"),
+        )
     }
 
     pub fn not_found() -> Self {

@@ -114,10 +114,7 @@ pub(in crate::api) async fn token(
 }
 
 /// Logs the grant's outcome with the registration, never a credential.
-fn log_grant(
-    grant_type: &str,
-    issued: &Result<TokenPair, crate::connector_access::TokenError>,
-) {
+fn log_grant(grant_type: &str, issued: &Result<TokenPair, crate::connector_access::TokenError>) {
     match issued {
         Ok(pair) => {
             tracing::Span::current().record("registration_id", pair.registration_id.0);

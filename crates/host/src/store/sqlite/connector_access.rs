@@ -10,8 +10,7 @@ use crate::store::connector_access::{
     AccessGrant, ConnectorAccessStore, NewTokenPair, StoredClientCredentials,
 };
 
-const SELECT_CREDENTIALS: &str =
-    "SELECT registration_id, company_id, client_id, secret_hash, created_at FROM client_credentials";
+const SELECT_CREDENTIALS: &str = "SELECT registration_id, company_id, client_id, secret_hash, created_at FROM client_credentials";
 
 fn credentials(row: &Row<'_>) -> rusqlite::Result<StoredClientCredentials> {
     Ok(StoredClientCredentials {
