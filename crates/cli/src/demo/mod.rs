@@ -124,9 +124,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 /// Maximum amount of a Meals entry that the demo connector accepts, in the entry's currency.
 const MEALS_LIMIT: &str = "75.00";
 
-/// Turns on the connector's validation: every entry needs a location from
-/// the bundled `geo` list, and a Meals entry at most [`MEALS_LIMIT`]. The
-/// connector reads submitted reports from the host with `credentials`.
+/// Turns on the connector's validation: an entry's list value must be in
+/// the bundled `geo` list, so an airport fails, and a Meals entry may be at
+/// most [`MEALS_LIMIT`]. The connector reads submitted reports from the host
+/// with `credentials`.
 fn validate_with_host(config: &mut connector::Config, host_url: &str, credentials: &ClientCredentials, ca: &Path) {
     config.host.origin = host_url.to_owned();
     config.host.client_id = credentials.client_id.clone();
@@ -134,7 +135,7 @@ fn validate_with_host(config: &mut connector::Config, host_url: &str, credential
     config.host.trusted_ca_files = vec![ca.to_owned()];
     config.validation.list_value = Some(ListValueRule {
         list: bundled::GEO_LIST_NAME.to_owned(),
-        required: true,
+        required: false,
     });
     config.validation.amount_limits.insert("Meals".to_owned(), MEALS_LIMIT.to_owned());
 }
@@ -204,11 +205,11 @@ fn print_connector_instructions(url: &str, password: &str, ca: &Path) {
 fn print_validation_instructions(client_id: &str) {
     println!("The connector validates submitted expense reports and travel requests through the host web services,");
     println!("  with the client credentials generated for it at this start (client ID {client_id}).");
-    println!("  Rules: every entry needs a location from the list `geo`, and a Meals entry may be at most {MEALS_LIMIT}.");
+    println!("  Rules: a list value must be in the list `geo` (so an airport fails), and a Meals entry may be at most {MEALS_LIMIT}.");
     println!("To see a report validated by the connector:");
-    println!("  1. Sign in as the employee, open Expenses, create a report with a Meals entry of 90.00 and no location, and submit it.");
-    println!("  2. Reload the report: the connector has sent it back, and the page shows its reasons.");
-    println!("  3. Lower the amount to 60.00, choose a location, and submit again: the connector approves it.");
+    println!("  1. Sign in as the employee, open Expenses, create a report with a Meals entry of 90.00 whose list field is Airport, choose an airport, and submit it.");
+    println!("  2. Reload the report: the connector has sent it back, and the page shows both reasons.");
+    println!("  3. Replace the entry with a Meals entry of 60.00 whose list field is Location, and submit again: the connector approves it.");
     println!("  4. Sign in as the approver and approve it on Approvals; the connector approves it again and it is Ready for extract.");
     println!();
 }
