@@ -167,5 +167,8 @@ fn demo_starts_on_bundled_data() {
     assert!(stdout.contains("The host is listening on https://localhost:"), "{stdout}");
     assert!(stdout.contains("Test Connection of the demo connector: succeeded"), "{stdout}");
     assert!(stdout.contains("administrator:  admin / "), "{stdout}");
-    assert!(stdout.contains("Fetch Attendee and Fetch List are enabled"), "{stdout}");
+    assert!(stdout.contains("Fetch Attendee, Fetch List and Event Notification are enabled"), "{stdout}");
+    assert!(stdout.contains("approver:       approver / "), "{stdout}");
+    assert!(stdout.contains("To see a report validated by the connector:"), "{stdout}");
+    assert!(stdout.contains("client ID cid_"), "{stdout}");
 }

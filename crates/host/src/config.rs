@@ -40,6 +40,8 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// Limits of Verify services, the conformance suite run from a registration.
     pub verification: VerificationConfig,
+    /// Lifetimes of the tokens the host web services issue to connectors.
+    pub web_services: WebServicesConfig,
     /// Serve plain HTTP when no TLS configuration is given. Only for running
     /// behind a TLS-terminating proxy, because API tokens and connector
     /// passwords cross the network. Default false.
@@ -129,6 +131,25 @@ impl Default for NotificationsConfig {
             retry_max_secs: 3600,
             max_attempts: 12,
             max_age_secs: 3 * 24 * 3600,
+        }
+    }
+}
+
+/// Lifetimes of OAuth 2.0 tokens issued by `POST /oauth2/v0/token`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebServicesConfig {
+    /// Lifetime of an access token, in seconds. Default 3600.
+    pub access_token_secs: u64,
+    /// Lifetime of a refresh token, in seconds. Default 2592000 (30 days).
+    pub refresh_token_secs: u64,
+}
+
+impl Default for WebServicesConfig {
+    fn default() -> Self {
+        WebServicesConfig {
+            access_token_secs: 3600,
+            refresh_token_secs: 30 * 24 * 3600,
         }
     }
 }
@@ -262,6 +283,14 @@ impl Config {
                 self.notifications.max_age_secs,
             ),
             ("verification.timeout_secs", self.verification.timeout_secs),
+            (
+                "web_services.access_token_secs",
+                self.web_services.access_token_secs,
+            ),
+            (
+                "web_services.refresh_token_secs",
+                self.web_services.refresh_token_secs,
+            ),
         ];
         let counts = [
             ("limits.body_bytes", self.limits.body_bytes as u64),

@@ -9,8 +9,11 @@
 //!   queue Event Notifications, and [`notifications`], which delivers them;
 //! - [`verification`]: Verify services, the conformance suite run against a
 //!   registration, with its last report kept in the store;
-//! - [`api`]: the JSON API under `/api/v1` and the notification API,
-//!   authenticated by bearer tokens;
+//! - [`connector_access`]: registrations' client credentials and the OAuth
+//!   2.0 tokens of the host web services; [`objects`]: the reports and travel
+//!   requests those services show connectors, and what connectors record;
+//! - [`api`]: the JSON API under `/api/v1`, the notification API and the
+//!   host web services, authenticated by bearer tokens;
 //! - [`server`]: the listener, `/healthz`, request tracing, and a place to
 //!   mount further routers such as admin pages;
 //! - [`web`]: the admin pages, with browser sessions, mounted through [`server`];
@@ -19,10 +22,12 @@
 
 pub mod api;
 pub mod config;
+pub mod connector_access;
 pub mod crypto;
 pub mod dispatch;
 pub mod domain;
 pub mod notifications;
+pub mod objects;
 pub mod public_origin;
 pub mod sandbox;
 pub mod server;

@@ -1,6 +1,6 @@
 //! The demonstration host: a Professional, Development Partner company
-//! with an administrator and an employee, the demo connector registered and
-//! tested, and the admin pages on loopback.
+//! with an administrator, an employee and an approver, the demo connector
+//! registered, tested and given client credentials, and the admin pages on loopback.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -10,7 +10,7 @@ use anyhow::Context;
 use host::Secret;
 use host::domain::accounts::{self, AccountError, CompanyInput, UserInput};
 use host::domain::registration::{Registration, TestOutcome};
-use host::domain::services::ConfiguredListInput;
+use host::domain::services::{ConfiguredListInput, WorkflowStepInput};
 use host::domain::{Actor, RegistrationInput, ServiceInput, ServiceKind, ServiceSettingsInput};
 use host::store::SqliteHostStore;
 
@@ -19,6 +19,7 @@ use super::secrets::DemoSecrets;
 pub const COMPANY: &str = "Demo Company";
 pub const ADMIN_LOGIN: &str = "admin";
 pub const EMPLOYEE_LOGIN: &str = "employee";
+pub const APPROVER_LOGIN: &str = "approver";
 const REGISTRATION_NAME: &str = "Demo connector";
 
 /// Inputs of the demonstration host from the rest of the demonstration.
@@ -29,13 +30,19 @@ pub struct HostSetup<'a> {
     /// The development CA, trusted for calls to the connector.
     pub ca_pem: Vec<u8>,
     pub secrets: &'a DemoSecrets,
-    /// `https://localhost:PORT` of the running demo connector.
-    pub connector_origin: String,
     pub connector_username: &'a str,
 }
 
-/// Starts the host and returns it with the registration as last tested.
-pub async fn start(setup: HostSetup<'_>) -> anyhow::Result<(host::BoundHost, Registration)> {
+/// The bound demonstration host, with what the rest of the setup needs.
+pub struct StartedHost {
+    pub bound: host::BoundHost,
+    pub app: host::HostApp,
+    pub admin: Actor,
+}
+
+/// Creates the accounts and binds the host; the registration is set up
+/// afterwards, once the connector runs.
+pub async fn start(setup: &HostSetup<'_>) -> anyhow::Result<StartedHost> {
     let store = SqliteHostStore::open(setup.state_dir.join("host.db"))
         .context("cannot open the host database")?;
     create_accounts(&store, setup.secrets).await?;
@@ -51,18 +58,16 @@ pub async fn start(setup: HostSetup<'_>) -> anyhow::Result<(host::BoundHost, Reg
     let admin = accounts::actor_for_password(&store, ADMIN_LOGIN, &Secret::new(setup.secrets.admin_password.clone()))
         .await?
         .context("the demo administrator's password does not match the secrets file")?;
-    let registration = register_connector(&app, &admin, &setup).await?;
-
     let pages = host::web::router(&app, host::web::WebOptions::new(true));
     let bound = host::bind(host::ServeOptions {
-        app,
+        app: app.clone(),
         listen: setup.listen,
-        tls: Some(setup.tls),
+        tls: Some(Arc::clone(&setup.tls)),
         extra_routes: Some(pages),
     })
     .await
     .with_context(|| format!("cannot listen on {}", setup.listen))?;
-    Ok((bound, registration))
+    Ok(StartedHost { bound, app, admin })
 }
 
 async fn create_accounts(store: &SqliteHostStore, secrets: &DemoSecrets) -> anyhow::Result<()> {
@@ -78,6 +83,7 @@ async fn create_accounts(store: &SqliteHostStore, secrets: &DemoSecrets) -> anyh
     let users = [
         (ADMIN_LOGIN, "company-administrator", &secrets.admin_password),
         (EMPLOYEE_LOGIN, "employee", &secrets.employee_password),
+        (APPROVER_LOGIN, "approver", &secrets.approver_password),
     ];
     for (login, role, password) in users {
         let user = UserInput {
@@ -94,12 +100,13 @@ async fn create_accounts(store: &SqliteHostStore, secrets: &DemoSecrets) -> anyh
     Ok(())
 }
 
-/// Registers the demo connector, or points the existing registration at
-/// this run's port, then runs Test Connection.
-async fn register_connector(
+/// Registers the demo connector at `connector_origin`, or points the
+/// existing registration there.
+pub async fn ensure_registration(
     app: &host::HostApp,
     admin: &Actor,
     setup: &HostSetup<'_>,
+    connector_origin: &str,
 ) -> anyhow::Result<Registration> {
     let registrations = &app.registrations;
     let existing = registrations
@@ -112,22 +119,34 @@ async fn register_connector(
             let input = RegistrationInput {
                 name: Some(REGISTRATION_NAME.to_owned()),
                 description: Some("The connector of `callouts demo`, on loopback".to_owned()),
-                host_name: Some(setup.connector_origin.clone()),
+                host_name: Some(connector_origin.to_owned()),
                 user_name: Some(setup.connector_username.to_owned()),
                 password: Some(Secret::new(setup.secrets.connector_password.clone())),
             };
             registrations.create(admin, &input).await?
         }
-        Some(registration) if registration.host_name.as_str() != setup.connector_origin => {
+        Some(registration) if registration.host_name.as_str() != connector_origin => {
             let input = RegistrationInput {
-                host_name: Some(setup.connector_origin.clone()),
+                host_name: Some(connector_origin.to_owned()),
                 ..RegistrationInput::default()
             };
             registrations.update(admin, registration.id, &input).await?
         }
         Some(registration) => registration,
     };
-    let registration = registrations.test_connection(admin, registration.id).await?;
+    Ok(registration)
+}
+
+/// Points the registration at the running connector, runs Test Connection
+/// and, when it succeeds, enables the services.
+pub async fn register_connector(
+    app: &host::HostApp,
+    admin: &Actor,
+    setup: &HostSetup<'_>,
+    connector_origin: &str,
+) -> anyhow::Result<Registration> {
+    let registration = ensure_registration(app, admin, setup, connector_origin).await?;
+    let registration = app.registrations.test_connection(admin, registration.id).await?;
     if !registration.verified {
         return Ok(registration);
     }
@@ -135,7 +154,9 @@ async fn register_connector(
 }
 
 /// Enables Fetch Attendee for the bundled attendee types and Fetch List for
-/// the bundled lists, so that the employee's expense forms call out.
+/// the bundled lists, so that the employee's expense forms call out, and
+/// Event Notification at both External Validation steps of expense reports
+/// and travel requests, so that the connector validates what is submitted.
 async fn enable_services(
     app: &host::HostApp,
     admin: &Actor,
@@ -165,9 +186,28 @@ async fn enable_services(
             lists: vec![list("geo", "Location", 3), list("airports", "Airport", 1)],
         },
     };
+    app.registrations
+        .configure_service(admin, id, ServiceKind::FetchList, &lists)
+        .await?;
+
+    let step = |name: &str| WorkflowStepInput {
+        step: Some(name.to_owned()),
+        expense_reports: true,
+        travel_requests: true,
+    };
+    let notifications = ServiceInput {
+        enabled: true,
+        endpoint_path: None,
+        settings: ServiceSettingsInput::EventNotification {
+            workflow_steps: vec![
+                step("External Validation - Submit"),
+                step("External Validation - Pre-Extract"),
+            ],
+        },
+    };
     Ok(app
         .registrations
-        .configure_service(admin, id, ServiceKind::FetchList, &lists)
+        .configure_service(admin, id, ServiceKind::EventNotification, &notifications)
         .await?)
 }
 
@@ -175,11 +215,11 @@ async fn enable_services(
 pub fn describe_test(registration: &Registration) -> String {
     match registration.last_test_connection.as_ref().map(|result| &result.outcome) {
         Some(TestOutcome::Succeeded { tls_version, cipher_suite }) => {
-            let enabled = [ServiceKind::FetchAttendee, ServiceKind::FetchList]
+            let enabled = [ServiceKind::FetchAttendee, ServiceKind::FetchList, ServiceKind::EventNotification]
                 .iter()
                 .all(|kind| registration.service_is_active(*kind));
             let services = if enabled {
-                "; Fetch Attendee and Fetch List are enabled"
+                "; Fetch Attendee, Fetch List and Event Notification are enabled"
             } else {
                 ""
             };

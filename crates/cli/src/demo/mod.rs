@@ -1,6 +1,6 @@
-//! `callouts demo`: the connector serving real callouts from bundled data,
-//! and the host with a registered, tested connector and its admin pages,
-//! all on loopback with nothing but this executable.
+//! `callouts demo`: the connector serving real callouts from bundled data
+//! and validating submitted reports, and the host with a registered, tested
+//! connector and its admin pages, all on loopback with nothing but this executable.
 
 mod host;
 mod secrets;
@@ -12,7 +12,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use connector::import::{self, CsvSource};
+use connector::config::ListValueRule;
 use connector::store::{SqliteStore, Store};
+use ::host::connector_access::{ClientCredentials, generate_client_credentials};
 
 use crate::bundled;
 use crate::connector_command::{open_store, shutdown_signal};
@@ -56,11 +58,37 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         &certificates.server_private_key,
     )?;
 
+    let ca_pem = std::fs::read(&certificates.ca_certificate).context("cannot read the CA certificate")?;
+    let setup = host::HostSetup {
+        state_dir: &args.state_dir,
+        listen: args.host_listen,
+        tls: Arc::clone(&tls_config),
+        ca_pem,
+        secrets: &secrets,
+        connector_username: DEMO_USERNAME,
+    };
+    let started = host::start(&setup).await?;
+    let host_url = format!("https://localhost:{}", started.bound.local_addr().port());
+
+    // The connector needs client credentials before it starts, so the
+    // registration is created first and pointed at the connector's port later.
+    let placeholder = format!("https://localhost:{}", args.listen.port().max(1));
+    let registration = host::ensure_registration(&started.app, &started.admin, &setup, &placeholder).await?;
+    let credentials = generate_client_credentials(
+        started.app.store.as_ref(),
+        &started.app.registrations,
+        &started.admin,
+        registration.id,
+    )
+    .await
+    .context("cannot generate the demo connector's client credentials")?;
+
     let store = open_store(&args.state_dir.join("connector.db"))?;
     import_bundled_data(&store).await?;
     let mut config = connector::Config::default();
     config.credentials.username = DEMO_USERNAME.to_owned();
     config.credentials.password = connector::Secret::new(secrets.connector_password.clone());
+    validate_with_host(&mut config, &host_url, &credentials, &certificates.ca_certificate);
     let connector = connector::bind(connector::ServeOptions {
         store: Arc::new(store),
         config,
@@ -70,30 +98,19 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await
     .with_context(|| format!("cannot listen on {}", args.listen))?;
     let connector_url = format!("https://localhost:{}", connector.local_addr().port());
-
-    let ca_pem = std::fs::read(&certificates.ca_certificate).context("cannot read the CA certificate")?;
     let connector_task = tokio::spawn(connector.run(shutdown_signal()));
-    let started = host::start(host::HostSetup {
-        state_dir: &args.state_dir,
-        listen: args.host_listen,
-        tls: tls_config,
-        ca_pem,
-        secrets: &secrets,
-        connector_origin: connector_url.clone(),
-        connector_username: DEMO_USERNAME,
-    })
-    .await;
-    let (host_server, registration) = match started {
-        Ok(started) => started,
+    let registered = host::register_connector(&started.app, &started.admin, &setup, &connector_url).await;
+    let registration = match registered {
+        Ok(registration) => registration,
         Err(error) => {
             connector_task.abort();
             return Err(error);
         }
     };
-    let host_url = format!("https://localhost:{}", host_server.local_addr().port());
-
+    let host_server = started.bound;
     print_connector_instructions(&connector_url, &secrets.connector_password, &certificates.ca_certificate);
     print_host_instructions(&host_url, &secrets, &host::describe_test(&registration));
+    print_validation_instructions(&credentials.client_id);
     if args.exit_when_ready {
         connector_task.abort();
         return Ok(());
@@ -102,6 +119,25 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let host_result = host_server.run(shutdown_signal()).await;
     let connector_result = connector_task.await.context("the connector task failed")?;
     host_result.and(connector_result)
+}
+
+/// Maximum amount of a Meals entry that the demo connector accepts, in the entry's currency.
+const MEALS_LIMIT: &str = "75.00";
+
+/// Turns on the connector's validation: an entry's list value must be in
+/// the bundled `geo` list, so an airport fails, and a Meals entry may be at
+/// most [`MEALS_LIMIT`]. The connector reads submitted reports from the host
+/// with `credentials`.
+fn validate_with_host(config: &mut connector::Config, host_url: &str, credentials: &ClientCredentials, ca: &Path) {
+    config.host.origin = host_url.to_owned();
+    config.host.client_id = credentials.client_id.clone();
+    config.host.client_secret = connector::Secret::new(credentials.client_secret.expose().to_owned());
+    config.host.trusted_ca_files = vec![ca.to_owned()];
+    config.validation.list_value = Some(ListValueRule {
+        list: bundled::GEO_LIST_NAME.to_owned(),
+        required: false,
+    });
+    config.validation.amount_limits.insert("Meals".to_owned(), MEALS_LIMIT.to_owned());
 }
 
 /// Imports the bundled lists and attendees unless an earlier run did.
@@ -166,12 +202,25 @@ fn print_connector_instructions(url: &str, password: &str, ca: &Path) {
     );
 }
 
+fn print_validation_instructions(client_id: &str) {
+    println!("The connector validates submitted expense reports and travel requests through the host web services,");
+    println!("  with the client credentials generated for it at this start (client ID {client_id}).");
+    println!("  Rules: a list value must be in the list `geo` (so an airport fails), and a Meals entry may be at most {MEALS_LIMIT}.");
+    println!("To see a report validated by the connector:");
+    println!("  1. Sign in as the employee, open Expenses, create a report with a Meals entry of 90.00 whose list field is Airport, choose an airport, and submit it.");
+    println!("  2. Reload the report: the connector has sent it back, and the page shows both reasons.");
+    println!("  3. Replace the entry with a Meals entry of 60.00 whose list field is Location, and submit again: the connector approves it.");
+    println!("  4. Sign in as the approver and approve it on Approvals; the connector approves it again and it is Ready for extract.");
+    println!();
+}
+
 fn print_host_instructions(url: &str, secrets: &DemoSecrets, test_connection: &str) {
     println!();
     println!("The host is listening on {url} (trust the same CA in your browser, or accept the warning)");
     println!("  company:        {} (Professional, Development Partner)", host::COMPANY);
     println!("  administrator:  {} / {}", host::ADMIN_LOGIN, secrets.admin_password);
     println!("  employee:       {} / {}", host::EMPLOYEE_LOGIN, secrets.employee_password);
+    println!("  approver:       {} / {}", host::APPROVER_LOGIN, secrets.approver_password);
     println!("  Test Connection of the demo connector: {test_connection}");
     println!("  Sign in as the administrator and open Manage Application Connectors.");
     println!();

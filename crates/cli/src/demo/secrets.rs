@@ -17,6 +17,10 @@ pub struct DemoSecrets {
     pub admin_password: String,
     /// Password of the host's demo employee.
     pub employee_password: String,
+    /// Password of the host's demo approver; generated when an older
+    /// secrets file lacks it.
+    #[serde(default = "generate_password")]
+    pub approver_password: String,
     /// Base64 key that encrypts connector passwords in the host's database.
     pub host_key: String,
 }
@@ -27,14 +31,21 @@ impl DemoSecrets {
         if path.exists() {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            return serde_json::from_str(&text).with_context(|| {
+            let secrets: DemoSecrets = serde_json::from_str(&text).with_context(|| {
                 format!("{} is not a valid secrets file; delete it to generate new secrets", path.display())
-            });
+            })?;
+            if !text.contains("\"approver_password\"") {
+                // A file of an earlier version: keep the generated approver password.
+                std::fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
+                write_private(path, &serde_json::to_vec_pretty(&secrets)?)?;
+            }
+            return Ok(secrets);
         }
         let secrets = DemoSecrets {
             connector_password: generate_password(),
             admin_password: generate_password(),
             employee_password: generate_password(),
+            approver_password: generate_password(),
             host_key: host::crypto::generate_key_base64(),
         };
         write_private(path, &serde_json::to_vec_pretty(&secrets)?)?;

@@ -4,12 +4,14 @@
 //! with a dev CA. The connector serves bundled data, the host is
 //! bootstrapped with the command line, and the connector is registered
 //! through the host's API. An employee then fills an expense entry through
-//! the host's pages.
+//! the host's pages, and a report is validated by the connector through the
+//! host web services.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod bundled_subset;
+mod external_validation;
 #[path = "../../../host/tests/web_support/cookie_jar.rs"]
 mod cookie_jar;
 mod web_session;

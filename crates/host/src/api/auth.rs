@@ -41,7 +41,7 @@ impl FromRequestParts<ApiState> for RegistrationManager {
 
 /// Returns the token of an `Authorization: Bearer …` header. The scheme is
 /// case-insensitive, as RFC 9110 requires.
-fn bearer_token(parts: &Parts) -> Option<&str> {
+pub(super) fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {

@@ -131,7 +131,7 @@ pub(super) fn registration_id(
     parse_id(&text).ok_or(ApiError::NotFound)
 }
 
-fn parse_id(text: &str) -> Option<RegistrationId> {
+pub(super) fn parse_id(text: &str) -> Option<RegistrationId> {
     let digits_only =
         !text.is_empty() && text.len() <= 18 && text.bytes().all(|byte| byte.is_ascii_digit());
     if !digits_only {

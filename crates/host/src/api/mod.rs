@@ -1,6 +1,7 @@
 //! The JSON API: registrations and their verification under `/api/v1`, the
-//! notification API under `/api/platform/notifications/v1.0`, bearer tokens,
-//! and `/healthz`.
+//! notification API under `/api/platform/notifications/v1.0`, the host web
+//! services of validating connectors ([`web_services`]), bearer tokens, and
+//! `/healthz`.
 //!
 //! Every route is declared once in [`endpoints`], which builds the router
 //! and lists the operations, so that a test can compare them with the
@@ -14,6 +15,7 @@ mod input;
 mod notifications;
 mod verification;
 pub mod views;
+pub mod web_services;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,11 +30,13 @@ pub use auth::RegistrationManager;
 pub use body::{JsonBody, has_media_type, read_limited};
 pub use errors::ApiError;
 
+use crate::connector_access::TokenService;
 use crate::domain::Registrations;
 use crate::notifications::NotificationAdmin;
 use crate::public_origin::{NOTIFICATION_API_PATH, PublicOrigin};
 use crate::store::HostStore;
 use crate::verification::Verifier;
+use crate::workflow::Workflow;
 
 /// The OpenAPI 3 document of this API.
 pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
@@ -56,6 +60,9 @@ pub struct ApiState {
     pub public_origin: PublicOrigin,
     pub verifier: Arc<Verifier>,
     pub limits: Arc<BodyLimits>,
+    pub workflow: Arc<Workflow>,
+    /// Issues and checks the access tokens of the host web services.
+    pub tokens: Arc<TokenService>,
 }
 
 /// One method on one path.
@@ -134,6 +141,9 @@ fn endpoints() -> Vec<Endpoint> {
             get(verification::last_verification),
         ),
     ]
+    .into_iter()
+    .chain(web_services::endpoints())
+    .collect()
 }
 
 /// Method and path template of every operation the router serves.

@@ -147,7 +147,7 @@ fn json_item(listed: &ListedNotification) -> Value {
 
 /// A representation of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(super) enum Format {
     Xml,
     Json,
 }
@@ -155,7 +155,7 @@ enum Format {
 /// Chooses XML or JSON by the `Accept` header: JSON only when it has a
 /// higher quality than XML, XML when the header is absent or ties, and
 /// `None` when it accepts neither.
-fn negotiate(accept: Option<&str>) -> Option<Format> {
+pub(super) fn negotiate(accept: Option<&str>) -> Option<Format> {
     let Some(accept) = accept.filter(|value| !value.trim().is_empty()) else {
         return Some(Format::Xml);
     };

@@ -14,6 +14,7 @@ use connector::server::{HttpListener, ListenerSettings};
 
 use crate::api::{self, ApiError, ApiState, BodyLimits};
 use crate::config::{Config, SECRET_KEY_ENV};
+use crate::connector_access::TokenService;
 use crate::crypto::PasswordCipher;
 use crate::dispatch::Dispatcher;
 use crate::domain::Registrations;
@@ -43,6 +44,8 @@ pub struct HostApp {
     pub notification_admin: Arc<NotificationAdmin>,
     pub public_origin: PublicOrigin,
     pub verifier: Arc<Verifier>,
+    /// Issues and checks the access tokens of the host web services.
+    pub tokens: Arc<TokenService>,
     pub config: Arc<Config>,
 }
 
@@ -91,6 +94,7 @@ impl HostApp {
         let notification_admin = NotificationAdmin::new(Arc::clone(&store), waker.clone());
         let workflow = Workflow::new(Arc::clone(&store), public_origin.clone(), waker);
         let registrations = Registrations::new(Arc::clone(&store), cipher, tester);
+        let tokens = TokenService::new(Arc::clone(&store), &config.web_services);
         Ok(HostApp {
             store,
             registrations: Arc::new(registrations),
@@ -100,6 +104,7 @@ impl HostApp {
             notification_admin: Arc::new(notification_admin),
             public_origin,
             verifier: Arc::new(verifier),
+            tokens: Arc::new(tokens),
             config: Arc::new(config),
         })
     }
@@ -144,6 +149,8 @@ pub fn router(app: &HostApp, extra: Option<Router>) -> Router {
             body_bytes: app.config.limits.body_bytes,
             body_read: app.config.timeouts.body_read(),
         }),
+        workflow: Arc::clone(&app.workflow),
+        tokens: Arc::clone(&app.tokens),
     };
     let mut router = api::router(state);
     if let Some(extra) = extra {

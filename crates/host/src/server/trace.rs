@@ -12,8 +12,9 @@ use tracing::Instrument;
 use crate::api::ApiError;
 
 /// Wraps every request: sets and echoes `x-request-id`, enters a span with
-/// the id, method and route (the auth extractor adds user and company ids),
-/// bounds the request by `timeouts.request_secs`, and logs one INFO line.
+/// the id, method and route (the auth extractors add user, company and
+/// registration ids), bounds the request by `timeouts.request_secs`, and
+/// logs one INFO line.
 /// Neither headers (but the id) nor bodies are logged, so tokens and
 /// passwords never are.
 pub(crate) async fn trace_request(
@@ -44,6 +45,7 @@ pub(crate) async fn trace_request(
         route = %route,
         user_id = tracing::field::Empty,
         company_id = tracing::field::Empty,
+        registration_id = tracing::field::Empty,
     );
 
     let answered = tokio::time::timeout(request_timeout, next.run(request))

@@ -1,13 +1,16 @@
 //! Persistence of companies, users, API tokens, registrations, the audit
 //! trail, verification reports, the sandbox's reports and travel requests,
-//! their workflow and the notification queue, behind traits so that another
-//! database engine can replace SQLite.
+//! their workflow and the notification queue. It also keeps the client
+//! credentials and tokens of the host web services, and what connectors
+//! record on objects. Traits hide SQLite, so that another engine can replace it.
 
 pub mod callout_log;
+pub mod connector_access;
 pub mod expenses;
 pub mod notifications;
 pub mod sqlite;
 pub mod travel;
+pub mod validation;
 pub mod verification;
 pub mod workflow;
 
@@ -24,10 +27,12 @@ use crate::domain::{
 };
 
 pub use callout_log::CalloutLogStore;
+pub use connector_access::ConnectorAccessStore;
 pub use expenses::ExpenseStore;
 pub use notifications::NotificationStore;
 pub use sqlite::SqliteHostStore;
 pub use travel::TravelStore;
+pub use validation::ValidationStore;
 pub use verification::VerificationStore;
 pub use workflow::WorkflowStore;
 
@@ -103,6 +108,8 @@ pub enum StoreError {
 #[async_trait::async_trait]
 pub trait HostStore:
     CalloutLogStore
+    + ConnectorAccessStore
+    + ValidationStore
     + ExpenseStore
     + TravelStore
     + WorkflowStore

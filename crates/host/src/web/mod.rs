@@ -110,7 +110,7 @@ pub fn router_with_callouts(
     };
 
     use pages::{
-        approvals, audit, home, login, notifications, registrations, services, verification,
+        approvals, audit, client_credentials, home, login, notifications, registrations, services, verification,
     };
     Router::new()
         .route("/", get(home::show))
@@ -131,6 +131,10 @@ pub fn router_with_callouts(
             post(registrations::test_connection),
         )
         .route("/registrations/{id}/verify", post(verification::verify))
+        .route(
+            "/registrations/{id}/client-credentials",
+            post(client_credentials::generate),
+        )
         .route("/registrations/{id}/deactivate", post(services::deactivate))
         .route(
             "/registrations/{id}/services/{service}",

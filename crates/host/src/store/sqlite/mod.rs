@@ -8,11 +8,13 @@
 
 mod accounts;
 mod callout_log;
+mod connector_access;
 mod expenses;
 mod notifications;
 mod registrations;
 mod sessions;
 mod travel;
+mod validation;
 mod verification;
 mod workflow;
 

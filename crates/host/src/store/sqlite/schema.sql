@@ -280,3 +280,55 @@ CREATE INDEX IF NOT EXISTS notifications_queue_heads
 
 CREATE INDEX IF NOT EXISTS notifications_by_company
     ON notifications (company_id, status, id);
+
+-- Client credentials of a registration for the host web services. Only the
+-- SHA-256 of the secret is kept; the secret has 256 random bits.
+CREATE TABLE IF NOT EXISTS client_credentials (
+    registration_id INTEGER PRIMARY KEY REFERENCES registrations (id),
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    client_id TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+-- OAuth 2.0 token pairs issued to registrations; only SHA-256 hashes are
+-- kept. Deleting a row revokes both tokens of the pair.
+CREATE TABLE IF NOT EXISTS oauth_tokens (
+    access_hash TEXT PRIMARY KEY,
+    refresh_hash TEXT NOT NULL UNIQUE,
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    access_expires_at INTEGER NOT NULL,
+    refresh_expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS oauth_tokens_by_registration
+    ON oauth_tokens (registration_id);
+
+-- Exceptions connectors added to reports and travel requests; entry_id is
+-- NULL for an exception on the header.
+CREATE TABLE IF NOT EXISTS object_exceptions (
+    id INTEGER PRIMARY KEY,
+    object_type TEXT NOT NULL CHECK (object_type IN ('EXPRPT', 'TRAVELREQ')),
+    object_id INTEGER NOT NULL,
+    entry_id INTEGER,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS object_exceptions_by_object
+    ON object_exceptions (object_type, object_id, id);
+
+-- Approved amounts connectors set on entries; an entry without a row is
+-- approved for its whole amount.
+CREATE TABLE IF NOT EXISTS approved_amounts (
+    object_type TEXT NOT NULL CHECK (object_type IN ('EXPRPT', 'TRAVELREQ')),
+    entry_id INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (object_type, entry_id)
+);

@@ -3,6 +3,7 @@
 pub(crate) mod approvals;
 pub(crate) mod audit;
 pub(crate) mod callout_log;
+pub(crate) mod client_credentials;
 pub(crate) mod home;
 pub(crate) mod login;
 pub(crate) mod notifications;

@@ -7,6 +7,7 @@ use axum::response::Response;
 use connector::Secret;
 
 use super::callout_log::{CalloutLogView, callout_log_view};
+use super::client_credentials::current_client_id;
 use super::services::service_summary;
 use super::verification::{VerificationSection, verification_section};
 use super::{
@@ -287,6 +288,7 @@ struct RegistrationPage {
     services: Vec<ServiceRow>,
     callouts: CalloutLogView,
     verification: VerificationSection,
+    client_id: Option<String>,
     notice: Option<&'static str>,
 }
 
@@ -359,6 +361,7 @@ pub(crate) async fn show(
         services,
         callouts,
         verification,
+        client_id: current_client_id(&state, registration.id).await?,
         notice: notice_text(query.notice.as_deref()),
     };
     Ok(render(&page))

@@ -1,0 +1,78 @@
+//! Persistence of the registrations' client credentials and the OAuth 2.0
+//! tokens issued under them. Only hashes of secrets and tokens are stored.
+
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::domain::{CompanyId, RegistrationId};
+
+/// The client credentials of a registration, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredClientCredentials {
+    pub registration_id: RegistrationId,
+    pub company_id: CompanyId,
+    pub client_id: String,
+    /// SHA-256 of the client secret, in lowercase hexadecimal.
+    pub secret_hash: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// An access token and its refresh token, to store as hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTokenPair {
+    pub access_hash: String,
+    pub refresh_hash: String,
+    pub registration_id: RegistrationId,
+    pub company_id: CompanyId,
+    pub access_expires_at: OffsetDateTime,
+    pub refresh_expires_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+/// The registration an unexpired access token was issued to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessGrant {
+    pub registration_id: RegistrationId,
+    pub company_id: CompanyId,
+}
+
+/// Client credentials and tokens. [`super::HostStore`] requires it.
+#[async_trait::async_trait]
+pub trait ConnectorAccessStore: Send + Sync {
+    /// In one transaction: replaces the registration's client credentials
+    /// and deletes every token issued to it.
+    async fn replace_client_credentials(
+        &self,
+        credentials: &StoredClientCredentials,
+    ) -> Result<(), StoreError>;
+
+    async fn client_credentials_by_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<StoredClientCredentials>, StoreError>;
+
+    async fn client_credentials_of(
+        &self,
+        registration: RegistrationId,
+    ) -> Result<Option<StoredClientCredentials>, StoreError>;
+
+    async fn insert_token_pair(&self, pair: &NewTokenPair) -> Result<(), StoreError>;
+
+    /// Returns the grant of an access token that expires after `now`.
+    async fn access_grant(
+        &self,
+        access_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<AccessGrant>, StoreError>;
+
+    /// In one transaction: deletes the pair whose refresh token has
+    /// `refresh_hash`, was issued to `new_pair.registration_id` and expires
+    /// after `now`, and inserts `new_pair`. Returns `false` and changes
+    /// nothing when there is no such pair.
+    async fn redeem_refresh_token(
+        &self,
+        refresh_hash: &str,
+        now: OffsetDateTime,
+        new_pair: &NewTokenPair,
+    ) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,138 @@
+//! Client credentials and OAuth 2.0 token pairs in SQLite.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
+
+use super::{SqliteHostStore, from_millis, to_millis};
+use crate::domain::{CompanyId, RegistrationId};
+use crate::store::StoreError;
+use crate::store::connector_access::{
+    AccessGrant, ConnectorAccessStore, NewTokenPair, StoredClientCredentials,
+};
+
+const SELECT_CREDENTIALS: &str = "SELECT registration_id, company_id, client_id, secret_hash, created_at FROM client_credentials";
+
+fn credentials(row: &Row<'_>) -> rusqlite::Result<StoredClientCredentials> {
+    Ok(StoredClientCredentials {
+        registration_id: RegistrationId(row.get(0)?),
+        company_id: CompanyId(row.get(1)?),
+        client_id: row.get(2)?,
+        secret_hash: row.get(3)?,
+        created_at: from_millis(row.get(4)?),
+    })
+}
+
+fn insert_pair(connection: &Connection, pair: &NewTokenPair) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO oauth_tokens (access_hash, refresh_hash, registration_id, company_id, \
+             access_expires_at, refresh_expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            pair.access_hash,
+            pair.refresh_hash,
+            pair.registration_id.0,
+            pair.company_id.0,
+            to_millis(pair.access_expires_at),
+            to_millis(pair.refresh_expires_at),
+            to_millis(pair.created_at),
+        ])?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl ConnectorAccessStore for SqliteHostStore {
+    async fn replace_client_credentials(
+        &self,
+        credentials: &StoredClientCredentials,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        transaction.execute(
+            "DELETE FROM oauth_tokens WHERE registration_id = ?1",
+            params![credentials.registration_id.0],
+        )?;
+        transaction.execute(
+            "INSERT INTO client_credentials (registration_id, company_id, client_id, secret_hash, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (registration_id) DO UPDATE SET client_id = excluded.client_id, \
+             secret_hash = excluded.secret_hash, created_at = excluded.created_at",
+            params![
+                credentials.registration_id.0,
+                credentials.company_id.0,
+                credentials.client_id,
+                credentials.secret_hash,
+                to_millis(credentials.created_at),
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    async fn client_credentials_by_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<StoredClientCredentials>, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached(&format!("{SELECT_CREDENTIALS} WHERE client_id = ?1"))?
+            .query_row(params![client_id], credentials)
+            .optional()?)
+    }
+
+    async fn client_credentials_of(
+        &self,
+        registration: RegistrationId,
+    ) -> Result<Option<StoredClientCredentials>, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached(&format!("{SELECT_CREDENTIALS} WHERE registration_id = ?1"))?
+            .query_row(params![registration.0], credentials)
+            .optional()?)
+    }
+
+    async fn insert_token_pair(&self, pair: &NewTokenPair) -> Result<(), StoreError> {
+        insert_pair(&self.connection(), pair)
+    }
+
+    async fn access_grant(
+        &self,
+        access_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<AccessGrant>, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached(
+                "SELECT registration_id, company_id FROM oauth_tokens \
+                 WHERE access_hash = ?1 AND access_expires_at > ?2",
+            )?
+            .query_row(params![access_hash, to_millis(now)], |row| {
+                Ok(AccessGrant {
+                    registration_id: RegistrationId(row.get(0)?),
+                    company_id: CompanyId(row.get(1)?),
+                })
+            })
+            .optional()?)
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        refresh_hash: &str,
+        now: OffsetDateTime,
+        new_pair: &NewTokenPair,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        let deleted = transaction.execute(
+            "DELETE FROM oauth_tokens WHERE refresh_hash = ?1 AND registration_id = ?2 \
+             AND refresh_expires_at > ?3",
+            params![refresh_hash, new_pair.registration_id.0, to_millis(now)],
+        )?;
+        if deleted != 1 {
+            return Ok(false);
+        }
+        insert_pair(&transaction, new_pair)?;
+        transaction.commit()?;
+        Ok(true)
+    }
+}
