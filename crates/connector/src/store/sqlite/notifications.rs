@@ -34,13 +34,19 @@ fn enqueue(
     received_at_ms: i64,
 ) -> Result<Enqueued, StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let waiting: Option<i64> = transaction
+    // A time of day makes an equal notification a redelivery whatever became
+    // of the first copy; a date alone does so only while the first waits,
+    // as the dedup module explains.
+    let any_status = notification.event_date_time.has_time();
+    let earlier: Option<i64> = transaction
         .prepare_cached(
-            "SELECT id FROM notifications WHERE dedup_key = ?1 AND status = 'received'",
+            "SELECT id FROM notifications
+             WHERE dedup_key = ?1 AND (status = 'received' OR ?2)
+             ORDER BY id LIMIT 1",
         )?
-        .query_row([dedup_key], |row| row.get(0))
+        .query_row(params![dedup_key, any_status], |row| row.get(0))
         .optional()?;
-    if let Some(id) = waiting {
+    if let Some(id) = earlier {
         return Ok(Enqueued::Duplicate(id));
     }
 
