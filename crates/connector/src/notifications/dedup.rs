@@ -14,7 +14,7 @@
 //! and submitted again on the same day brings a notification equal to the
 //! first one. For those the key is unique only among notifications still
 //! waiting to be processed: once the first has been processed, an equal one
-//! is stored as new, and processing tells the two cases apart by the
+//! is stored as new, and processing distinguishes the two cases by the
 //! object's workflow step. A late redelivery finds the object no longer
 //! waiting and ends as superseded without a second decision, while a new
 //! submission is validated.

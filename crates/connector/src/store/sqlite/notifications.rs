@@ -34,9 +34,9 @@ fn enqueue(
     received_at_ms: i64,
 ) -> Result<Enqueued, StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // A time of day makes an equal notification a redelivery whatever became
-    // of the first copy; a date alone does so only while the first waits,
-    // as the dedup module explains.
+    // With a time of day, an equal notification is a redelivery whatever
+    // became of the first copy. With a date alone, it is one only while the
+    // first copy waits (see the dedup module).
     let any_status = notification.event_date_time.has_time();
     let earlier: Option<i64> = transaction
         .prepare_cached(
