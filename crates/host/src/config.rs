@@ -106,16 +106,16 @@ impl Default for CalloutsConfig {
     }
 }
 
-/// Retries of Event Notifications. A notification that the connector does
-/// not answer with `200` waits `retry_base_secs`, then twice as long after
-/// each further failure up to `retry_max_secs`, each wait shortened by a
-/// random part of up to half, so that many notifications do not retry at once.
+/// Retries of Event Notifications. After the connector fails to respond
+/// `200`, a notification waits `retry_base_secs`, then twice as long after
+/// each further failure, up to `retry_max_secs`. Each wait is shortened by
+/// a random part of up to half, so that many notifications do not retry at once.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationsConfig {
     /// Wait after the first failed attempt, in seconds. Default 30.
     pub retry_base_secs: u64,
-    /// Longest wait between two attempts, in seconds. Default 3600.
+    /// Maximum wait between two attempts, in seconds. Default 3600.
     pub retry_max_secs: u64,
     /// Attempts after which a notification is marked failed. Default 12.
     pub max_attempts: u32,

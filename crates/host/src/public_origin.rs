@@ -53,8 +53,9 @@ impl PublicOrigin {
     }
 }
 
-/// Checks a configured origin: `https://host[:port]` without user, path,
-/// query or fragment; `http://` too when `allow_http` is set.
+/// Checks a configured origin and returns it normalized. It must be
+/// `https://host[:port]` without user, path, query or fragment, or
+/// `http://…` when `allow_http` is set.
 pub fn parse_origin(text: &str, allow_http: bool) -> Result<String, &'static str> {
     const RULE: &str = "must be an origin such as https://expenses.example.com, without a path";
     let url = url::Url::parse(text.trim()).map_err(|_| RULE)?;

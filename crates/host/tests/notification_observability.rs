@@ -4,33 +4,15 @@
 mod common;
 mod notify_support;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::captured_log::Captured;
+use common::captured_log::captured_log;
 use common::*;
 use host::notifications::NotificationStatus;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use notify_support::*;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Installs the process-wide subscriber once and returns its output, shared by the tests.
-fn captured_log() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let writer = captured.clone();
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::INFO)
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .init();
-            captured
-        })
-        .clone()
-}
 
 /// Returns the first line that contains every one of `parts`.
 fn line_with<'a>(lines: &'a str, parts: &[&str]) -> &'a str {

@@ -1,4 +1,4 @@
-//! What administrators do with notifications: list, queue a failed one again, delete.
+//! Administrators' operations on notifications: list, queue a failed one again, delete.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use super::model::{NotificationId, NotificationStatus, Removal, StoredNotificati
 use crate::domain::Actor;
 use crate::store::{HostStore, StoreError};
 
-/// Most notifications one list returns; it bounds the page and the API response.
+/// Maximum notifications in one list, which bounds the page and the API response.
 pub const MAX_LISTED_NOTIFICATIONS: usize = protocol::limits::notification::MAX_LISTED;
 
 /// Reason an administrator's operation on notifications did not happen.
@@ -43,7 +43,7 @@ fn describe(status: NotificationStatus, in_flight: bool) -> &'static str {
 }
 
 /// The notifications of every company, reached through an [`Actor`] who
-/// may manage registrations: the same rule guards the notification API.
+/// may manage registrations. The same rule guards the notification API.
 pub struct NotificationAdmin {
     store: Arc<dyn HostStore>,
     waker: NotificationWaker,

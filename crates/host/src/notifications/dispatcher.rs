@@ -25,13 +25,13 @@ use crate::store::{HostStore, StoreError};
 
 /// `Content-Type` of every notification.
 const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
-/// Most notifications sent at once, across registrations.
+/// Maximum notifications sent at once, across registrations.
 const MAX_IN_FLIGHT: usize = 16;
-/// Longest pause between two reads of the queue. Waking after a step
-/// change makes reads sooner; this bounds the delay when another process
+/// Maximum pause between two reads of the queue. A step change wakes the
+/// dispatcher sooner, so this bounds the delay only when another process
 /// writes the database.
 const MAX_PAUSE: Duration = Duration::from_secs(30);
-/// Shortest pause, so that a clock skew between rounds cannot spin the loop.
+/// Minimum pause, so that a clock skew between rounds cannot spin the loop.
 const MIN_PAUSE: Duration = Duration::from_millis(20);
 /// Pause after the store failed, before the queue is read again.
 const STORE_RETRY_PAUSE: Duration = Duration::from_secs(5);
@@ -41,7 +41,7 @@ const LEASE_MARGIN: Duration = Duration::from_secs(5);
 const DELIVERED_KEPT: time::Duration = time::Duration::days(7);
 /// How often delivered notifications older than [`DELIVERED_KEPT`] are deleted.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
-/// Most characters of a recorded error.
+/// Maximum characters of a recorded error.
 const MAX_ERROR_CHARS: usize = 1000;
 
 /// Wakes the dispatcher after notifications were queued. Cheap to clone.
@@ -76,7 +76,7 @@ struct Inner {
 impl NotificationDispatcher {
     /// Builds the dispatcher. `outbound` should be the client of the other
     /// callouts, so that notifications trust the same CAs and pass the same
-    /// address guard; `outbound_timeout` is its total timeout per call.
+    /// address guard. `outbound_timeout` is its total timeout per call.
     pub fn new(
         store: Arc<dyn HostStore>,
         cipher: Arc<PasswordCipher>,
@@ -104,8 +104,8 @@ impl NotificationDispatcher {
     }
 
     /// Delivers notifications until `shutdown` completes. Deliveries in
-    /// flight then get until the end of their lease; one cut off is sent
-    /// again once its lease expires, by this or the next process.
+    /// flight then get until the end of their lease. One that is cut off is
+    /// sent again once its lease expires, by this or the next process.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         let config = &self.inner.config;
         tracing::info!(

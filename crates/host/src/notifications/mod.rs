@@ -4,7 +4,7 @@
 //! The workflow queues notifications in the transaction of a step change
 //! ([`crate::store::WorkflowStore::change_step`]). The [`NotificationDispatcher`]
 //! then sends each registration's notifications one at a time, oldest
-//! first, and marks one delivered only when the connector answers `200`.
+//! first, and marks one delivered only when the connector responds `200`.
 
 mod admin;
 mod backoff;

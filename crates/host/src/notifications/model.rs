@@ -10,12 +10,12 @@ use crate::workflow::ObjectRef;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NotificationId(pub i64);
 
-/// Where a notification stands.
+/// The status of a notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NotificationStatus {
     /// Waiting for its first or next attempt, or being sent.
     Queued,
-    /// The connector answered `200`.
+    /// The connector responded `200`.
     Delivered,
     /// Every attempt failed until the attempt or age limit; an
     /// administrator may queue it again or delete it.
@@ -78,7 +78,7 @@ pub struct StoredNotification {
 }
 
 impl StoredNotification {
-    /// Returns whether a dispatcher holds a claim on it at `now`.
+    /// Returns whether a dispatcher's unexpired lease is set on it at `now`.
     pub fn in_flight(&self, now: OffsetDateTime) -> bool {
         self.status == NotificationStatus::Queued
             && self.lease_until.is_some_and(|until| until > now)
@@ -95,7 +95,7 @@ pub struct Lease {
     pub until: OffsetDateTime,
 }
 
-/// What one attempt leads to.
+/// The outcome of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
     Delivered,
@@ -139,7 +139,7 @@ pub struct QueueStats {
     pub oldest_queued_at: Option<OffsetDateTime>,
 }
 
-/// What removing a notification did.
+/// The result of removing a notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
     Removed,

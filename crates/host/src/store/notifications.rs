@@ -12,9 +12,9 @@ use crate::notifications::{
 /// The notification queue. [`super::HostStore`] requires it.
 ///
 /// Each registration's queued notifications go out one at a time, oldest
-/// (lowest id) first: only the oldest queued one of a registration, its
+/// (lowest id) first. Only the oldest queued one of a registration, its
 /// head, may be claimed, and only when its next attempt is due and no
-/// unexpired lease holds it. Claims are leases rather than locks, so that
+/// unexpired lease is set on it. Claims are leases rather than locks, so that
 /// several dispatchers on one database could share the queue.
 #[async_trait::async_trait]
 pub trait NotificationStore: Send + Sync {
@@ -41,7 +41,7 @@ pub trait NotificationStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<StoredNotification>, StoreError>;
 
-    /// One notification of `company`.
+    /// Returns one notification of `company`.
     async fn notification(
         &self,
         company: CompanyId,

@@ -11,7 +11,7 @@
 //!
 //! An External Validation step that no enabled event-notification service
 //! lists for the object's type is passed through at once: the object moves
-//! on to the step after it. This module holds no I/O; [`super::Workflow`]
+//! on to the step after it. This module does no I/O. [`super::Workflow`]
 //! reads the object and the services, and stores what [`transition`] returns.
 
 use std::fmt;
@@ -19,7 +19,7 @@ use std::fmt;
 use super::model::Step;
 use crate::domain::services::WorkflowStep;
 
-/// What a party does to an object.
+/// An action a party takes on an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Submit,
@@ -64,7 +64,7 @@ pub enum Party {
     Administrator,
 }
 
-/// Where an action leads.
+/// The result of an action: the steps it passes and the step it stops in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     pub from: Step,
@@ -86,7 +86,7 @@ pub struct NotAllowed {
     pub action: Action,
 }
 
-/// Returns where `action` by `party` leads from `from`. `listed` tells
+/// Returns where `action` by `party` leads from `from`. `listed` returns
 /// whether an enabled event-notification service lists an External
 /// Validation step for the object's type.
 pub fn transition(
@@ -117,7 +117,7 @@ pub fn transition(
     Ok(enter(from, next, listed))
 }
 
-/// Enters `next`, passing through an External Validation step nobody lists.
+/// Enters `next`, passing through an External Validation step that no service lists.
 fn enter(from: Step, next: Step, listed: impl Fn(WorkflowStep) -> bool) -> Transition {
     let Some(external) = next.external_validation() else {
         return Transition {

@@ -139,7 +139,7 @@ pub const MAX_COMMENT_CHARS: usize = 2000;
 pub const COMMENT_RULE: &str =
     "must be 1 to 2000 characters without control characters other than line breaks and tabs";
 
-/// A comment that tells the employee why an object was sent back: 1 to 2000
+/// A comment to the employee on why an object was sent back: 1 to 2000
 /// characters after trimming, line breaks and tabs allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment(String);
@@ -162,7 +162,7 @@ impl Comment {
     }
 }
 
-/// Who changed an object's step.
+/// The user or connector that changed an object's step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventActor {
     /// A signed-in user: the employee, an approver or an administrator.

@@ -82,11 +82,11 @@ pub enum Decider<'a> {
 pub enum Decision {
     /// Moves the object to the next step.
     Approve,
-    /// Returns the object to the employee, who sees the comment.
+    /// Returns the object to the employee, whose pages show the comment.
     SendBack(Comment),
 }
 
-/// What a workflow operation changed.
+/// The step change a workflow operation made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepOutcome {
     pub object: ObjectRef,
@@ -115,8 +115,8 @@ pub struct Workflow {
 }
 
 impl Workflow {
-    /// `origin` gives the URLs in notifications; `waker` tells the
-    /// notification dispatcher that notifications were queued.
+    /// Builds the workflow. Notifications name objects under `origin`, and
+    /// `waker` wakes the notification dispatcher after notifications are queued.
     pub fn new(
         store: Arc<dyn HostStore>,
         origin: PublicOrigin,

@@ -26,7 +26,7 @@ impl Write for Captured {
 }
 
 /// Installs the process-wide subscriber at TRACE level on first use and
-/// returns its output, shared by every test of the binary that calls it.
+/// returns its output, which every test of the binary shares.
 pub fn captured_log() -> Captured {
     static CAPTURED: OnceLock<Captured> = OnceLock::new();
     CAPTURED

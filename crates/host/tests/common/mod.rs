@@ -422,6 +422,32 @@ pub fn registration_body(name: &str) -> Value {
     })
 }
 
+/// Serves `router` over TLS on 127.0.0.1:0 with a certificate for
+/// `localhost` from `ca`, until the returned sender is used or dropped.
+/// Returns `https://localhost:PORT` and the sender.
+pub async fn serve_tls(ca: &tls::dev_ca::DevCa, router: axum::Router) -> (String, oneshot::Sender<()>) {
+    let issued = ca.issue_server(&[SERVER_NAME.to_owned()]).expect("issue certificate");
+    let server_tls = tls::server::server_config_from_pem(issued.chain_pem.as_bytes(), issued.private_key_pem.as_bytes())
+        .expect("server TLS configuration");
+    let settings = connector::server::ListenerSettings {
+        tls_handshake: Duration::from_secs(5),
+        header_read: Duration::from_secs(5),
+        idle: Duration::from_secs(60),
+        max_connections: 64,
+        max_connections_per_client: 64,
+        shutdown_grace: Duration::from_millis(100),
+    };
+    let listener = connector::server::HttpListener::bind("127.0.0.1:0".parse().unwrap(), router, Some(server_tls), &settings)
+        .await
+        .expect("bind TLS listener");
+    let port = listener.local_addr().port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(listener.run(async move {
+        let _ = stopped.await;
+    }));
+    (format!("https://{SERVER_NAME}:{port}"), stop)
+}
+
 /// Returns whether `haystack` contains `needle` as bytes.
 pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
     haystack

@@ -91,11 +91,19 @@ impl FakeConnector {
 
     /// Stops the connector and waits until its port refuses connections.
     pub async fn stop(self) {
-        let FakeConnector { port, _stop: stop, .. } = self;
+        let FakeConnector {
+            port, _stop: stop, ..
+        } = self;
         drop(stop);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            assert!(tokio::time::Instant::now() < deadline, "the fake connector still listens on port {port}");
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the fake connector still listens on port {port}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -114,16 +122,6 @@ impl FakeCa {
     }
 
     pub async fn spawn(&self, canned: Canned) -> FakeConnector {
-        let issued = self
-            .0
-            .issue_server(&["localhost".to_owned()])
-            .expect("issue certificate");
-        let server_tls = tls::server::server_config_from_pem(
-            issued.chain_pem.as_bytes(),
-            issued.private_key_pem.as_bytes(),
-        )
-        .expect("server TLS configuration");
-
         let state = FakeState {
             canned,
             received: Arc::new(Mutex::new(Vec::new())),
@@ -134,31 +132,14 @@ impl FakeCa {
             .fallback(answer_search)
             .with_state(state);
 
-        let settings = connector::server::ListenerSettings {
-            tls_handshake: Duration::from_secs(5),
-            header_read: Duration::from_secs(5),
-            idle: Duration::from_secs(60),
-            max_connections: 64,
-            max_connections_per_client: 64,
-            shutdown_grace: Duration::from_secs(1),
-        };
-        let listener = connector::server::HttpListener::bind(
-            "127.0.0.1:0".parse().unwrap(),
-            router,
-            Some(server_tls),
-            &settings,
-        )
-        .await
-        .expect("bind fake connector");
-
-        let port = listener.local_addr().port();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(listener.run(async move {
-            let _ = stopped.await;
-        }));
+        let (origin, stop) = serve_tls(&self.0, router).await;
         FakeConnector {
-            origin: format!("https://localhost:{port}"),
-            port,
+            port: origin
+                .rsplit(':')
+                .next()
+                .and_then(|port| port.parse().ok())
+                .expect("the origin ends in a port"),
+            origin,
             received,
             _stop: stop,
         }
@@ -388,7 +369,12 @@ pub fn list_items_xml(count: usize) -> String {
             match_value: format!("City {index:02}"),
         })
         .collect();
-    String::from_utf8(FetchListResponse { items }.to_xml().expect("write response")).expect("UTF-8")
+    String::from_utf8(
+        FetchListResponse { items }
+            .to_xml()
+            .expect("write response"),
+    )
+    .expect("UTF-8")
 }
 
 /// Replaces `from` in `text`, checking that it occurs.

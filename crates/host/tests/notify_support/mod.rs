@@ -68,8 +68,8 @@ struct ScriptState {
     otherwise: Arc<Mutex<Reply>>,
 }
 
-/// A connector on loopback over TLS that passes Test Connection, records
-/// every other request and answers with the next scripted reply, or with
+/// A connector on loopback over TLS that passes Test Connection and records
+/// every other request. It responds with the next scripted reply, or with
 /// the default reply once the script is used up.
 pub struct ScriptedConnector {
     pub origin: String,
@@ -125,15 +125,6 @@ impl ScriptCa {
 
     /// Starts a connector that replies with `script`, then `otherwise`.
     pub async fn spawn(&self, script: &[Reply], otherwise: Reply) -> ScriptedConnector {
-        let issued = self
-            .0
-            .issue_server(&["localhost".to_owned()])
-            .expect("issue certificate");
-        let server_tls = tls::server::server_config_from_pem(
-            issued.chain_pem.as_bytes(),
-            issued.private_key_pem.as_bytes(),
-        )
-        .expect("server TLS configuration");
         let state = ScriptState {
             received: Arc::new(Mutex::new(Vec::new())),
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
@@ -143,29 +134,9 @@ impl ScriptCa {
             .route("/system/v1.0/testconnection", get(|| async { "OK" }))
             .fallback(answer)
             .with_state(state.clone());
-        let settings = connector::server::ListenerSettings {
-            tls_handshake: Duration::from_secs(5),
-            header_read: Duration::from_secs(5),
-            idle: Duration::from_secs(60),
-            max_connections: 64,
-            max_connections_per_client: 64,
-            shutdown_grace: Duration::from_millis(100),
-        };
-        let listener = connector::server::HttpListener::bind(
-            "127.0.0.1:0".parse().unwrap(),
-            router,
-            Some(server_tls),
-            &settings,
-        )
-        .await
-        .expect("bind scripted connector");
-        let port = listener.local_addr().port();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(listener.run(async move {
-            let _ = stopped.await;
-        }));
+        let (origin, stop) = serve_tls(&self.0, router).await;
         ScriptedConnector {
-            origin: format!("https://localhost:{port}"),
+            origin,
             state,
             stop: Some(stop),
         }

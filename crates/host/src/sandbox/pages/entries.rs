@@ -37,6 +37,18 @@ pub(super) struct OptionView {
     pub selected: bool,
 }
 
+/// Returns the options of the expense type drop-down, with `selected` chosen.
+pub(super) fn expense_type_options(selected: &str) -> Vec<OptionView> {
+    ExpenseType::ALL
+        .into_iter()
+        .map(|kind| OptionView {
+            value: kind.as_str().to_owned(),
+            label: kind.label().to_owned(),
+            selected: kind.as_str() == selected,
+        })
+        .collect()
+}
+
 /// The fields of the entry form with their values and broken rules.
 pub(super) struct EntryForm {
     expense_types: Vec<OptionView>,
@@ -52,14 +64,7 @@ pub(super) struct EntryForm {
 
 impl EntryForm {
     fn new(values: EntryInput, sources: &Sources, mut errors: ErrorPlacement) -> Self {
-        let expense_types = ExpenseType::ALL
-            .into_iter()
-            .map(|kind| OptionView {
-                value: kind.as_str().to_owned(),
-                label: kind.label().to_owned(),
-                selected: kind.as_str() == values.expense_type,
-            })
-            .collect();
+        let expense_types = expense_type_options(&values.expense_type);
         let mut lists = vec![OptionView {
             value: String::new(),
             label: "None".to_owned(),

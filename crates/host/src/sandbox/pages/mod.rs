@@ -1,6 +1,6 @@
 //! The expense pages under `/expenses`: reports, entries, their searches,
-//! and the JSON endpoints of search-as-you-type; the travel request pages
-//! under `/travel`; and Submit, which starts an object's workflow.
+//! and the JSON endpoints of search-as-you-type. The travel request pages
+//! are under `/travel`. Submit, on both, starts an object's workflow.
 //!
 //! Every search is a GET form to which the server responds with a page of
 //! results, and every change is a POST form with the session's CSRF token,

@@ -5,13 +5,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::entries::OptionView;
+use super::entries::{OptionView, expense_type_options};
 use super::workflow::{self, WorkflowView, workflow_view};
 use super::{Employee, notice_text, require_employee};
 use crate::sandbox::expenses::{EntryInput, ExpenseError};
 use crate::sandbox::travel::TravelRequestInput;
 use crate::sandbox::travel::model::{ExpectedExpenseId, TravelRequestId};
-use crate::sandbox::values::{ExpenseType, format_date};
+use crate::sandbox::values::format_date;
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -155,16 +155,8 @@ struct ExpenseForm {
 
 impl ExpenseForm {
     fn new(input: &EntryInput, mut errors: ErrorPlacement) -> ExpenseForm {
-        let expense_types = ExpenseType::ALL
-            .into_iter()
-            .map(|kind| OptionView {
-                value: kind.as_str().to_owned(),
-                label: kind.label().to_owned(),
-                selected: kind.as_str() == input.expense_type,
-            })
-            .collect();
         ExpenseForm {
-            expense_types,
+            expense_types: expense_type_options(&input.expense_type),
             expense_type_errors: errors.take("expense_type"),
             transaction_date: FieldView::new(
                 &input.transaction_date,

@@ -19,7 +19,7 @@ pub(crate) struct HistoryRow {
     pub comment: Option<String>,
 }
 
-/// What the pages show of an object's workflow.
+/// The workflow part of a report or travel request page.
 pub(crate) struct WorkflowView {
     pub step_label: &'static str,
     /// The step's name, such as `SENT_BACK`, for tests and styling.
@@ -79,8 +79,9 @@ fn action_label(action: Action) -> &'static str {
     }
 }
 
-/// Submits the object of a checked form and returns to `page` with a notice
-/// of where it went; an object without entries returns with a notice saying so.
+/// Submits the object of a checked form and redirects to `page` with a
+/// notice of the step it reached. An object without entries is not
+/// submitted, and the notice explains why.
 pub(crate) async fn submit(
     state: &WebState,
     form: &CheckedForm,

@@ -27,7 +27,7 @@ pub struct TravelRequestSummary {
     pub created_at: OffsetDateTime,
 }
 
-/// A trip an employee asks to make, with the expenses they expect.
+/// A trip an employee requests, with the expenses they expect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TravelRequest {
     pub id: TravelRequestId,

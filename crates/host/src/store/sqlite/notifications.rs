@@ -1,7 +1,9 @@
 //! The notification queue in SQLite: claims, attempts, the administrators' list and removal.
 
 use protocol::{EventDateTime, Notification, ObjectType};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+use rusqlite::{
+    Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params, params_from_iter,
+};
 use time::OffsetDateTime;
 
 use super::{SqliteHostStore, from_millis, invalid_value, to_millis};
@@ -57,7 +59,9 @@ impl NotificationStore for SqliteHostStore {
         limit: usize,
     ) -> Result<Vec<StoredNotification>, StoreError> {
         let mut connection = self.connection();
-        let transaction = connection.transaction()?;
+        // IMMEDIATE takes the write lock before reading, so that two
+        // processes on one database cannot claim the same notification.
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ids: Vec<i64> = transaction
             .prepare_cached(&format!(
                 "SELECT n.id FROM notifications AS n JOIN ({HEADS}) AS heads ON heads.id = n.id \
@@ -187,7 +191,7 @@ impl NotificationStore for SqliteHostStore {
         now: OffsetDateTime,
     ) -> Result<Removal, StoreError> {
         let mut connection = self.connection();
-        let transaction = connection.transaction()?;
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(found) = by_id(&transaction, id.0)?.filter(|found| found.company_id == company)
         else {
             return Ok(Removal::NotFound);

@@ -1,7 +1,7 @@
 //! Workflow steps, their history and the notifications of a step change, in SQLite.
 
 use protocol::ObjectType;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
 use super::{SqliteHostStore, from_millis, invalid_value, notifications, to_millis};
 use crate::domain::{CompanyId, RegistrationId, UserId};
@@ -43,8 +43,9 @@ fn tables(object_type: ObjectType) -> &'static ObjectTables {
 }
 
 impl ObjectTables {
-    /// Returns the SELECT of workflow items of this type, to be followed by conditions
-    /// on `o` (the object) and `step`; an object without a state row is NOT_SUBMITTED.
+    /// Returns the SELECT of workflow items of this type, to be followed by
+    /// conditions on `o` (the object) and `step`. An object without a state
+    /// row is NOT_SUBMITTED.
     fn select_items(&self) -> String {
         format!(
             "SELECT o.id, o.company_id, o.owner_user_id, u.login, o.name, \
@@ -197,7 +198,9 @@ impl WorkflowStore for SqliteHostStore {
         let event = &change.event;
         let object = change.object;
         let mut connection = self.connection();
-        let transaction = connection.transaction()?;
+        // IMMEDIATE takes the write lock before the step is read, so that
+        // the comparison holds until the commit.
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if step_of(&transaction, object)? != event.from {
             return Err(StoreError::Conflict);
         }
