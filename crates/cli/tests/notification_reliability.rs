@@ -7,9 +7,9 @@
 //! submitted and their notifications flow, the test kills each process with
 //! SIGKILL several times at random moments (seeded, the seed is printed) and
 //! starts it again on the same files and port. Once the system is quiet, it
-//! reads both databases and checks that every notification was delivered,
-//! that each report got exactly one decision, that none is stuck or lost,
-//! and that notifications delivered at the first attempt arrived in queue order.
+//! reads both databases. Every notification must be delivered, each report
+//! decided exactly once, and none stuck or lost. Notifications delivered at
+//! the first attempt must have arrived in queue order.
 //!
 //! CI runs the defaults: 3,000 reports and 4 kills of each process.
 //! `CALLOUTS_RELIABILITY_REPORTS`, `CALLOUTS_RELIABILITY_KILLS` and
@@ -271,9 +271,9 @@ impl Employee {
         Ok((status, response.text().await?))
     }
 
-    /// Submits a report until the host has it in the workflow; a request
-    /// cut off by a kill is checked in the database before it is repeated,
-    /// so that a report is never submitted twice.
+    /// Submits a report until the host has it in the workflow. After a
+    /// request cut off by a kill, the test reads the report's step in the
+    /// database before it posts again, so no report is submitted twice.
     async fn submit(&self, report: i64, host_db: &Path) {
         loop {
             let action = format!("{}/expenses/reports/{report}/submit", self.base);
@@ -312,8 +312,8 @@ fn count(connection: &rusqlite::Connection, sql: &str) -> i64 {
     connection.query_row(sql, [], |row| row.get(0)).expect(sql)
 }
 
-/// Whether both sides are done: nothing queued or leased on the host, every
-/// report out of External Validation, nothing waiting in the connector.
+/// Returns whether both sides are done: nothing queued on the host, every
+/// report decided, and nothing waiting in the connector.
 fn quiet(setup: &Setup, reports: usize) -> bool {
     let host = open_read_only(&setup.host_db);
     let connector = open_read_only(&setup.connector_db);
@@ -322,7 +322,7 @@ fn quiet(setup: &Setup, reports: usize) -> bool {
         && count(&connector, "SELECT count(*) FROM notifications WHERE status = 'received'") == 0
 }
 
-/// Reports that did not reach the end of the scenario yet.
+/// Counts the reports that are not yet in `APPROVAL` or `SENT_BACK`.
 fn undecided(setup: &Setup, reports: usize) -> i64 {
     let host = open_read_only(&setup.host_db);
     reports as i64 - count(&host, "SELECT count(*) FROM workflow_states WHERE step IN ('APPROVAL', 'SENT_BACK')")
@@ -474,13 +474,13 @@ fn check(setup: &Setup, reports: &[(i64, bool)]) {
     .into_iter()
     .map(|(uri, _)| uri)
     .collect();
-    let wanted: HashSet<&String> = first_attempt.iter().collect();
+    let first_attempt_uris: HashSet<&String> = first_attempt.iter().collect();
     let mut seen = HashSet::new();
     let received: Vec<String> =
         rows::<String>(&connector, "SELECT object_uri, id FROM notifications ORDER BY id")
             .into_iter()
             .map(|(uri, _)| uri)
-            .filter(|uri| wanted.contains(uri) && seen.insert(uri.clone()))
+            .filter(|uri| first_attempt_uris.contains(uri) && seen.insert(uri.clone()))
             .collect();
     let first_mismatch = first_attempt.iter().zip(&received).position(|(queued, arrived)| queued != arrived);
     assert_eq!(received.len(), first_attempt.len(), "notifications delivered at once but never received");
