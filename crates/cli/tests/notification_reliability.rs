@@ -379,7 +379,7 @@ async fn notifications_survive_killed_processes() {
     let mut victims: Vec<bool> = (0..kills).flat_map(|_| [true, false]).collect();
     victims.shuffle(&mut rng);
     for kill_host in victims {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(300..4_000))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(300..3_000))).await;
         let down = Duration::from_millis(rng.random_range(0..1_000));
         let pending = undecided(&setup, report_count);
         assert!(pending > 0, "the system was quiet before a kill; submit more reports");
@@ -464,6 +464,15 @@ fn check(setup: &Setup, reports: &[(i64, bool)]) {
         "SELECT object_uri, count(*) FROM notifications WHERE status = 'done' GROUP BY object_uri HAVING count(*) > 1",
     );
     assert!(done_per_object.is_empty(), "objects decided more than once by the connector: {done_per_object:?}");
+    let queued_uris: HashSet<String> = rows::<String>(&host, "SELECT object_uri, id FROM notifications")
+        .into_iter()
+        .map(|(uri, _)| uri)
+        .collect();
+    let received_uris: HashSet<String> = rows::<String>(&connector, "SELECT object_uri, id FROM notifications")
+        .into_iter()
+        .map(|(uri, _)| uri)
+        .collect();
+    assert_eq!(received_uris, queued_uris, "objects the connector received differ from those the host queued");
 
     // First-come-first-served: notifications delivered at their first attempt
     // arrived in the order the host queued them.
