@@ -409,7 +409,7 @@ async fn notifications_survive_killed_processes() {
     if is_quiet {
         eprintln!("quiet at {:?}", started.elapsed());
     } else {
-        eprintln!("still busy after {QUIET_TIMEOUT:?}, at {:?}; checking anyway", started.elapsed());
+        eprintln!("not quiet after {QUIET_TIMEOUT:?} (at {:?}), checking the state anyway", started.elapsed());
     }
     drop(host);
     drop(connector);
