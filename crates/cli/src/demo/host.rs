@@ -47,7 +47,11 @@ pub async fn start(setup: &HostSetup<'_>) -> anyhow::Result<StartedHost> {
         .context("cannot open the host database")?;
     create_accounts(&store, setup.secrets).await?;
 
-    let config = host::Config::default();
+    // The demo connector runs on this machine, so it reaches the host as localhost.
+    let config = host::Config {
+        public_origin: Some(format!("https://localhost:{}", setup.listen.port())),
+        ..host::Config::default()
+    };
     let cipher = host::crypto::PasswordCipher::from_base64(&setup.secrets.host_key)
         .context("invalid host key in the demo secrets file")?;
     // Loopback targets are allowed because the demo connector runs on loopback.
