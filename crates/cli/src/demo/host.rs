@@ -158,9 +158,9 @@ pub async fn register_connector(
 }
 
 /// Enables Fetch Attendee for the bundled attendee types and Fetch List for
-/// the bundled lists, so that the employee's expense forms call out, and
-/// Event Notification at both External Validation steps of expense reports
-/// and travel requests, so that the connector validates what is submitted.
+/// the bundled lists, so that the employee's expense forms call out. Also
+/// enables Event Notification at both External Validation steps of expense
+/// reports and travel requests, so that the connector validates what is submitted.
 async fn enable_services(
     app: &host::HostApp,
     admin: &Actor,

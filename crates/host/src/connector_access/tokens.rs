@@ -47,8 +47,8 @@ pub struct TokenPair {
     pub registration_id: RegistrationId,
 }
 
-/// What an access token lets a connector do: act for one registration, on
-/// the objects of its company.
+/// The grant of an access token: acting for one registration, on the
+/// objects of its company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectorGrant {
     pub registration_id: RegistrationId,
@@ -71,7 +71,7 @@ impl TokenService {
         }
     }
 
-    /// The `client_credentials` grant.
+    /// Issues a token pair for the `client_credentials` grant.
     pub async fn client_credentials_grant(
         &self,
         client_id: &str,
@@ -185,7 +185,8 @@ impl TokenService {
     }
 }
 
-/// A registration is deactivated when none of its services is enabled.
+/// Returns whether any service of the registration is enabled, because a
+/// registration without one is deactivated.
 fn is_enabled(registration: &Registration) -> bool {
     registration
         .services
