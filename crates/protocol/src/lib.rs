@@ -12,6 +12,7 @@ pub mod attendee;
 mod content_type;
 pub mod error;
 mod field;
+pub mod launch;
 pub mod limits;
 pub mod list;
 pub mod notification;
@@ -22,6 +23,7 @@ pub use attendee::{
 };
 pub use content_type::is_xml_content_type;
 pub use error::{Excerpt, FieldError, ParseError, Rule, WriteError};
+pub use launch::{LaunchCredentials, LaunchError, LaunchSource, LaunchV1, LaunchV4};
 pub use list::{FetchListRequest, FetchListResponse, ListItem, SearchBy};
 pub use notification::{
     EventDateTime, ListedNotification, Notification, NotificationList, ObjectType,
