@@ -7,17 +7,14 @@
 //! arrived in. Each field is preceded by its length in bytes, so that no two
 //! different notifications encode alike.
 //!
-//! With a time of day in EventDateTime, as this project's host sends it, the
-//! key is unique among all stored notifications, so a redelivery is stored
-//! once and processed once even after the first copy was processed. Hosts
-//! may also send a date alone (`YYYY-MM-DD`), with which a report sent back
-//! and submitted again on the same day brings a notification equal to the
-//! first one. For those the key is unique only among notifications still
-//! waiting to be processed: once the first has been processed, an equal one
-//! is stored as new, and processing distinguishes the two cases by the
-//! object's workflow step. A late redelivery finds the object no longer
-//! waiting and ends as superseded without a second decision, while a new
-//! submission is validated.
+//! The key is unique among notifications that are still waiting to be
+//! processed, and only there. Hosts may send a date-only EventDateTime
+//! (`YYYY-MM-DD`), with which a report sent back and submitted again on the
+//! same day brings a notification equal to the first one. Once the first has been processed,
+//! an equal notification is therefore stored as a new one, and processing
+//! distinguishes the two cases by the object's workflow step: a late
+//! redelivery finds the object no longer waiting and ends as superseded
+//! without a second decision, while a new submission is validated.
 
 use protocol::Notification;
 use ring::digest::{SHA256, digest};

@@ -34,19 +34,13 @@ fn enqueue(
     received_at_ms: i64,
 ) -> Result<Enqueued, StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // With a time of day, an equal notification is a redelivery whatever
-    // became of the first copy. With a date alone, it is one only while the
-    // first copy waits (see the dedup module).
-    let any_status = notification.event_date_time.has_time();
-    let earlier: Option<i64> = transaction
+    let waiting: Option<i64> = transaction
         .prepare_cached(
-            "SELECT id FROM notifications
-             WHERE dedup_key = ?1 AND (status = 'received' OR ?2)
-             ORDER BY id LIMIT 1",
+            "SELECT id FROM notifications WHERE dedup_key = ?1 AND status = 'received'",
         )?
-        .query_row(params![dedup_key, any_status], |row| row.get(0))
+        .query_row([dedup_key], |row| row.get(0))
         .optional()?;
-    if let Some(id) = earlier {
+    if let Some(id) = waiting {
         return Ok(Enqueued::Duplicate(id));
     }
 

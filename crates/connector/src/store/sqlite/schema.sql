@@ -85,8 +85,7 @@ CREATE INDEX IF NOT EXISTS attendees_by_type_and_last_name
 
 -- Event notifications, in arrival order (id). Times are Unix milliseconds.
 -- dedup_key is the SHA-256 of the canonical fields, unique among the
--- notifications still waiting to be processed (status 'received'), and
--- checked against all rows when EventDateTime has a time of day.
+-- notifications still waiting to be processed (status 'received').
 CREATE TABLE IF NOT EXISTS notifications (
     id INTEGER PRIMARY KEY,
     dedup_key TEXT NOT NULL,
@@ -110,4 +109,3 @@ CREATE UNIQUE INDEX IF NOT EXISTS notifications_waiting_by_key
 CREATE INDEX IF NOT EXISTS notifications_waiting_by_object
     ON notifications (object_uri, id) WHERE status = 'received';
 CREATE INDEX IF NOT EXISTS notifications_by_status ON notifications (status, id);
-CREATE INDEX IF NOT EXISTS notifications_by_key ON notifications (dedup_key, id);
