@@ -86,6 +86,22 @@ async fn queue_deduplicates_only_waiting_notifications() {
 }
 
 #[tokio::test]
+async fn queue_stores_resubmission_in_same_second() {
+    let (store, _directory) = open();
+    let same = notification("1", "2026-12-04T10:15:30");
+
+    let Enqueued::Stored(id) = enqueue(&store, &same).await else {
+        panic!("not stored")
+    };
+    let taken = store.begin_next_attempt(2_000).await.unwrap().unwrap();
+    let done = Completion::Done { decision: "send_back".to_owned() };
+    store.complete(taken.id, &done, 3_000).await.unwrap();
+    let resubmitted = enqueue(&store, &same).await;
+
+    assert!(matches!(resubmitted, Enqueued::Stored(new) if new != id), "{resubmitted:?}");
+}
+
+#[tokio::test]
 async fn queue_records_completion_and_decision_flag() {
     let (store, _directory) = open();
     enqueue(&store, &notification("1", "2026-12-04")).await;

@@ -8,7 +8,8 @@
 //! different notifications encode alike.
 //!
 //! The key is unique among notifications that are still waiting to be
-//! processed, and only there. Hosts may send a date-only EventDateTime
+//! processed, and only there, whether EventDateTime has a time of day or
+//! not: a report can be sent back and submitted again within one second. Hosts may send a date-only EventDateTime
 //! (`YYYY-MM-DD`), with which a report sent back and submitted again on the
 //! same day brings a notification equal to the first one. Once the first has been processed,
 //! an equal notification is therefore stored as a new one, and processing
