@@ -20,7 +20,8 @@ fn notification_path(id: i64) -> String {
     format!("/api/platform/notifications/v1.0/notification/{id}")
 }
 
-/// A host whose connector responds 500 and whose notifications get one attempt, so that each fails at once.
+/// Starts a host whose connector responds 500 and whose notifications get
+/// one attempt, so that each fails at once.
 async fn failing_setup() -> Notifying {
     let mut config = notify_config();
     config.notifications.max_attempts = 1;

@@ -9,13 +9,13 @@
 //!
 //! The key is unique among notifications that are still waiting to be
 //! processed, and only there, whether EventDateTime has a time of day or
-//! not: a report can be sent back and submitted again within one second. Hosts may send a date-only EventDateTime
-//! (`YYYY-MM-DD`), with which a report sent back and submitted again on the
-//! same day brings a notification equal to the first one. Once the first has been processed,
-//! an equal notification is therefore stored as a new one, and processing
-//! distinguishes the two cases by the object's workflow step: a late
-//! redelivery finds the object no longer waiting and ends as superseded
-//! without a second decision, while a new submission is validated.
+//! not. A report can be sent back and submitted again within one second,
+//! and with a date-only EventDateTime (`YYYY-MM-DD`) within one day, which
+//! brings a notification equal to the first one. Once the first has been
+//! processed, an equal notification is therefore stored as a new one.
+//! Processing then distinguishes the two cases by the object's workflow
+//! step. A late redelivery finds the object no longer waiting and ends as
+//! superseded without a second decision, while a new submission is validated.
 
 use protocol::Notification;
 use ring::digest::{SHA256, digest};

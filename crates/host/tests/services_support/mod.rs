@@ -65,7 +65,7 @@ impl Validating {
         &self.setup.host
     }
 
-    /// Runs the client credentials grant and returns the whole answer.
+    /// Runs the client credentials grant and returns the whole response.
     pub async fn grant(&self) -> Answer {
         token_request(
             self.host(),
@@ -85,7 +85,7 @@ impl Validating {
         granted.body["access_token"].as_str().unwrap().to_owned()
     }
 
-    /// A report of the employee, submitted into EXTERNAL_VALIDATION_SUBMIT.
+    /// Creates a report of the employee and submits it into EXTERNAL_VALIDATION_SUBMIT.
     pub async fn submitted_report(&self, name: &str) -> ObjectRef {
         let report = report_of(self.host(), &self.setup.employee, name).await;
         self.setup

@@ -12,7 +12,8 @@ const ENCODED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The decoded parameters of a query, each name at most once.
+/// The decoded known parameters of a query; [`Parameters::parse`] rejects a
+/// name that appears twice.
 pub(super) struct Parameters {
     pairs: Vec<(String, String)>,
 }

@@ -52,7 +52,8 @@ fn message(values: &[&str], credentials: LaunchCredentials<'_>, nonce: &str) -> 
 }
 
 fn mac(algorithm: Algorithm, key: &[u8], message: &[u8]) -> Vec<u8> {
-    // Both MACs accept keys of any length, so `new_from_slice` cannot fail.
+    // HMAC hashes a key longer than the block size and pads a shorter one
+    // (RFC 2104), so `new_from_slice` accepts every key length.
     match algorithm {
         Algorithm::HmacSha1 => {
             let mut mac =

@@ -104,7 +104,7 @@ CREATE TABLE IF NOT EXISTS callout_log (
     refine_search INTEGER NOT NULL CHECK (refine_search IN (0, 1)),
     -- Stable code of a failure, such as timed_out.
     failure_kind TEXT,
-    -- The failure's detail, or the rule an invalid answer broke.
+    -- The failure's detail, or the rule an invalid response broke.
     error TEXT
 );
 
