@@ -9,6 +9,7 @@ pub mod callouts;
 mod client_key;
 pub mod config;
 pub mod import;
+pub mod launch;
 pub mod metrics;
 pub mod notifications;
 pub mod server;

@@ -40,6 +40,8 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
     ("PATHS_LIST", &["paths", "list"], Kind::Text),
     ("PATHS_HEALTHZ", &["paths", "healthz"], Kind::Text),
     ("PATHS_NOTIFY", &["paths", "notify"], Kind::Text),
+    ("PATHS_LAUNCH_V1", &["paths", "launch_v1"], Kind::Text),
+    ("PATHS_LAUNCH_V4", &["paths", "launch_v4"], Kind::Text),
     (
         "SCOPE_ATTENDEES_BY_OWNER",
         &["scope_attendees_by_owner"],
@@ -137,6 +139,24 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
     (
         "HOST_MAX_RESPONSE_BYTES",
         &["host", "max_response_bytes"],
+        Kind::Integer,
+    ),
+    ("LAUNCH_LIST", &["launch", "list"], Kind::Text),
+    ("LAUNCH_V1_FIELD", &["launch", "v1_field"], Kind::Text),
+    (
+        "LAUNCH_OAUTH_CLIENT_ID",
+        &["launch", "oauth_client_id"],
+        Kind::Text,
+    ),
+    ("LAUNCH_REDIRECT_URL", &["launch", "redirect_url"], Kind::Text),
+    (
+        "LAUNCH_REPLAY_WINDOW_SECS",
+        &["launch", "replay_window_secs"],
+        Kind::Integer,
+    ),
+    (
+        "LAUNCH_SESSION_SECS",
+        &["launch", "session_secs"],
         Kind::Integer,
     ),
     (

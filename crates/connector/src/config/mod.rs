@@ -6,10 +6,12 @@
 //! as a whole, and every error names the key it is about.
 
 mod env;
+mod launch;
 mod load;
 mod notifications;
 mod secret;
 mod validate;
+mod validate_launch;
 mod validate_notifications;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use env::ENV_PREFIX;
+pub use launch::LaunchConfig;
 pub use notifications::{
     FailureAction, HostConfig, ListValueRule, NotificationsConfig, RequiredFieldsRule,
     ValidationConfig,
@@ -37,6 +40,10 @@ pub const DEFAULT_ATTENDEE_V1_PATH: &str = "/concur/attendee/v1.0/fetch";
 pub const DEFAULT_LIST_PATH: &str = "/concur/list/v1.2/fetch";
 /// Default path of the Event Notification callout.
 pub const DEFAULT_NOTIFY_PATH: &str = "/concur/v1.0/notify";
+/// Default path of the version 1 Launch External URL page.
+pub const DEFAULT_LAUNCH_V1_PATH: &str = "/concur/form/v1.0/get";
+/// Default path of the version 4 Launch External URL page.
+pub const DEFAULT_LAUNCH_V4_PATH: &str = "/launchexternalurl/v4/form";
 /// Default path of the unauthenticated health check.
 pub const DEFAULT_HEALTHZ_PATH: &str = "/healthz";
 
@@ -75,6 +82,8 @@ pub struct Config {
     pub host: HostConfig,
     /// Rules that notified reports must pass; none turns processing off.
     pub validation: ValidationConfig,
+    /// The Launch External URL pages; off unless `launch.list` is set.
+    pub launch: LaunchConfig,
 }
 
 /// The Basic credentials of the registration.
@@ -110,6 +119,10 @@ pub struct PathsConfig {
     pub notify: String,
     /// `GET` without authentication, default `/healthz`.
     pub healthz: String,
+    /// `GET` of a signed version 1 launch, default `/concur/form/v1.0/get`.
+    pub launch_v1: String,
+    /// `GET` of a signed version 4 launch, default `/launchexternalurl/v4/form`.
+    pub launch_v4: String,
 }
 
 /// Time limits, in seconds; each must be at least 1.
@@ -197,6 +210,8 @@ impl Default for PathsConfig {
             list: DEFAULT_LIST_PATH.to_owned(),
             notify: DEFAULT_NOTIFY_PATH.to_owned(),
             healthz: DEFAULT_HEALTHZ_PATH.to_owned(),
+            launch_v1: DEFAULT_LAUNCH_V1_PATH.to_owned(),
+            launch_v4: DEFAULT_LAUNCH_V4_PATH.to_owned(),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use argon2::PasswordHash;
 
 use super::{Config, ConfigError};
+use crate::launch::LAUNCH_PAGES_PREFIX;
 
 /// Registrations accept user names and passwords of 10 to 50 characters.
 const CREDENTIAL_LENGTHS: std::ops::RangeInclusive<usize> = 10..=50;
@@ -14,7 +15,8 @@ pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
     validate_password(config.credentials.password.expose())?;
     validate_paths(config)?;
     validate_limits(config)?;
-    super::validate_notifications::validate(config)
+    super::validate_notifications::validate(config)?;
+    super::validate_launch::validate(config)
 }
 
 pub(super) fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
@@ -102,6 +104,8 @@ fn validate_paths(config: &Config) -> Result<(), ConfigError> {
         ("paths.list", &paths.list),
         ("paths.healthz", &paths.healthz),
         ("paths.notify", &paths.notify),
+        ("paths.launch_v1", &paths.launch_v1),
+        ("paths.launch_v4", &paths.launch_v4),
     ];
     let mapped = config
         .list_paths
@@ -146,6 +150,12 @@ fn validate_path(key: &str, path: &str) -> Result<(), ConfigError> {
         return Err(invalid(
             key,
             format!("path `{path}` contains `{character}`; use letters, digits and / - . _ ~"),
+        ));
+    }
+    if path.starts_with(LAUNCH_PAGES_PREFIX) {
+        return Err(invalid(
+            key,
+            format!("path `{path}` must not begin with {LAUNCH_PAGES_PREFIX}, where the launch pages are"),
         ));
     }
     if path.contains("//") {

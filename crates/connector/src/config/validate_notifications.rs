@@ -7,7 +7,7 @@ use super::{Config, ConfigError};
 use crate::notifications::Amount;
 
 /// Maximum length of a client id, far above the ids that registrations issue.
-const MAX_CLIENT_ID_CHARS: usize = 255;
+pub(super) const MAX_CLIENT_ID_CHARS: usize = 255;
 
 /// Maximum number of attempts. With the default maximum delay of 10 minutes, 1000 attempts span about a week.
 const MAX_ATTEMPTS: u32 = 1_000;
@@ -83,24 +83,32 @@ fn validate_host(config: &Config) -> Result<(), ConfigError> {
     }
 
     if config.validation.has_rules() {
-        let required = [
-            ("host.origin", host.origin.is_empty(), "HOST_ORIGIN"),
-            ("host.client_id", host.client_id.is_empty(), "HOST_CLIENT_ID"),
-            (
-                "host.client_secret",
-                host.client_secret.expose().is_empty(),
-                "HOST_CLIENT_SECRET",
-            ),
-        ];
-        for (key, missing, variable) in required {
-            if missing {
-                return Err(invalid(
-                    key,
-                    format!(
-                        "missing, but validation rules are set; set it in the file or in CALLOUTS_CONNECTOR_{variable}"
-                    ),
-                ));
-            }
+        require_host_client(config, "validation rules are set")?;
+    }
+    Ok(())
+}
+
+/// Checks that the host origin and the client credentials are set, which
+/// a feature that calls the host needs; `reason` names that feature.
+pub(super) fn require_host_client(config: &Config, reason: &str) -> Result<(), ConfigError> {
+    let host = &config.host;
+    let required = [
+        ("host.origin", host.origin.is_empty(), "HOST_ORIGIN"),
+        ("host.client_id", host.client_id.is_empty(), "HOST_CLIENT_ID"),
+        (
+            "host.client_secret",
+            host.client_secret.expose().is_empty(),
+            "HOST_CLIENT_SECRET",
+        ),
+    ];
+    for (key, missing, variable) in required {
+        if missing {
+            return Err(invalid(
+                key,
+                format!(
+                    "missing, but {reason}; set it in the file or in CALLOUTS_CONNECTOR_{variable}"
+                ),
+            ));
         }
     }
     Ok(())

@@ -11,7 +11,7 @@
 mod amount;
 mod decision;
 mod dedup;
-mod host;
+pub(crate) mod host;
 mod object;
 mod process;
 mod receive;
@@ -28,7 +28,7 @@ pub(crate) use receive::{Intake, receive_notification};
 pub use worker::NotificationWorker;
 
 /// Returns the wall-clock time as Unix milliseconds, the unit the queue stores.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

@@ -95,12 +95,17 @@ pub(crate) fn build_router(
         request_timeout: config.timeouts.request(),
     });
 
-    Ok(Router::new()
+    let launch = crate::launch::router(config, &state.store)?;
+    let mut router = Router::new()
         .route(&paths.healthz, get(healthz).fallback(method_not_allowed))
         .merge(callouts)
+        .with_state(state);
+    if let Some(launch) = launch {
+        router = router.merge(launch);
+    }
+    Ok(router
         .fallback(not_found)
-        .layer(from_fn_with_state(trace_settings, trace_request))
-        .with_state(state))
+        .layer(from_fn_with_state(trace_settings, trace_request)))
 }
 
 fn list_route(mapped_list: Option<String>) -> axum::routing::MethodRouter<AppState> {

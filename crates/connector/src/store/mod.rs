@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use protocol::{Attendee, ListItem, SearchBy};
 
+pub mod launch;
 pub mod notifications;
 pub mod pattern;
 pub mod sqlite;
 
+pub use launch::{LaunchSession, LaunchStore, LaunchVersion, NonceOutcome};
 pub use notifications::{
     Completion, Enqueued, NotificationQueue, NotificationRecord, NotificationStatus,
     PendingNotification,
@@ -155,6 +157,13 @@ pub trait Store: Send + Sync + 'static {
     /// keeps one. Without one (the default), the connector responds `503` to
     /// notifications.
     fn notification_queue(&self) -> Option<Arc<dyn NotificationQueue>> {
+        None
+    }
+
+    /// Returns the nonces and sessions of the launch pages when this store
+    /// keeps them. Without them (the default), the connector does not start
+    /// with the launch pages on.
+    fn launch_store(&self) -> Option<Arc<dyn LaunchStore>> {
         None
     }
 }

@@ -31,6 +31,14 @@ pub enum HostError {
         "the host's token endpoint refused the client credentials with HTTP {status}{detail}; check host.client_id and host.client_secret"
     )]
     TokenRefused { status: u16, detail: String },
+    /// The token endpoint refused a grant bound to a user, such as a
+    /// launch's `authorization_code`.
+    #[error("the host's token endpoint refused the {grant} grant with HTTP {status}{detail}")]
+    GrantRefused {
+        grant: &'static str,
+        status: u16,
+        detail: String,
+    },
     /// The workflow call found the object outside an External Validation step.
     #[error("the object is not waiting in an External Validation step (HTTP 409{detail})")]
     NotWaiting { detail: String },
@@ -52,6 +60,7 @@ impl HostError {
             HostError::TokenRefused { status, .. } => *status == 401 || *status >= 500,
             HostError::Status { status, .. } => matches!(status, 408 | 429 | 500..=599),
             HostError::NotWaiting { .. }
+            | HostError::GrantRefused { .. }
             | HostError::InvalidResponse { .. }
             | HostError::ObjectUriRejected(_) => false,
         }

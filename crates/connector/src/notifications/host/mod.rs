@@ -10,12 +10,12 @@ use serde_json::json;
 
 pub use error::HostError;
 pub use object_path::ObjectPath;
-pub use token::TOKEN_PATH;
+pub use token::{TOKEN_PATH, UserTokens};
 
 use self::http::{Body, HttpClient, Reply};
-use self::token::{ClientCredentials, TokenCache};
+use self::token::{ClientCredentials, TokenCache, request_user_tokens};
 use super::object::HostObject;
-use crate::config::HostConfig;
+use crate::config::{HostConfig, Secret};
 
 /// A workflow action on an object waiting in an External Validation step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,76 @@ impl HostClient {
         }
     }
 
+    /// Exchanges a launch's `client_auth_code` for the user's tokens, with
+    /// the registration's client secret.
+    pub async fn exchange_launch_code(
+        &self,
+        code: &Secret,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<UserTokens, HostError> {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("client_secret", self.credentials.client_secret.expose()),
+        ];
+        request_user_tokens(&self.http, "authorization_code", &form).await
+    }
+
+    /// Gets new user tokens with a refresh token from [`Self::exchange_launch_code`].
+    pub async fn refresh_user_tokens(
+        &self,
+        refresh: &Secret,
+        client_id: &str,
+    ) -> Result<UserTokens, HostError> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.expose()),
+            ("client_id", client_id),
+            ("client_secret", self.credentials.client_secret.expose()),
+        ];
+        request_user_tokens(&self.http, "refresh_token", &form).await
+    }
+
+    /// Writes a custom field of an item with the client-credentials token.
+    pub async fn put_custom_field(
+        &self,
+        item: &ObjectPath,
+        field: &str,
+        value: &str,
+    ) -> Result<(), HostError> {
+        let path = custom_field_path(item, field);
+        let body = json!({ "value": value });
+        let reply = self
+            .send_authorized(Method::PUT, &path, || Body::Json(body.clone()))
+            .await?;
+        match reply.status {
+            200..=299 => Ok(()),
+            status => Err(reply.status_error("PUT", &path, status)),
+        }
+    }
+
+    /// Writes a custom field of an item with a user's access token; `401`
+    /// is [`HostError::Unauthorized`], so that the caller can refresh the token.
+    pub async fn put_custom_field_as_user(
+        &self,
+        item: &ObjectPath,
+        field: &str,
+        value: &str,
+        access: &Secret,
+    ) -> Result<(), HostError> {
+        let path = custom_field_path(item, field);
+        let body = Body::Json(json!({ "value": value }));
+        let reply = self.http.send(Method::PUT, &path, Some(access), body).await?;
+        match reply.status {
+            200..=299 => Ok(()),
+            401 => Err(HostError::Unauthorized),
+            status => Err(reply.status_error("PUT", &path, status)),
+        }
+    }
+
     /// Sends with the cached access token; on `401`, gets another token and
     /// sends once more. A second `401` is [`HostError::Unauthorized`].
     async fn send_authorized<'a>(
@@ -156,4 +226,9 @@ impl HostClient {
         }
         Ok(reply)
     }
+}
+
+/// Path of a custom field below an item: `{item}/custom-fields/{code}`.
+fn custom_field_path(item: &ObjectPath, field: &str) -> String {
+    item.child(&format!("custom-fields/{field}"))
 }

@@ -44,6 +44,35 @@ struct TokenResponse {
     refresh_token: Option<String>,
 }
 
+/// The access token and refresh token issued to one user, for a launch.
+/// `Debug` shows neither.
+#[derive(Debug, Clone)]
+pub struct UserTokens {
+    pub access: Secret,
+    pub refresh: Option<Secret>,
+}
+
+/// Requests tokens with a grant bound to a user (`authorization_code` or
+/// its `refresh_token`). A `400` or `401` is [`HostError::GrantRefused`].
+pub async fn request_user_tokens(
+    http: &HttpClient,
+    grant: &'static str,
+    form: &[(&str, &str)],
+) -> Result<UserTokens, HostError> {
+    match request_token(http, form).await {
+        Ok(token) => Ok(UserTokens {
+            access: token.access,
+            refresh: token.refresh,
+        }),
+        Err(HostError::TokenRefused { status, detail }) => Err(HostError::GrantRefused {
+            grant,
+            status,
+            detail,
+        }),
+        Err(other) => Err(other),
+    }
+}
+
 /// The one token the worker uses, shared by its calls.
 #[derive(Default)]
 pub struct TokenCache {

@@ -7,6 +7,7 @@
 
 mod attendees;
 mod catalog;
+mod launch;
 mod list_search;
 mod lists;
 mod notifications;
@@ -27,7 +28,7 @@ use text_index::TextIndexes;
 pub use text_index::{DEFAULT_BUDGET as DEFAULT_TEXT_INDEX_BUDGET, TextIndexStats};
 
 use super::{
-    AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, ListImport, ListQuery,
+    AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, LaunchStore, ListImport, ListQuery,
     NotificationQueue, Store, StoreError,
 };
 use protocol::{Attendee, ListItem};
@@ -344,6 +345,10 @@ impl Store for SqliteStore {
     }
 
     fn notification_queue(&self) -> Option<Arc<dyn NotificationQueue>> {
+        Some(Arc::new(self.clone()))
+    }
+
+    fn launch_store(&self) -> Option<Arc<dyn LaunchStore>> {
         Some(Arc::new(self.clone()))
     }
 }

@@ -109,3 +109,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS notifications_waiting_by_key
 CREATE INDEX IF NOT EXISTS notifications_waiting_by_object
     ON notifications (object_uri, id) WHERE status = 'received';
 CREATE INDEX IF NOT EXISTS notifications_by_status ON notifications (status, id);
+
+-- Launch External URL nonces, kept until expires_at (Unix milliseconds) so
+-- that a launch query used once within the replay window is rejected.
+CREATE TABLE IF NOT EXISTS launch_nonces (
+    nonce TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS launch_nonces_by_expiry ON launch_nonces (expires_at);
+
+-- Launch sessions, keyed by the SHA-256 of the session id. sealed_tokens
+-- holds the version 4 tokens encrypted with a key derived from the id.
+CREATE TABLE IF NOT EXISTS launch_sessions (
+    id_hash BLOB PRIMARY KEY,
+    version INTEGER NOT NULL CHECK (version IN (1, 4)),
+    user_id TEXT NOT NULL,
+    item_url TEXT NOT NULL,
+    field TEXT NOT NULL,
+    language TEXT NOT NULL,
+    sealed_tokens BLOB,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS launch_sessions_by_expiry ON launch_sessions (expires_at);
