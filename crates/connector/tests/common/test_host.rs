@@ -1,5 +1,6 @@
-//! A host for notification tests: the documented token, object, workflow and
-//! exception web services over real TLS, recording every call it receives.
+//! A host for notification and launch tests: the documented token, object,
+//! workflow, exception and custom field web services over real TLS,
+//! recording every call it receives.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
 use connector::config::ListValueRule;
 use connector::server::{HttpListener, ListenerSettings};
@@ -22,6 +23,10 @@ use tokio::task::JoinHandle;
 
 pub const CLIENT_ID: &str = "validating-connector";
 pub const CLIENT_SECRET: &str = "client-secret-of-the-test-registration";
+/// The registration's version 4 OAuth client id, which launch codes are bound to.
+pub const LAUNCH_CLIENT_ID: &str = "launch-oauth-client";
+/// The registration's version 4 redirect URL, which launch codes are bound to.
+pub const REDIRECT_URL: &str = "https://connector.example.com/oauth/callback";
 
 /// Path of report `id` on the test host.
 pub fn report_path(id: &str) -> String {
@@ -48,11 +53,14 @@ pub struct HostState {
     pub valid_tokens: HashSet<String>,
     /// Refresh tokens not yet used.
     pub refresh_tokens: HashSet<String>,
+    /// Launch codes (`client_auth_code`) not yet exchanged.
+    pub launch_codes: HashSet<String>,
     pub issued: u32,
     /// `expires_in` of new tokens, in seconds; 3600 unless set.
     pub expires_in: Option<u64>,
     /// Statuses returned one per request, before requests are handled
-    /// normally, by route: `token`, `object`, `workflow` or `exceptions`.
+    /// normally, by route: `token`, `object`, `workflow`, `exceptions` or
+    /// `custom_field`.
     pub injected: HashMap<&'static str, VecDeque<u16>>,
     /// Routes that return `500` to every request.
     pub always_failing: HashSet<&'static str>,
@@ -70,6 +78,14 @@ impl HostState {
             .iter()
             .filter(|call| call.path.ends_with(suffix))
             .cloned()
+            .collect()
+    }
+
+    /// Token requests, each form parsed into a JSON object.
+    pub fn token_forms(&self) -> Vec<Value> {
+        self.calls_to("/oauth2/v0/token")
+            .iter()
+            .map(|call| serde_json::from_str(&call.body).expect("token form is recorded as JSON"))
             .collect()
     }
 
@@ -155,6 +171,13 @@ impl TestHost {
         let id = report["id"].as_str().expect("report id").to_owned();
         self.state().reports.insert(id.clone(), report);
         format!("{}{}", self.origin, report_path(&id))
+    }
+
+    /// Issues a launch code that the token endpoint exchanges once.
+    pub fn issue_launch_code(&self) -> String {
+        let code = format!("lc_{}", uuid::Uuid::new_v4().simple());
+        self.state().launch_codes.insert(code.clone());
+        code
     }
 
     /// Returns a report as it is now.
@@ -285,6 +308,7 @@ fn router(state: Shared) -> Router {
         .route("/api/expense/v1/reports/{id}", get(read_report))
         .route("/api/expense/v1/reports/{id}/workflow", post(workflow))
         .route("/api/expense/v1/reports/{id}/exceptions", post(add_exception))
+        .route("/api/expense/v1/items/{kind}/{id}/custom-fields/{code}", put(write_custom_field))
         .with_state(state)
 }
 
@@ -333,14 +357,22 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, Form(form): Form
     }
     let mut state = state.lock().unwrap();
     let field = |name: &str| form.get(name).map(String::as_str);
-    if field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
+    let known_client = matches!(field("client_id"), Some(CLIENT_ID | LAUNCH_CLIENT_ID));
+    if !known_client || field("client_secret") != Some(CLIENT_SECRET) {
         return error(401, "invalid_client");
     }
     match field("grant_type") {
-        Some("client_credentials") => {}
+        Some("client_credentials") if field("client_id") == Some(CLIENT_ID) => {}
         Some("refresh_token") => {
             let refresh = field("refresh_token").unwrap_or_default().to_owned();
             if !state.refresh_tokens.remove(&refresh) {
+                return error(400, "invalid_grant");
+            }
+        }
+        Some("authorization_code") => {
+            let code = field("code").unwrap_or_default().to_owned();
+            let bound = field("client_id") == Some(LAUNCH_CLIENT_ID) && field("redirect_uri") == Some(REDIRECT_URL);
+            if !bound || !state.launch_codes.remove(&code) {
                 return error(400, "invalid_grant");
             }
         }
@@ -432,4 +464,17 @@ async fn add_exception(State(state): State<Shared>, Path(id): Path<String>, head
     };
     target.as_array_mut().unwrap().push(recorded);
     (StatusCode::CREATED, Json(json!({}))).into_response()
+}
+
+/// Writes a custom field value, as `PUT {item_url}/custom-fields/{code}` does.
+async fn write_custom_field(State(state): State<Shared>, Path((kind, id, code)): Path<(String, String, String)>, headers: HeaderMap, body: String) -> Response {
+    let path = format!("/api/expense/v1/items/{kind}/{id}/custom-fields/{code}");
+    if let Some(response) = record(&state, "custom_field", "PUT", path, &headers, body.clone()) {
+        return response;
+    }
+    let value = serde_json::from_str::<Value>(&body).ok().and_then(|body| body["value"].as_str().map(str::to_owned));
+    let Some(value) = value else {
+        return error(400, "invalid_request");
+    };
+    Json(json!({"type": "ENTRY", "id": id, "custom_fields": [{"code": code, "value": value}]})).into_response()
 }
