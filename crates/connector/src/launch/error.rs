@@ -1,4 +1,4 @@
-//! Failures of the launch pages, each shown as an HTML page that says which check failed.
+//! Failures of the launch pages, each shown as an HTML page that names the failed check.
 //!
 //! Messages name the failed check and may repeat values from the request,
 //! which the template escapes. They never carry the signature, the launch

@@ -2,8 +2,8 @@
 //!
 //! The host opens `paths.launch_v1` or `paths.launch_v4` with a signed
 //! query. The connector verifies the signature with its own credentials,
-//! rejects a nonce seen within `launch.replay_window_secs`, checks that the
-//! item URL is on the configured host and, for version 4, exchanges the
+//! rejects a nonce seen within `launch.replay_window_secs` and checks that
+//! the item URL is on the configured host. For version 4 it exchanges the
 //! launch code for the user's tokens at once, because the code is
 //! short-lived. It then creates a launch session and redirects to
 //! `/launch/{session}`, so that the signed query leaves the address bar.
@@ -57,7 +57,7 @@ pub fn check_field_code(code: &str) -> Result<(), &'static str> {
     }
 }
 
-/// What the launch handlers share.
+/// State shared by the launch handlers.
 pub(crate) struct LaunchState {
     /// The store of the imported lists.
     pub store: Arc<dyn Store>,

@@ -235,6 +235,8 @@ fn check_query(text: &str) -> Result<String, LaunchFailure> {
 
 /// Searches the first level of the list by text, then by code, and returns
 /// at most [`MAX_ITEMS`] distinct items with whether more matched.
+///
+/// NOTE: items below the first level of a hierarchical list are never offered.
 async fn search_items(
     state: &LaunchState,
     session: &LaunchSession,

@@ -139,6 +139,8 @@ async fn open_session(
         )
     })?;
 
+    // NOTE: a version 1 query carries no time, so once its nonce is pruned
+    // after the replay window, the same URL opens a session again.
     // The signature covers the nonce as sent, so another letter case would
     // fail it; folding only keeps the stored keys uniform.
     let now = now_ms();

@@ -40,8 +40,8 @@ pub enum NonceOutcome {
     Replayed,
 }
 
-/// A launch session: what the pages after a verified launch act on.
-/// The store never sees the session id itself, only its SHA-256.
+/// A launch session, which the pages after a verified launch act on.
+/// The store receives only the SHA-256 of the session id, never the id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaunchSession {
     /// SHA-256 of the session id.
@@ -93,6 +93,6 @@ pub trait LaunchStore: Send + Sync + 'static {
         sealed_tokens: &[u8],
     ) -> Result<(), StoreError>;
 
-    /// Deletes a session; tells whether it existed.
+    /// Deletes a session and returns whether it existed.
     async fn delete_session(&self, id_hash: &[u8; 32]) -> Result<bool, StoreError>;
 }

@@ -119,7 +119,7 @@ CREATE TABLE IF NOT EXISTS launch_nonces (
 CREATE INDEX IF NOT EXISTS launch_nonces_by_expiry ON launch_nonces (expires_at);
 
 -- Launch sessions, keyed by the SHA-256 of the session id. sealed_tokens
--- holds the version 4 tokens encrypted with a key derived from the id.
+-- contains the version 4 tokens, encrypted with a key derived from the id.
 CREATE TABLE IF NOT EXISTS launch_sessions (
     id_hash BLOB PRIMARY KEY,
     version INTEGER NOT NULL CHECK (version IN (1, 4)),
