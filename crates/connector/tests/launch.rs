@@ -341,6 +341,52 @@ async fn launch_refused_code_is_rejected() {
 }
 
 #[tokio::test]
+async fn launch_long_query_is_rejected() {
+    let setup = setup().await;
+    let query = v1_launch(&setup.host, "ann").to_query(credentials());
+    let padding = "x".repeat(8_200);
+
+    let response = setup
+        .get(&format!("{V1_PATH}?{query}&padding={padding}"))
+        .await;
+
+    assert_rejected(response, 403, "longer than 8192 bytes").await;
+}
+
+#[tokio::test]
+async fn launch_exchange_failure_is_bad_gateway() {
+    let setup = setup().await;
+    setup.host.state().always_failing.insert("token");
+    let launch = v4_launch(&setup.host, "en");
+
+    let response = setup
+        .get(&format!("{V4_PATH}?{}", launch.to_query(credentials())))
+        .await;
+
+    let body = assert_rejected(response, 502, "the exchange of the launch code failed").await;
+    assert!(body.contains("HTTP 500"), "{body}");
+}
+
+#[tokio::test]
+async fn launch_search_text_is_escaped() {
+    let setup = setup().await;
+    let location = setup.start_v1().await;
+
+    let response = setup
+        .browser
+        .get(setup.connector.url(&location))
+        .query(&[("q", format!("\">{SCRIPT}"))])
+        .send()
+        .await
+        .expect("send search");
+
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains(SCRIPT), "{body}");
+    assert!(body.contains(ESCAPED_SCRIPT), "{body}");
+}
+
+#[tokio::test]
 async fn launch_script_in_user_is_escaped() {
     let setup = setup().await;
     setup.host.state().always_conflicting.insert("custom_field");

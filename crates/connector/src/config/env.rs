@@ -274,6 +274,20 @@ mod tests {
     }
 
     #[test]
+    fn env_launch_keys_set_launch_section() {
+        let table = apply(&[
+            ("CALLOUTS_CONNECTOR_LAUNCH_LIST", "Projects"),
+            ("CALLOUTS_CONNECTOR_LAUNCH_SESSION_SECS", "600"),
+            ("CALLOUTS_CONNECTOR_PATHS_LAUNCH_V4", "/launch-v4"),
+        ])
+        .unwrap();
+
+        assert_eq!(table["launch"]["list"].as_str(), Some("Projects"));
+        assert_eq!(table["launch"]["session_secs"].as_integer(), Some(600));
+        assert_eq!(table["paths"]["launch_v4"].as_str(), Some("/launch-v4"));
+    }
+
+    #[test]
     fn env_bool_rejects_other_words() {
         let error = apply(&[("CALLOUTS_CONNECTOR_SCOPE_ATTENDEES_BY_OWNER", "maybe")]).unwrap_err();
 

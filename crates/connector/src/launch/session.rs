@@ -89,7 +89,7 @@ impl SessionId {
         output
     }
 
-    /// Decrypts tokens sealed by [`Self::seal`] with the same id; `None`
+    /// Decrypts tokens sealed by [`Self::seal`] with the same id. Returns `None`
     /// when they were sealed with another id or changed.
     pub fn open(&self, sealed: &[u8]) -> Option<UserTokens> {
         #[derive(Deserialize)]

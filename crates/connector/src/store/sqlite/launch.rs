@@ -150,3 +150,94 @@ impl LaunchStore for SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NONCE: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    fn open() -> (tempfile::TempDir, SqliteStore) {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let store = SqliteStore::open(directory.path().join("launch.db")).expect("open store");
+        (directory, store)
+    }
+
+    fn session(expires_at_ms: i64) -> LaunchSession {
+        LaunchSession {
+            id_hash: [7; 32],
+            version: LaunchVersion::V4,
+            user_id: "ann".to_owned(),
+            item_url: "https://host.example.com/api/expense/v1/items/entries/12".to_owned(),
+            field: "CostObject".to_owned(),
+            language: "EN".to_owned(),
+            sealed_tokens: Some(vec![1, 2, 3]),
+            expires_at_ms,
+        }
+    }
+
+    #[tokio::test]
+    async fn nonce_within_window_is_replayed() {
+        let (_directory, store) = open();
+
+        let first = store.record_nonce(NONCE, 1_000, 2_000).await.unwrap();
+        let second = store.record_nonce(NONCE, 1_500, 2_500).await.unwrap();
+
+        assert_eq!(first, NonceOutcome::Fresh);
+        assert_eq!(second, NonceOutcome::Replayed);
+    }
+
+    #[tokio::test]
+    async fn nonce_after_window_is_fresh() {
+        let (_directory, store) = open();
+        store.record_nonce(NONCE, 1_000, 2_000).await.unwrap();
+
+        let again = store.record_nonce(NONCE, 2_000, 3_000).await.unwrap();
+
+        assert_eq!(again, NonceOutcome::Fresh);
+    }
+
+    #[tokio::test]
+    async fn session_round_trips() {
+        let (_directory, store) = open();
+        store.insert_session(&session(5_000)).await.unwrap();
+
+        let found = store.find_session(&[7; 32], 4_999).await.unwrap();
+
+        assert_eq!(found, Some(session(5_000)));
+    }
+
+    #[tokio::test]
+    async fn expired_session_is_not_found() {
+        let (_directory, store) = open();
+        store.insert_session(&session(5_000)).await.unwrap();
+
+        let found = store.find_session(&[7; 32], 5_000).await.unwrap();
+
+        assert_eq!(found, None);
+    }
+
+    #[tokio::test]
+    async fn expired_session_is_pruned_with_nonces() {
+        let (_directory, store) = open();
+        store.insert_session(&session(5_000)).await.unwrap();
+
+        store.record_nonce(NONCE, 6_000, 7_000).await.unwrap();
+
+        assert!(!store.delete_session(&[7; 32]).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn session_tokens_are_replaced() {
+        let (_directory, store) = open();
+        store.insert_session(&session(5_000)).await.unwrap();
+
+        store
+            .replace_session_tokens(&[7; 32], &[9, 9])
+            .await
+            .unwrap();
+
+        let found = store.find_session(&[7; 32], 0).await.unwrap().unwrap();
+        assert_eq!(found.sealed_tokens, Some(vec![9, 9]));
+    }
+}
