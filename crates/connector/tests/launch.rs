@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::launch::*;
 use common::test_host::{CLIENT_SECRET, LAUNCH_CLIENT_ID, REDIRECT_URL, RecordedCall, TestHost};
 use common::{TestConnector, USERNAME, spawn_connector};
-use connector::Config;
+use connector::{Config, Secret};
 use connector::store::{SqliteStore, Store};
 use protocol::LaunchCredentials;
 use serde_json::json;
@@ -184,6 +184,27 @@ async fn launch_v4_exchanges_code_and_redirects() {
         "client_secret": CLIENT_SECRET,
     });
     assert_eq!(forms, vec![expected]);
+}
+
+#[tokio::test]
+async fn launch_v4_exchange_sends_configured_oauth_client_secret() {
+    const OAUTH_SECRET: &str = "secret-of-the-v4-registration";
+    let setup = setup_with(|config| {
+        config.launch.oauth_client_secret = Secret::new(OAUTH_SECRET);
+    })
+    .await;
+    let launch = v4_launch(&setup.host, "en");
+
+    // The test host accepts only its own secret and answers 401 to this
+    // one, a misconfiguration that the page reports as the host's failure.
+    let response = setup
+        .get(&format!("{V4_PATH}?{}", launch.to_query(credentials())))
+        .await;
+
+    assert_eq!(response.status(), 502);
+    let forms = setup.host.state().token_forms();
+    assert_eq!(forms.len(), 1, "{forms:?}");
+    assert_eq!(forms[0]["client_secret"], OAUTH_SECRET);
 }
 
 #[tokio::test]

@@ -150,6 +150,11 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
     ),
     ("LAUNCH_REDIRECT_URL", &["launch", "redirect_url"], Kind::Text),
     (
+        "LAUNCH_OAUTH_CLIENT_SECRET",
+        &["launch", "oauth_client_secret"],
+        Kind::Text,
+    ),
+    (
         "LAUNCH_REPLAY_WINDOW_SECS",
         &["launch", "replay_window_secs"],
         Kind::Integer,

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::Secret;
+
 /// The pages the host opens in a popup window beside a form field: the
 /// user picks an item of an imported list and the connector writes it to
 /// the field through the host's web services.
@@ -25,6 +27,13 @@ pub struct LaunchConfig {
     /// The registration's version 4 redirect URL, sent as `redirect_uri`;
     /// the host compares it exactly. Environment: `CALLOUTS_CONNECTOR_LAUNCH_REDIRECT_URL`.
     pub redirect_url: String,
+    /// The client secret sent with the version 4 code exchange and its
+    /// refreshes: the web-services client secret of the registration whose
+    /// launch service is version 4. Empty (the default) sends
+    /// `host.client_secret`, which fits when one registration serves both
+    /// the validation and the version 4 launches.
+    /// Environment: `CALLOUTS_CONNECTOR_LAUNCH_OAUTH_CLIENT_SECRET`.
+    pub oauth_client_secret: Secret,
     /// How long a used nonce is remembered and a launch with it rejected,
     /// in seconds. Default 900.
     pub replay_window_secs: u64,
@@ -40,6 +49,7 @@ impl Default for LaunchConfig {
             v1_field: String::new(),
             oauth_client_id: String::new(),
             redirect_url: String::new(),
+            oauth_client_secret: Secret::default(),
             replay_window_secs: 900,
             session_secs: 1800,
         }
@@ -60,6 +70,12 @@ impl LaunchConfig {
     /// Tells whether version 4 launches are served.
     pub fn v4_enabled(&self) -> bool {
         self.is_enabled() && !self.oauth_client_id.is_empty() && !self.redirect_url.is_empty()
+    }
+
+    /// Returns the client secret of the version 4 OAuth client when it is
+    /// not `host.client_secret`.
+    pub fn oauth_client_secret(&self) -> Option<&Secret> {
+        (!self.oauth_client_secret.expose().is_empty()).then_some(&self.oauth_client_secret)
     }
 
     pub fn replay_window(&self) -> Duration {

@@ -8,7 +8,11 @@ use std::path::Path;
 use super::{Config, ConfigError};
 
 /// The keys whose values must never appear in an error message.
-const SECRET_KEYS: [&str; 2] = ["credentials.password", "host.client_secret"];
+const SECRET_KEYS: [&str; 3] = [
+    "credentials.password",
+    "host.client_secret",
+    "launch.oauth_client_secret",
+];
 
 pub(super) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

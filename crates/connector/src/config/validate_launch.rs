@@ -81,6 +81,17 @@ fn validate_versions(config: &Config) -> Result<(), ConfigError> {
             "must not contain control characters",
         ));
     }
+    if launch
+        .oauth_client_secret
+        .expose()
+        .chars()
+        .any(char::is_control)
+    {
+        return Err(invalid(
+            "launch.oauth_client_secret",
+            "must not contain control characters",
+        ));
+    }
     check_redirect_url(redirect_url).map_err(|rule| invalid("launch.redirect_url", rule))
 }
 

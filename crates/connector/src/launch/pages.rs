@@ -345,7 +345,11 @@ async fn write_value(
 
     tracing::info!(user = ?session.user_id, "the host rejected the launch access token; refreshing it");
     let refreshed = host
-        .refresh_user_tokens(refresh, &state.settings.oauth_client_id)
+        .refresh_user_tokens(
+            refresh,
+            &state.settings.oauth_client_id,
+            state.settings.oauth_client_secret(),
+        )
         .await
         .map_err(LaunchFailure::WriteFailed)?;
     state

@@ -191,7 +191,12 @@ async fn exchange_code(state: &LaunchState, code: &Secret) -> Result<UserTokens,
     let settings = &state.settings;
     state
         .host
-        .exchange_launch_code(code, &settings.oauth_client_id, &settings.redirect_url)
+        .exchange_launch_code(
+            code,
+            &settings.oauth_client_id,
+            settings.oauth_client_secret(),
+            &settings.redirect_url,
+        )
         .await
         .map_err(|error| match error {
             HostError::GrantRefused { status: 400, .. } => LaunchFailure::ExchangeRefused(error),

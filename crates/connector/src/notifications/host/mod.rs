@@ -126,11 +126,12 @@ impl HostClient {
     }
 
     /// Exchanges a launch's `client_auth_code` for the user's tokens, with
-    /// the registration's client secret.
+    /// `client_secret` when given and the registration's client secret otherwise.
     pub async fn exchange_launch_code(
         &self,
         code: &Secret,
         client_id: &str,
+        client_secret: Option<&Secret>,
         redirect_uri: &str,
     ) -> Result<UserTokens, HostError> {
         let form = [
@@ -138,7 +139,7 @@ impl HostClient {
             ("code", code.expose()),
             ("client_id", client_id),
             ("redirect_uri", redirect_uri),
-            ("client_secret", self.credentials.client_secret.expose()),
+            ("client_secret", self.secret_or_own(client_secret)),
         ];
         request_user_tokens(&self.http, "authorization_code", &form).await
     }
@@ -148,14 +149,21 @@ impl HostClient {
         &self,
         refresh: &Secret,
         client_id: &str,
+        client_secret: Option<&Secret>,
     ) -> Result<UserTokens, HostError> {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh.expose()),
             ("client_id", client_id),
-            ("client_secret", self.credentials.client_secret.expose()),
+            ("client_secret", self.secret_or_own(client_secret)),
         ];
         request_user_tokens(&self.http, "refresh_token", &form).await
+    }
+
+    fn secret_or_own<'a>(&'a self, client_secret: Option<&'a Secret>) -> &'a str {
+        client_secret
+            .unwrap_or(&self.credentials.client_secret)
+            .expose()
     }
 
     /// Writes a custom field of an item with the client-credentials token.
