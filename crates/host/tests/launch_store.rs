@@ -663,6 +663,7 @@ async fn launch_registration(
 
 fn input(object_type: &str) -> LaunchFieldInput {
     LaunchFieldInput {
+        registration_id: None,
         code: "CostObject".to_owned(),
         label: "Cost object".to_owned(),
         object_type: object_type.to_owned(),
@@ -760,6 +761,7 @@ async fn field_input_reports_every_broken_rule() {
     let fixture = fixture().await;
     let registration = launch_registration(&fixture, Some(LaunchVersion::V4)).await;
     let bad = LaunchFieldInput {
+        registration_id: None,
         code: "cost object".to_owned(),
         label: " ".to_owned(),
         object_type: "LINE".to_owned(),

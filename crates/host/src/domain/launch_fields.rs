@@ -150,6 +150,8 @@ pub struct NewLaunchField {
 /// `None` when absent or not a whole number.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchFieldInput {
+    /// Id of the registration, looked up in the actor's company.
+    pub registration_id: Option<i64>,
     pub code: String,
     pub label: String,
     pub object_type: String,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod callout_log;
 pub mod fields;
+pub mod launch_admin;
 pub mod launch_fields;
 pub mod registration;
 pub mod registrations;
