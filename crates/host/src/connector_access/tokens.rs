@@ -1,5 +1,7 @@
 //! The OAuth 2.0 grants of the host web services and the check of access
 //! tokens. A refresh token is single-use: redeeming it deletes its pair.
+//! Launch codes (`client_auth_code` of Launch External URL v4) are issued
+//! here too, for the `authorization_code` grant.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +12,9 @@ use time::OffsetDateTime;
 use super::random_secret;
 use crate::config::WebServicesConfig;
 use crate::domain::accounts::api_token_hash;
-use crate::domain::{CompanyId, Registration, RegistrationId};
-use crate::store::connector_access::{NewTokenPair, StoredClientCredentials};
+use crate::domain::services::OAuthClient;
+use crate::domain::{CompanyId, Registration, RegistrationId, UserId};
+use crate::store::connector_access::{NewLaunchCode, NewTokenPair, StoredClientCredentials};
 use crate::store::{HostStore, StoreError};
 
 /// Maximum length of a client id, secret or token that is looked up.
@@ -20,6 +23,7 @@ pub const MAX_CREDENTIAL_LENGTH: usize = 256;
 
 const ACCESS_TOKEN_PREFIX: &str = "cat_";
 const REFRESH_TOKEN_PREFIX: &str = "crt_";
+const LAUNCH_CODE_PREFIX: &str = "lc_";
 
 /// Reason a grant or an access token was rejected. Messages name the rule
 /// and never repeat a credential.
@@ -60,6 +64,7 @@ pub struct TokenService {
     store: Arc<dyn HostStore>,
     access_lifetime: Duration,
     refresh_lifetime: Duration,
+    launch_code_lifetime: Duration,
 }
 
 impl TokenService {
@@ -68,6 +73,7 @@ impl TokenService {
             store,
             access_lifetime: Duration::from_secs(config.access_token_secs),
             refresh_lifetime: Duration::from_secs(config.refresh_token_secs),
+            launch_code_lifetime: Duration::from_secs(config.launch_code_secs),
         }
     }
 
@@ -108,6 +114,33 @@ impl TokenService {
             return Err(TokenError::InvalidGrant);
         }
         Ok(pair)
+    }
+
+    /// Issues a single-use `client_auth_code` for a v4 launch by `user`,
+    /// bound to the registration and its OAuth client. Only its SHA-256 is
+    /// stored; it expires after `web_services.launch_code_secs`.
+    pub async fn issue_launch_code(
+        &self,
+        user: UserId,
+        company: CompanyId,
+        registration: RegistrationId,
+        client: &OAuthClient,
+    ) -> Result<String, TokenError> {
+        let now = OffsetDateTime::now_utc();
+        let code = random_secret(LAUNCH_CODE_PREFIX);
+        self.store
+            .insert_launch_code(&NewLaunchCode {
+                code_hash: api_token_hash(&code),
+                user_id: user,
+                company_id: company,
+                registration_id: registration,
+                client_id: client.client_id.clone(),
+                redirect_url: client.redirect_url.clone(),
+                expires_at: now + self.launch_code_lifetime,
+                created_at: now,
+            })
+            .await?;
+        Ok(code)
     }
 
     /// Returns the grant of an unexpired access token of an active registration.

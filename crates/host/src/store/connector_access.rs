@@ -1,10 +1,11 @@
-//! Persistence of the registrations' client credentials and the OAuth 2.0
-//! tokens issued under them. Only hashes of secrets and tokens are stored.
+//! Persistence of the registrations' client credentials, the OAuth 2.0
+//! tokens issued under them and the launch codes of Launch External URL v4.
+//! Only hashes of secrets, tokens and codes are stored.
 
 use time::OffsetDateTime;
 
 use super::StoreError;
-use crate::domain::{CompanyId, RegistrationId};
+use crate::domain::{CompanyId, RegistrationId, UserId};
 
 /// The client credentials of a registration, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,20 @@ pub struct NewTokenPair {
 pub struct AccessGrant {
     pub registration_id: RegistrationId,
     pub company_id: CompanyId,
+}
+
+/// A `client_auth_code` to store as a hash, bound to the launching user,
+/// the registration and the registration's V4 OAuth client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLaunchCode {
+    pub code_hash: String,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub registration_id: RegistrationId,
+    pub client_id: String,
+    pub redirect_url: String,
+    pub expires_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
 }
 
 /// Client credentials and tokens. [`super::HostStore`] requires it.
@@ -75,4 +90,9 @@ pub trait ConnectorAccessStore: Send + Sync {
         now: OffsetDateTime,
         new_pair: &NewTokenPair,
     ) -> Result<bool, StoreError>;
+
+    /// Inserts a launch code. In the same transaction, deletes the codes that
+    /// expired before `code.created_at` and have no token left, so that a
+    /// used code stays while its tokens can still be revoked.
+    async fn insert_launch_code(&self, code: &NewLaunchCode) -> Result<(), StoreError>;
 }

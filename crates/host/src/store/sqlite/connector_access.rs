@@ -7,7 +7,7 @@ use super::{SqliteHostStore, from_millis, to_millis};
 use crate::domain::{CompanyId, RegistrationId};
 use crate::store::StoreError;
 use crate::store::connector_access::{
-    AccessGrant, ConnectorAccessStore, NewTokenPair, StoredClientCredentials,
+    AccessGrant, ConnectorAccessStore, NewLaunchCode, NewTokenPair, StoredClientCredentials,
 };
 
 const SELECT_CREDENTIALS: &str = "SELECT registration_id, company_id, client_id, secret_hash, created_at FROM client_credentials";
@@ -134,5 +134,32 @@ impl ConnectorAccessStore for SqliteHostStore {
         insert_pair(&transaction, new_pair)?;
         transaction.commit()?;
         Ok(true)
+    }
+
+    async fn insert_launch_code(&self, code: &NewLaunchCode) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        transaction.execute(
+            "DELETE FROM launch_codes WHERE expires_at < ?1 AND NOT EXISTS \
+             (SELECT 1 FROM oauth_tokens WHERE oauth_tokens.code_hash = launch_codes.code_hash)",
+            params![to_millis(code.created_at)],
+        )?;
+        transaction.execute(
+            "INSERT INTO launch_codes (code_hash, user_id, company_id, registration_id, \
+             client_id, redirect_url, expires_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                code.code_hash,
+                code.user_id.0,
+                code.company_id.0,
+                code.registration_id.0,
+                code.client_id,
+                code.redirect_url,
+                to_millis(code.expires_at),
+                to_millis(code.created_at),
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(())
     }
 }

@@ -292,7 +292,9 @@ CREATE TABLE IF NOT EXISTS client_credentials (
 );
 
 -- OAuth 2.0 token pairs issued to registrations; only SHA-256 hashes are
--- kept. Deleting a row revokes both tokens of the pair.
+-- kept. Deleting a row revokes both tokens of the pair. A pair from the
+-- authorization_code grant has the user it acts for and the hash of its
+-- launch code, which a refresh keeps; both are NULL for client_credentials.
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     access_hash TEXT PRIMARY KEY,
     refresh_hash TEXT NOT NULL UNIQUE,
@@ -300,11 +302,31 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
     company_id INTEGER NOT NULL REFERENCES companies (id),
     access_expires_at INTEGER NOT NULL,
     refresh_expires_at INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    user_id INTEGER REFERENCES users (id),
+    code_hash TEXT
 );
 
 CREATE INDEX IF NOT EXISTS oauth_tokens_by_registration
     ON oauth_tokens (registration_id);
+
+CREATE INDEX IF NOT EXISTS oauth_tokens_by_code
+    ON oauth_tokens (code_hash) WHERE code_hash IS NOT NULL;
+
+-- Single-use client_auth_code values of Launch External URL v4, stored as
+-- SHA-256 hashes. Each is bound to the launching user, the registration and
+-- its V4 OAuth client. used_at is set by the exchange for tokens.
+CREATE TABLE IF NOT EXISTS launch_codes (
+    code_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    client_id TEXT NOT NULL,
+    redirect_url TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL
+);
 
 -- Exceptions connectors added to reports and travel requests; entry_id is
 -- NULL for an exception on the header.
