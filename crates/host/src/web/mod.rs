@@ -27,6 +27,7 @@ use connector::config::ThrottleConfig;
 use crate::api::BodyLimits;
 use crate::domain::Registrations;
 use crate::notifications::NotificationAdmin;
+use crate::sandbox::launch::Launcher;
 use crate::sandbox::travel::TravelRequests;
 use crate::sandbox::{ExpenseCallouts, Expenses};
 use crate::server::HostApp;
@@ -77,6 +78,7 @@ pub(crate) struct WebState {
     pub(crate) travel: Arc<TravelRequests>,
     pub(crate) workflow: Arc<Workflow>,
     pub(crate) notifications: Arc<NotificationAdmin>,
+    pub(crate) launcher: Arc<Launcher>,
 }
 
 /// Builds the router of the pages with its state applied. It sets no
@@ -107,6 +109,7 @@ pub fn router_with_callouts(
         travel: Arc::new(TravelRequests::new(Arc::clone(&app.store))),
         workflow: Arc::clone(&app.workflow),
         notifications: Arc::clone(&app.notification_admin),
+        launcher: Arc::clone(&app.launcher),
     };
 
     use pages::{
