@@ -123,7 +123,7 @@ pub async fn add_allocation(browser: &Browser, entry: &str, percentage: &str) ->
 
 /// Posts a launch with the CSRF token of the page at `form_path`,
 /// asking for JSON when `json` is set.
-pub async fn launch(
+pub async fn post_launch(
     browser: &Browser,
     form_path: &str,
     field: i64,
