@@ -67,7 +67,7 @@ impl WebOptions {
 /// State shared by the page handlers.
 #[derive(Clone)]
 pub(crate) struct WebState {
-    store: Arc<dyn HostStore>,
+    pub(crate) store: Arc<dyn HostStore>,
     registrations: Arc<Registrations>,
     verifier: Arc<Verifier>,
     sessions: Arc<session::SessionSettings>,
@@ -110,7 +110,7 @@ pub fn router_with_callouts(
     };
 
     use pages::{
-        approvals, audit, client_credentials, home, login, notifications, registrations, services, verification,
+        approvals, audit, client_credentials, home, launch_fields, login, notifications, registrations, services, verification,
     };
     Router::new()
         .route("/", get(home::show))
@@ -141,6 +141,10 @@ pub fn router_with_callouts(
             get(services::form).post(services::configure),
         )
         .route("/registrations/{id}/audit", get(audit::show))
+        .route(
+            "/launch-fields",
+            get(launch_fields::list).post(launch_fields::create),
+        )
         .route("/approvals", get(approvals::show))
         .route("/approvals/decide", post(approvals::decide))
         .route("/notifications", get(notifications::list))

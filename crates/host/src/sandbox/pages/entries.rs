@@ -31,7 +31,7 @@ use crate::web::session::SignedIn;
 const NOT_SAVED: &str = "The entry was not saved. Correct the fields marked below.";
 
 /// One option of a drop-down.
-pub(super) struct OptionView {
+pub(crate) struct OptionView {
     pub value: String,
     pub label: String,
     pub selected: bool,

@@ -17,6 +17,8 @@ mod searches;
 mod travel;
 pub(crate) mod workflow;
 
+pub(crate) use entries::OptionView;
+
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -10,6 +10,7 @@ mod accounts;
 mod callout_log;
 mod connector_access;
 mod expenses;
+mod launch;
 mod notifications;
 mod registrations;
 mod sessions;

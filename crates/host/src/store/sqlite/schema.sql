@@ -354,3 +354,43 @@ CREATE TABLE IF NOT EXISTS approved_amounts (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (object_type, entry_id)
 );
+
+-- Custom fields with a Launch button that opens the Launch External URL
+-- form of a registration. Codes are unique within a company without regard
+-- to case, so that `/custom-fields/{code}` cannot name two fields.
+CREATE TABLE IF NOT EXISTS launch_fields (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    code TEXT NOT NULL,
+    label TEXT NOT NULL,
+    object_type TEXT NOT NULL CHECK (object_type IN ('HEADER', 'ENTRY', 'ALLOCATION')),
+    multiline INTEGER NOT NULL CHECK (multiline IN (0, 1)),
+    -- Size of the popup window, in CSS pixels.
+    popup_width INTEGER NOT NULL CHECK (popup_width BETWEEN 200 AND 2000),
+    popup_height INTEGER NOT NULL CHECK (popup_height BETWEEN 200 AND 2000),
+    created_at INTEGER NOT NULL,
+    UNIQUE (company_id, code COLLATE NOCASE)
+);
+
+-- Allocations split an expense entry by percentage; the percentages of one
+-- entry add up to at most 100.
+CREATE TABLE IF NOT EXISTS expense_allocations (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES expense_entries (id),
+    percentage INTEGER NOT NULL CHECK (percentage BETWEEN 1 AND 100),
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS expense_allocations_by_entry
+    ON expense_allocations (entry_id, id);
+
+-- The value of a launch field on one object. `object_id` is a report, an
+-- entry or an allocation id, as the field's object type says.
+CREATE TABLE IF NOT EXISTS custom_field_values (
+    field_id INTEGER NOT NULL REFERENCES launch_fields (id),
+    object_id INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (field_id, object_id)
+);
