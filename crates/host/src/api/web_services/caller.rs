@@ -15,6 +15,10 @@ use crate::connector_access::ConnectorGrant;
 /// that acts for one user `403 insufficient_scope`.
 pub struct ConnectorCaller(pub ConnectorGrant);
 
+/// A connector with any unexpired access token of an active registration:
+/// company-wide, or acting for the user of a Launch External URL launch.
+pub struct ItemCaller(pub ConnectorGrant);
+
 impl FromRequestParts<ApiState> for ConnectorCaller {
     type Rejection = ServiceError;
 
@@ -33,6 +37,18 @@ impl FromRequestParts<ApiState> for ConnectorCaller {
             ));
         }
         Ok(ConnectorCaller(grant))
+    }
+}
+
+impl FromRequestParts<ApiState> for ItemCaller {
+    type Rejection = ServiceError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ServiceError> {
+        let grant = authenticate(parts, state).await?;
+        if let Some(user) = grant.user {
+            tracing::Span::current().record("user_id", user.0);
+        }
+        Ok(ItemCaller(grant))
     }
 }
 
