@@ -302,14 +302,7 @@ async fn launch_code_wrong_secret_is_invalid_client() {
     let form = launching.exchange_form(&code);
     let other_registration = {
         let setup = &launching.validating.setup;
-        let connector = setup.ca.spawn(&[], Reply::Status(200)).await;
-        let id = register(
-            &setup.host,
-            &setup.admin_token,
-            &connector.origin,
-            both_steps(),
-        )
-        .await;
+        let (connector, id) = second_registration(setup).await;
         let (_, secret) = generate_credentials(&setup.host, &setup.admin_token, id.0).await;
         (connector, secret)
     };

@@ -189,7 +189,10 @@ pub(super) fn only_members(body: &Map<String, Value>, known: &[&str]) -> Result<
     }
 }
 
-pub(super) fn text_member<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, ServiceError> {
+pub(super) fn text_member<'a>(
+    body: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a str, ServiceError> {
     match body.get(name) {
         Some(Value::String(text)) => Ok(text),
         None | Some(Value::Null) => Err(ServiceError::invalid(name, "is required")),

@@ -145,7 +145,12 @@ async fn set_value(
     // so a submit that lands in between still gets the value.
     state
         .store
-        .set_custom_field_value(field.id, object.id(), &value, time::OffsetDateTime::now_utc())
+        .set_custom_field_value(
+            field.id,
+            object.id(),
+            &value,
+            time::OffsetDateTime::now_utc(),
+        )
         .await?;
     item_json(state, grant, &item).await
 }
