@@ -14,6 +14,8 @@ use common::{Answer, TestHost};
 use host::Config;
 use host::connector_access::TokenService;
 use host::domain::services::OAuthClient;
+use host::store::ConnectorAccessStore;
+use host::store::connector_access::{CodeRedemption, NewTokenPair};
 use notify_support::*;
 use services_support::*;
 
@@ -355,6 +357,8 @@ async fn authorization_code_form_errors_name_field() {
     assert_eq!(launching.exchange(&code).await.status, 200);
 }
 
+/// The test runtime has one thread, so these requests interleave only while
+/// waiting on I/O. `store_redeems_launch_code_once` checks the transaction.
 #[tokio::test]
 async fn launch_code_concurrent_exchanges_one_succeeds() {
     let launching = launching(notify_config()).await;
@@ -402,5 +406,82 @@ async fn launch_code_log_has_no_secret() {
         text(&refreshed, "access_token"),
     ] {
         assert!(!log.contains(secret), "a secret is in the log");
+    }
+}
+
+#[test]
+fn store_adds_code_columns_to_old_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("host.db");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(
+        "CREATE TABLE oauth_tokens (
+             access_hash TEXT PRIMARY KEY,
+             refresh_hash TEXT NOT NULL UNIQUE,
+             registration_id INTEGER NOT NULL REFERENCES registrations (id),
+             company_id INTEGER NOT NULL REFERENCES companies (id),
+             access_expires_at INTEGER NOT NULL,
+             refresh_expires_at INTEGER NOT NULL,
+             created_at INTEGER NOT NULL
+         );",
+    )
+    .unwrap();
+    drop(old);
+
+    host::store::SqliteHostStore::open(&path).expect("open a database of an older schema");
+    let reopened = host::store::SqliteHostStore::open(&path);
+
+    assert!(reopened.is_ok(), "{:?}", reopened.err());
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let columns: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_table_info('oauth_tokens')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(columns.contains(&"user_id".to_owned()), "{columns:?}");
+    assert!(columns.contains(&"code_hash".to_owned()), "{columns:?}");
+}
+
+/// Two exchanges that both passed the checks before the store: the store's
+/// transaction lets only the first one through.
+#[tokio::test]
+async fn store_redeems_launch_code_once() {
+    let launching = launching(notify_config()).await;
+    let code = launching.code().await;
+    let code_hash = host::domain::accounts::api_token_hash(&code);
+    let setup = &launching.validating.setup;
+    let now = time::OffsetDateTime::now_utc();
+    let pair = |name: &str| NewTokenPair {
+        access_hash: format!("access-{name}"),
+        refresh_hash: format!("refresh-{name}"),
+        registration_id: setup.registration,
+        company_id: setup.employee.company.id,
+        access_expires_at: now + time::Duration::hours(1),
+        refresh_expires_at: now + time::Duration::hours(2),
+        created_at: now,
+        user_id: Some(setup.employee.user.id),
+        code_hash: Some(code_hash.clone()),
+    };
+    let store = &launching.host().store;
+
+    let first = store
+        .redeem_launch_code(&code_hash, now, &pair("first"))
+        .await
+        .unwrap();
+    let second = store
+        .redeem_launch_code(&code_hash, now, &pair("second"))
+        .await
+        .unwrap();
+
+    assert_eq!(first, CodeRedemption::Redeemed);
+    assert_eq!(second, CodeRedemption::Reused);
+    for name in ["first", "second"] {
+        let grant = store
+            .access_grant(&format!("access-{name}"), now)
+            .await
+            .unwrap();
+        assert_eq!(grant, None, "the pair {name} is stored after a reuse");
     }
 }

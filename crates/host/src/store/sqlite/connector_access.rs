@@ -44,6 +44,31 @@ fn insert_pair(connection: &Connection, pair: &NewTokenPair) -> Result<(), Store
     Ok(())
 }
 
+/// Adds the `user_id` and `code_hash` columns to an `oauth_tokens` table
+/// created before launch codes existed, then indexes `code_hash`. The schema
+/// script cannot do this because SQLite has no `ADD COLUMN IF NOT EXISTS`.
+pub(super) fn upgrade_oauth_tokens(connection: &Connection) -> Result<(), StoreError> {
+    let columns: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_table_info('oauth_tokens')")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (column, definition) in [
+        ("user_id", "INTEGER REFERENCES users (id)"),
+        ("code_hash", "TEXT"),
+    ] {
+        if !columns.iter().any(|name| name == column) {
+            connection.execute_batch(&format!(
+                "ALTER TABLE oauth_tokens ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    connection.execute_batch(
+        "CREATE INDEX IF NOT EXISTS oauth_tokens_by_code \
+         ON oauth_tokens (code_hash) WHERE code_hash IS NOT NULL",
+    )?;
+    Ok(())
+}
+
 fn delete_code_pairs(connection: &Connection, code_hash: &str) -> Result<usize, StoreError> {
     Ok(connection
         .prepare_cached("DELETE FROM oauth_tokens WHERE code_hash = ?1")?
