@@ -86,6 +86,7 @@ impl SqliteHostStore {
              PRAGMA foreign_keys = ON;",
         )?;
         connection.execute_batch(SCHEMA)?;
+        connector_access::upgrade_oauth_tokens(&connection)?;
         connection.set_prepared_statement_cache_capacity(32);
         Ok(SqliteHostStore {
             inner: Arc::new(Inner {

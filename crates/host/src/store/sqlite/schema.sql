@@ -293,8 +293,8 @@ CREATE TABLE IF NOT EXISTS client_credentials (
 
 -- OAuth 2.0 token pairs issued to registrations; only SHA-256 hashes are
 -- kept. Deleting a row revokes both tokens of the pair. A pair from the
--- authorization_code grant has the user it acts for and the hash of its
--- launch code, which a refresh keeps; both are NULL for client_credentials.
+-- authorization_code grant stores the user it acts for and the hash of its
+-- launch code, and a refresh keeps both. Both are NULL for client_credentials.
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     access_hash TEXT PRIMARY KEY,
     refresh_hash TEXT NOT NULL UNIQUE,
@@ -310,8 +310,8 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
 CREATE INDEX IF NOT EXISTS oauth_tokens_by_registration
     ON oauth_tokens (registration_id);
 
-CREATE INDEX IF NOT EXISTS oauth_tokens_by_code
-    ON oauth_tokens (code_hash) WHERE code_hash IS NOT NULL;
+-- The index on oauth_tokens (code_hash) is created in Rust by
+-- upgrade_oauth_tokens, after it adds the columns that older databases lack.
 
 -- Single-use client_auth_code values of Launch External URL v4, stored as
 -- SHA-256 hashes. Each is bound to the launching user, the registration and
