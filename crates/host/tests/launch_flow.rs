@@ -66,7 +66,11 @@ async fn launch_v1_entry_url_verifies() {
     );
     let verified = LaunchV1::verify_query(&query, credentials()).expect("signature verifies");
     assert_eq!(verified.company_domain, "acme.example");
-    assert!(verified.user_id.starts_with("employee-"), "{}", verified.user_id);
+    assert!(
+        verified.user_id.starts_with("employee-"),
+        "{}",
+        verified.user_id
+    );
     assert_eq!(
         verified.item_url,
         format!(
@@ -122,7 +126,10 @@ async fn launch_v4_header_url_verifies() {
     let (base, query) = split_url(&launched(&page));
     assert_eq!(
         base,
-        format!("{}/launchexternalurl/v4/form", launch.ready.connector.origin)
+        format!(
+            "{}/launchexternalurl/v4/form",
+            launch.ready.connector.origin
+        )
     );
     let verified = LaunchV4::verify_query(&query, credentials()).expect("signature verifies");
     assert_eq!(verified.source, LaunchSource::Header);
@@ -399,7 +406,12 @@ async fn launch_submitted_report_conflict() {
         .employee()
         .submit(&path, &format!("{path}/submit"), &[])
         .await;
-    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.text);
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.text
+    );
 
     let page = post_launch(
         launch.employee(),
@@ -442,7 +454,11 @@ async fn launch_malformed_object_rejected() {
     for object in ["ENTRY:abc", "LINE:1", "ENTRY:-1", ""] {
         let page = post_launch(launch.employee(), "/expenses", field, object, &[], true).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{object:?}");
-        assert!(page.text.contains("launch_object"), "{object:?}: {}", page.text);
+        assert!(
+            page.text.contains("launch_object"),
+            "{object:?}: {}",
+            page.text
+        );
     }
 }
 
@@ -515,8 +531,14 @@ async fn launch_logs_without_secrets() {
     let verified = LaunchV4::verify_query(&query, credentials()).unwrap();
     let text = log.text();
     assert!(text.contains("launch URL issued"), "one line per launch");
-    assert!(text.contains(&format!("HEADER:{report}")), "object in the log");
-    assert!(!text.contains(&verified.client_auth_code), "launch code in the log");
+    assert!(
+        text.contains(&format!("HEADER:{report}")),
+        "object in the log"
+    );
+    assert!(
+        !text.contains(&verified.client_auth_code),
+        "launch code in the log"
+    );
     assert!(!text.contains(&verified.nonce), "nonce in the log");
     let signature = query
         .split('&')

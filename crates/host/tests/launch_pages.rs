@@ -137,7 +137,11 @@ async fn field_api_size_and_type_rules() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{member} = {value}"
         );
-        assert!(answer.has_error(member, rule), "{member} = {value}: {}", answer.text);
+        assert!(
+            answer.has_error(member, rule),
+            "{member} = {value}: {}",
+            answer.text
+        );
     }
 }
 
@@ -152,7 +156,11 @@ async fn field_api_duplicate_code_rejected() {
         .await;
 
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.has_error("code", rules::CODE_UNIQUE), "{}", answer.text);
+    assert!(
+        answer.has_error("code", rules::CODE_UNIQUE),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -164,7 +172,11 @@ async fn field_api_unknown_member_rejected() {
     let answer = launch.post_field(body).await;
 
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.has_error("colour", "unknown field"), "{}", answer.text);
+    assert!(
+        answer.has_error("colour", "unknown field"),
+        "{}",
+        answer.text
+    );
 }
 
 #[tokio::test]
@@ -181,7 +193,9 @@ async fn field_api_employee_forbidden() {
 #[tokio::test]
 async fn field_page_creates_field() {
     let launch = Launch::start("V4").await;
-    let admin = launch.browser_with_roles(&["can-administer", "employee"]).await;
+    let admin = launch
+        .browser_with_roles(&["can-administer", "employee"])
+        .await;
     let registration = launch.ready.registration.0.to_string();
 
     let created = admin
@@ -206,13 +220,18 @@ async fn field_page_creates_field() {
     assert!(row.contains("ALLOCATION"), "{row}");
     assert!(row.contains("Multi-line"), "{row}");
     assert!(row.contains("700 × 500"), "{row}");
-    assert!(page.text.contains("href=\"/launch-fields\""), "navigation link");
+    assert!(
+        page.text.contains("href=\"/launch-fields\""),
+        "navigation link"
+    );
 }
 
 #[tokio::test]
 async fn field_page_shows_rules() {
     let launch = Launch::start("V1").await;
-    let admin = launch.browser_with_roles(&["can-administer", "employee"]).await;
+    let admin = launch
+        .browser_with_roles(&["can-administer", "employee"])
+        .await;
     let registration = launch.ready.registration.0.to_string();
 
     let rejected = admin
@@ -250,7 +269,9 @@ async fn field_page_shows_rules() {
 #[tokio::test]
 async fn field_page_lists_only_enabled_registrations() {
     let launch = Launch::start("V4").await;
-    let admin = launch.browser_with_roles(&["can-administer", "employee"]).await;
+    let admin = launch
+        .browser_with_roles(&["can-administer", "employee"])
+        .await;
     launch
         .ready
         .sandbox
@@ -317,7 +338,10 @@ async fn report_page_employee_sees_header_button() {
         form.contains(&format!("name=\"launch_field\" value=\"{field}\"")),
         "{form}"
     );
-    assert!(form.contains(&format!("value=\"HEADER:{report}\"")), "{form}");
+    assert!(
+        form.contains(&format!("value=\"HEADER:{report}\"")),
+        "{form}"
+    );
 }
 
 #[tokio::test]
@@ -381,7 +405,8 @@ async fn entry_value_script_escaped() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
     assert!(!page.text.contains("<script>alert(1)"), "{}", page.text);
     assert!(
-        page.text.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;&#34;x\""),
+        page.text
+            .contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;&#34;x\""),
         "{}",
         page.text
     );
@@ -405,7 +430,10 @@ async fn header_values_saved_with_form() {
     let page = launch.employee().get(&path).await;
 
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
-    assert_eq!(page.input_value("custom_Project").as_deref(), Some("Apollo"));
+    assert_eq!(
+        page.input_value("custom_Project").as_deref(),
+        Some("Apollo")
+    );
 }
 
 #[tokio::test]
@@ -417,7 +445,11 @@ async fn allocations_added_saved_and_removed() {
 
     let first = add_allocation(employee, &entry, "60").await;
     let over = employee
-        .submit(&entry, &format!("{entry}/allocations"), &[("percentage", "41")])
+        .submit(
+            &entry,
+            &format!("{entry}/allocations"),
+            &[("percentage", "41")],
+        )
         .await;
     let saved = employee
         .submit(
@@ -434,13 +466,21 @@ async fn allocations_added_saved_and_removed() {
 
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The rule's apostrophe is escaped in HTML, so the check matches its end.
-    assert!(over.text.contains("at or below 100 (60 of 100"), "{}", over.text);
+    assert!(
+        over.text.contains("at or below 100 (60 of 100"),
+        "{}",
+        over.text
+    );
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
     let fieldset = element(&shown.text, "fieldset", &format!("allocation-{first}"));
     assert!(fieldset.contains("value=\"Team A\""), "{fieldset}");
     assert!(fieldset.contains("name=\"launch_field\""), "{fieldset}");
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.text);
-    assert!(after.text.contains("id=\"no-allocations\""), "{}", after.text);
+    assert!(
+        after.text.contains("id=\"no-allocations\""),
+        "{}",
+        after.text
+    );
 }
 
 #[tokio::test]
@@ -451,7 +491,11 @@ async fn allocation_percentage_rules() {
     for typed in ["0", "101", "12.5", "ten", ""] {
         let page = launch
             .employee()
-            .submit(&entry, &format!("{entry}/allocations"), &[("percentage", typed)])
+            .submit(
+                &entry,
+                &format!("{entry}/allocations"),
+                &[("percentage", typed)],
+            )
             .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
         assert!(
@@ -467,7 +511,12 @@ async fn allocation_percentage_rules() {
 async fn submit(browser: &web_support::Browser, report: i64) {
     let path = format!("/expenses/reports/{report}");
     let submitted = browser.submit(&path, &format!("{path}/submit"), &[]).await;
-    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.text);
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.text
+    );
 }
 
 #[tokio::test]
@@ -487,10 +536,21 @@ async fn owner_after_submit_sees_no_button() {
         .get(&format!("/expenses/reports/{report}"))
         .await;
 
-    assert!(!entry_page.text.contains("data-launch "), "{}", entry_page.text);
-    assert!(!report_page.text.contains("data-launch "), "{}", report_page.text);
+    assert!(
+        !entry_page.text.contains("data-launch "),
+        "{}",
+        entry_page.text
+    );
+    assert!(
+        !report_page.text.contains("data-launch "),
+        "{}",
+        report_page.text
+    );
     let form = element(&entry_page.text, "form", "entry-form");
-    assert!(form.contains("value=\"Berlin (DE-BER)\" readonly"), "{form}");
+    assert!(
+        form.contains("value=\"Berlin (DE-BER)\" readonly"),
+        "{form}"
+    );
 }
 
 #[tokio::test]
@@ -507,7 +567,11 @@ async fn approver_sees_read_only_values() {
     let page = approver.get("/approvals").await;
 
     assert_eq!(page.status, StatusCode::OK);
-    let row = element(&page.text, "tr", &format!("approval-fields-EXPRPT-{report}"));
+    let row = element(
+        &page.text,
+        "tr",
+        &format!("approval-fields-EXPRPT-{report}"),
+    );
     assert!(row.contains("value=\"Berlin (DE-BER)\" readonly"), "{row}");
     assert!(row.contains("CostObject label"), "{row}");
     assert!(!row.contains("data-launch "), "{row}");
@@ -538,6 +602,9 @@ async fn launch_script_served() {
     let script = launch.employee().get("/expenses/static/launch.js").await;
 
     assert_eq!(script.status, StatusCode::OK);
-    assert!(script.text.contains("window.open('about:blank'"), "script body");
+    assert!(
+        script.text.contains("window.open('about:blank'"),
+        "script body"
+    );
     assert!(script.text.contains("popup.closed"), "script body");
 }

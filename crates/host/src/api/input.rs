@@ -215,6 +215,33 @@ fn workflow_step(
     Some(step)
 }
 
+/// Reads a launch field: `registration_id`, `code`, `label`, `object_type`,
+/// `multiline` (default false), `popup_width` and `popup_height`. A missing
+/// member breaks the rule of its value, which the domain reports.
+pub(super) fn launch_field_input(body: &Value) -> Result<LaunchFieldInput, ApiError> {
+    let mut errors = FieldErrors::default();
+    let Some(mut reader) = ObjectReader::new(body, "", &mut errors) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let input = LaunchFieldInput {
+        registration_id: reader.integer_or(
+            "registration_id",
+            launch_rules::REGISTRATION_UNKNOWN,
+            &mut errors,
+        ),
+        code: reader.string("code", &mut errors).unwrap_or_default(),
+        label: reader.string("label", &mut errors).unwrap_or_default(),
+        object_type: reader
+            .string("object_type", &mut errors)
+            .unwrap_or_default(),
+        multiline: reader.boolean("multiline", &mut errors).unwrap_or(false),
+        popup_width: reader.integer_or("popup_width", launch_rules::POPUP_SIZE, &mut errors),
+        popup_height: reader.integer_or("popup_height", launch_rules::POPUP_SIZE, &mut errors),
+    };
+    reader.finish(&mut errors);
+    errors.into_result(input).map_err(ApiError::Invalid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,29 +327,4 @@ mod tests {
             [("attendee_types".to_owned(), rules::UNKNOWN_FIELD.to_owned())]
         );
     }
-}
-
-/// Reads a launch field: `registration_id`, `code`, `label`, `object_type`,
-/// `multiline` (default false), `popup_width` and `popup_height`. A missing
-/// member breaks the rule of its value, which the domain reports.
-pub(super) fn launch_field_input(body: &Value) -> Result<LaunchFieldInput, ApiError> {
-    let mut errors = FieldErrors::default();
-    let Some(mut reader) = ObjectReader::new(body, "", &mut errors) else {
-        return Err(ApiError::Invalid(errors));
-    };
-    let input = LaunchFieldInput {
-        registration_id: reader.integer_or(
-            "registration_id",
-            launch_rules::REGISTRATION_UNKNOWN,
-            &mut errors,
-        ),
-        code: reader.string("code", &mut errors).unwrap_or_default(),
-        label: reader.string("label", &mut errors).unwrap_or_default(),
-        object_type: reader.string("object_type", &mut errors).unwrap_or_default(),
-        multiline: reader.boolean("multiline", &mut errors).unwrap_or(false),
-        popup_width: reader.integer_or("popup_width", launch_rules::POPUP_SIZE, &mut errors),
-        popup_height: reader.integer_or("popup_height", launch_rules::POPUP_SIZE, &mut errors),
-    };
-    reader.finish(&mut errors);
-    errors.into_result(input).map_err(ApiError::Invalid)
 }

@@ -3,12 +3,12 @@
 
 use time::OffsetDateTime;
 
+use super::FieldErrors;
 use super::accounts::Actor;
 use super::launch_fields::{LaunchField, LaunchFieldInput, launch_rules, launch_version};
 use super::registration::{AuditAction, Registration, RegistrationId};
 use super::registrations::{DomainError, entry, require_manager};
 use super::services::ServiceKind;
-use super::FieldErrors;
 use crate::store::{HostStore, StoreError};
 
 /// Lists the launch fields of the actor's company.
@@ -54,12 +54,7 @@ pub async fn create_launch_field(
         .parse(actor.company.id, registration.as_ref(), now)
         .map_err(DomainError::Invalid)?;
 
-    let mut audit = entry(
-        actor,
-        now,
-        AuditAction::LaunchFieldCreated,
-        Vec::new(),
-    );
+    let mut audit = entry(actor, now, AuditAction::LaunchFieldCreated, Vec::new());
     audit.service = Some(ServiceKind::LaunchExternalUrl);
     audit.result = Some(format!(
         "launch field {} on {}",

@@ -59,7 +59,7 @@ pub struct FieldValue {
     pub value: String,
 }
 
-/// Where a Launch button sends the popup, and the popup's size.
+/// The URL that a Launch button loads in its popup, and the popup's size.
 #[derive(Debug, Clone)]
 pub struct LaunchTarget {
     /// The connector's form with the signed query; it carries a signature

@@ -83,7 +83,7 @@ impl Launch {
     }
 }
 
-/// A report of the employee with one entry: the report id and the entry's path.
+/// Creates a report of the employee with one entry and returns the report id and the entry's path.
 pub async fn report_and_entry(browser: &Browser) -> (i64, String) {
     let report = create_report(browser, "Launch trip").await;
     let entry = create_entry(browser, report, &entry_fields()).await;
@@ -139,5 +139,7 @@ pub async fn post_launch(
         ("launch_object", object),
     ];
     fields.extend_from_slice(extra);
-    browser.post_accepting("/expenses/launch", &fields, json).await
+    browser
+        .post_accepting("/expenses/launch", &fields, json)
+        .await
 }

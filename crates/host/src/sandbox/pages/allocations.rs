@@ -16,7 +16,7 @@ use super::launch::{
 use crate::domain::FieldErrors;
 use crate::domain::launch_fields::{LaunchObjectType, launch_rules, parse_percentage};
 use crate::sandbox::model::{
-    AllocationAdded, ExpenseAllocationId, ExpenseEntryId, ExpenseReport, LaunchObject,
+    AllocationAdded, ExpenseAllocationId, ExpenseEntry, ExpenseEntryId, ExpenseReport, LaunchObject,
 };
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
@@ -150,7 +150,11 @@ pub(crate) async fn add(
     if !report.step.is_editable() {
         return Err(PageError::Locked(report.step));
     }
-    let typed = form.fields.text("percentage").unwrap_or_default().to_owned();
+    let typed = form
+        .fields
+        .text("percentage")
+        .unwrap_or_default()
+        .to_owned();
     let count = state
         .store
         .expense_allocations(entry.id)
@@ -194,23 +198,12 @@ pub(crate) async fn add(
     };
     let mut errors = FieldErrors::default();
     errors.push("percentage", rule.unwrap_or_default());
-    let extras = PageExtras {
-        allocation: Some(RejectedAllocation::Add {
-            percentage: typed,
-            errors,
-        }),
-        message: Some("The allocation was not added. Correct the percentage.".to_owned()),
-        ..PageExtras::default()
+    let rejected = RejectedAllocation::Add {
+        percentage: typed,
+        errors,
     };
-    entry_page(
-        &state,
-        &form.signed_in,
-        &report,
-        &entry,
-        extras,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    let message = "The allocation was not added. Correct the percentage.";
+    rejected_page(&state, &form, (&report, &entry), rejected, message).await
 }
 
 /// `POST …/allocations/{allocation}`: saves the allocation's launch fields.
@@ -238,29 +231,33 @@ pub(crate) async fn save(
             &format!("allocation-{}", allocation.0),
         ))),
         Err(SaveError::Invalid(errors)) => {
-            let extras = PageExtras {
-                allocation: Some(RejectedAllocation::Save {
-                    allocation,
-                    submitted: submitted_values(&form.fields),
-                    errors,
-                }),
-                message: Some(
-                    "The allocation was not saved. Correct the fields marked below.".to_owned(),
-                ),
-                ..PageExtras::default()
+            let rejected = RejectedAllocation::Save {
+                allocation,
+                submitted: submitted_values(&form.fields),
+                errors,
             };
-            entry_page(
-                &state,
-                &form.signed_in,
-                &report,
-                &entry,
-                extras,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let message = "The allocation was not saved. Correct the fields marked below.";
+            rejected_page(&state, &form, (&report, &entry), rejected, message).await
         }
         Err(SaveError::Page(error)) => Err(error),
     }
+}
+
+/// Renders the entry page with a rejected allocation change and `message`, as `422`.
+async fn rejected_page(
+    state: &WebState,
+    form: &CheckedForm,
+    (report, entry): (&ExpenseReport, &ExpenseEntry),
+    rejected: RejectedAllocation,
+    message: &str,
+) -> Result<Response, PageError> {
+    let extras = PageExtras {
+        allocation: Some(rejected),
+        message: Some(message.to_owned()),
+        ..PageExtras::default()
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    entry_page(state, &form.signed_in, report, entry, extras, status).await
 }
 
 /// `POST …/allocations/{allocation}/delete`: removes the allocation and its launch field values.

@@ -20,8 +20,8 @@ use super::{
     Employee, LAUNCH_SCRIPT_PATH, SCRIPT_PATH, entry_id, entry_path, notice_text, report_id,
     require_employee,
 };
-use crate::domain::launch_fields::LaunchObjectType;
 use crate::domain::FieldErrors;
+use crate::domain::launch_fields::LaunchObjectType;
 use crate::sandbox::expenses::{EntryInput, ExpenseError, list_key};
 use crate::sandbox::model::{
     EntryAttendee, ExpenseEntry, ExpenseEntryId, ExpenseReport, ExpenseReportId, LaunchObject,

@@ -1,9 +1,9 @@
 // Launch buttons of the expense pages. Without this script a Launch button
 // submits its form to /expenses/launch, which saves the form and redirects
-// to the connector's form. With it, the click opens a popup at once (popup
-// blockers allow a window only while the click is handled), posts the form
-// for the URL, loads the URL in the popup, and reloads the page when the
-// popup closes, so the value that the connector wrote is shown.
+// to the connector's form. With it, the click opens a popup at once, because
+// popup blockers allow a window only while the click is handled. The script
+// then posts the form for the URL and loads the URL in the popup. When the
+// popup closes, it reloads the page, which then shows the connector's value.
 'use strict';
 
 (function () {
@@ -12,8 +12,8 @@
   var SIGNED_OUT = 'Your session has ended. Reload the page and sign in again.';
   var UNREACHABLE = 'The launch failed: the host could not be reached.';
 
-  // Shows `text` in the error element of the input `inputId`, creating it
-  // after the input when the page has none.
+  // Shows `text` in the launch error element of the input `inputId`; does
+  // nothing when the page has no such element.
   function showError(inputId, text) {
     var element = document.getElementById(inputId + '-launch-error');
     if (!element) {

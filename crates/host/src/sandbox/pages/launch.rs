@@ -23,12 +23,12 @@ use crate::web::form::FormFields;
 use crate::web::pages::ErrorPlacement;
 use crate::workflow::Step;
 
-/// How a page shows launch fields.
+/// Display mode of the launch fields on a page.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FieldMode {
     /// The value is an input that the form saves; read-only otherwise.
     pub editable: bool,
-    /// A Launch button stands next to the field.
+    /// A Launch button is next to the field.
     pub launchable: bool,
 }
 
@@ -65,7 +65,7 @@ pub(crate) struct CustomFieldView {
     pub popup_height: u16,
 }
 
-/// Builds the views of one object's launch fields. `submitted` holds the
+/// Builds the views of one object's launch fields. `submitted` contains the
 /// values of a rejected form, shown in place of the stored ones.
 pub(crate) fn field_views(
     values: Vec<FieldValue>,
@@ -174,12 +174,13 @@ pub(crate) async fn save_object_form(
         // The entry's own fields are checked and saved first, so that both
         // sets of broken rules are reported together.
         let entry_result = match &parsed {
-            Ok(_) => state.expenses.update_entry(actor, report, entry, &input).await,
-            Err(_) => state
-                .expenses
-                .check_entry(actor, &input)
-                .await
-                .map(|_| ()),
+            Ok(_) => {
+                state
+                    .expenses
+                    .update_entry(actor, report, entry, &input)
+                    .await
+            }
+            Err(_) => state.expenses.check_entry(actor, &input).await.map(|_| ()),
         };
         match (entry_result, parsed) {
             (Ok(()), Ok(values)) => {
@@ -200,7 +201,7 @@ pub(crate) async fn save_object_form(
     }
 }
 
-/// Returns whether the request asks for JSON, as the launch script does.
+/// Returns whether the request accepts JSON, as the launch script's requests do.
 fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(ACCEPT)
@@ -223,11 +224,7 @@ fn failure(json: bool, error: PageError) -> Response {
 }
 
 fn invalid(errors: FieldErrors) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "errors": errors.0 })),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors.0 }))).into_response()
 }
 
 /// `POST /expenses/launch`: saves the form of the object named by
@@ -237,7 +234,11 @@ fn invalid(errors: FieldErrors) -> Response {
 /// Broken rules of the form are `400` JSON naming each field and rule.
 // NOTE: a browser without the launch script also gets the 400 JSON for
 // broken rules, not the page with the errors beside the fields.
-pub(crate) async fn launch(state: axum::extract::State<WebState>, headers: HeaderMap, form: CheckedForm) -> Response {
+pub(crate) async fn launch(
+    state: axum::extract::State<WebState>,
+    headers: HeaderMap,
+    form: CheckedForm,
+) -> Response {
     let state = state.0;
     let json = wants_json(&headers);
     let actor = &form.signed_in.actor;
@@ -251,7 +252,10 @@ pub(crate) async fn launch(state: axum::extract::State<WebState>, headers: Heade
     if field_id.is_none() {
         errors.push("launch_field", "must be the id of a launch field");
     }
-    let object = form.fields.text("launch_object").and_then(LaunchObject::parse);
+    let object = form
+        .fields
+        .text("launch_object")
+        .and_then(LaunchObject::parse);
     if object.is_none() {
         errors.push(
             "launch_object",
@@ -303,7 +307,11 @@ pub(crate) async fn launch(state: axum::extract::State<WebState>, headers: Heade
         .into_response(),
         Ok(target) => Redirect::to(&target.url).into_response(),
         Err(LaunchError::ServiceDisabled) => {
-            tracing::warn!(launch_field_id = field_id, registration_id = field.registration_id.0, "launch rejected: the launch-external-url service is disabled");
+            tracing::warn!(
+                launch_field_id = field_id,
+                registration_id = field.registration_id.0,
+                "launch rejected: the launch-external-url service is disabled"
+            );
             let message = LaunchError::ServiceDisabled.to_string();
             if json {
                 json_error(StatusCode::CONFLICT, &message)

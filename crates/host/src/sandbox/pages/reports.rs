@@ -14,8 +14,8 @@ use super::launch::{
 use super::workflow::{self, WorkflowView, workflow_view};
 use super::{Employee, LAUNCH_SCRIPT_PATH, notice_text, report_id, require_employee};
 use crate::domain::launch_fields::LaunchObjectType;
-use crate::sandbox::model::{ExpenseReportId, LaunchObject};
 use crate::sandbox::expenses::ExpenseError;
+use crate::sandbox::model::{ExpenseReportId, LaunchObject};
 use crate::sandbox::values::format_date;
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;

@@ -123,7 +123,13 @@ async fn report_fields(
         .values(actor, LaunchObjectType::Header, report.id.0)
         .await
         .map_err(page_error)?;
-    let mut views = field_views(header, LaunchObject::Header(report.id), mode, None, &mut none);
+    let mut views = field_views(
+        header,
+        LaunchObject::Header(report.id),
+        mode,
+        None,
+        &mut none,
+    );
     for entry in &report.entries {
         let values = launcher
             .values(actor, LaunchObjectType::Entry, entry.id.0)

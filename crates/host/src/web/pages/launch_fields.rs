@@ -8,9 +8,7 @@ use axum::response::Response;
 use super::registrations::FieldView;
 use super::{ErrorPlacement, Layout, NoticeQuery, render_with_status, see_other};
 use crate::domain::DomainError;
-use crate::domain::launch_admin::{
-    create_launch_field, launch_registrations, list_launch_fields,
-};
+use crate::domain::launch_admin::{create_launch_field, launch_registrations, list_launch_fields};
 use crate::domain::launch_fields::{LaunchFieldInput, LaunchObjectType};
 use crate::sandbox::pages::OptionView;
 use crate::web::WebState;
@@ -197,8 +195,10 @@ pub(crate) async fn create(
     match create_launch_field(state.store.as_ref(), &form.signed_in.actor, &values.input()).await {
         Ok(_) => Ok(see_other("/launch-fields?notice=created")),
         Err(DomainError::Invalid(errors)) => {
-            let mut page = page(&state, &form.signed_in, values, ErrorPlacement::new(errors)).await?;
-            page.message = Some("The launch field was not created. Correct the fields marked below.");
+            let mut page =
+                page(&state, &form.signed_in, values, ErrorPlacement::new(errors)).await?;
+            page.message =
+                Some("The launch field was not created. Correct the fields marked below.");
             Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),
