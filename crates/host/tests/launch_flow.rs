@@ -547,3 +547,35 @@ async fn launch_logs_without_secrets() {
     assert!(!text.contains(signature), "signature in the log");
     assert!(!text.contains(CONNECTOR_PASSWORD), "password in the log");
 }
+
+#[tokio::test]
+async fn launch_without_json_shows_rules_on_page() {
+    let launch = Launch::start("V4").await;
+    let field = launch.field("Split", "ALLOCATION").await;
+    let (_, entry) = report_and_entry(launch.employee()).await;
+    let allocation = add_allocation(launch.employee(), &entry, "50").await;
+    let long = "x".repeat(501);
+
+    let page = post_launch(
+        launch.employee(),
+        &entry,
+        field,
+        &format!("ALLOCATION:{allocation}"),
+        &[("custom_Split", &long)],
+        false,
+    )
+    .await;
+
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.text
+    );
+    let fieldset =
+        sandbox_support::element(&page.text, "fieldset", &format!("allocation-{allocation}"));
+    assert!(
+        fieldset.contains("Split label: must be at most 500 characters"),
+        "{fieldset}"
+    );
+}

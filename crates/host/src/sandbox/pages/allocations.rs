@@ -244,7 +244,7 @@ pub(crate) async fn save(
 }
 
 /// Renders the entry page with a rejected allocation change and `message`, as `422`.
-async fn rejected_page(
+pub(super) async fn rejected_page(
     state: &WebState,
     form: &CheckedForm,
     (report, entry): (&ExpenseReport, &ExpenseEntry),

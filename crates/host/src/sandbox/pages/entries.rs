@@ -39,7 +39,7 @@ use crate::web::pages::{ErrorPlacement, Layout, render_with_status, see_other};
 use crate::web::session::SignedIn;
 
 /// Shown above an entry form that failed validation.
-const NOT_SAVED: &str = "The entry was not saved. Correct the fields marked below.";
+pub(super) const NOT_SAVED: &str = "The entry was not saved. Correct the fields marked below.";
 
 /// One option of a drop-down.
 pub(crate) struct OptionView {

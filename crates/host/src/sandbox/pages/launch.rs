@@ -10,12 +10,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::entries::submitted_input;
+use super::allocations::{RejectedAllocation, rejected_page};
+use super::entries::{NOT_SAVED, PageExtras, entry_page, submitted_input};
+use super::reports::report_page;
 use crate::domain::FieldErrors;
 use crate::domain::launch_fields::LaunchFieldId;
 use crate::sandbox::expenses::ExpenseError;
 use crate::sandbox::launch::{FieldValue, LaunchError, input_name};
-use crate::sandbox::model::{LaunchItem, LaunchObject};
+use crate::sandbox::model::{ExpenseReportId, LaunchItem, LaunchObject};
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -169,7 +171,7 @@ pub(crate) async fn save_object_form(
         .await;
 
     if let LaunchObject::Entry(entry) = item.object {
-        let report = crate::sandbox::model::ExpenseReportId(item.report.object.id);
+        let report = ExpenseReportId(item.report.object.id);
         let input = submitted_input(&form.fields);
         // The entry's own fields are checked and saved first, so that both
         // sets of broken rules are reported together.
@@ -227,13 +229,63 @@ fn invalid(errors: FieldErrors) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors.0 }))).into_response()
 }
 
+/// Renders the page of the object's form with the broken rules beside its
+/// fields, as its Save button does, for a launch without the script.
+async fn rejected_form_page(
+    state: &WebState,
+    form: &CheckedForm,
+    item: &LaunchItem,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    let signed_in = &form.signed_in;
+    let report = ExpenseReportId(item.report.object.id);
+    let submitted = submitted_values(&form.fields);
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    match item.object {
+        LaunchObject::Header(id) => {
+            let rejected = Some((submitted, ErrorPlacement::new(errors)));
+            report_page(state, signed_in, id, None, rejected, status).await
+        }
+        LaunchObject::Entry(entry) => {
+            let (report, entry) = state
+                .expenses
+                .entry(&signed_in.actor, report, entry)
+                .await?;
+            let extras = PageExtras {
+                form: Some((submitted_input(&form.fields), ErrorPlacement::new(errors))),
+                custom: Some(submitted),
+                message: Some(NOT_SAVED.to_owned()),
+                ..PageExtras::default()
+            };
+            entry_page(state, signed_in, &report, &entry, extras, status).await
+        }
+        LaunchObject::Allocation(allocation) => {
+            let entry = item
+                .entry
+                .as_ref()
+                .map(|entry| entry.id)
+                .ok_or(PageError::NotFound)?;
+            let (report, entry) = state
+                .expenses
+                .entry(&signed_in.actor, report, entry)
+                .await?;
+            let rejected = RejectedAllocation::Save {
+                allocation,
+                submitted,
+                errors,
+            };
+            let message = "The allocation was not saved. Correct the fields marked below.";
+            rejected_page(state, form, (&report, &entry), rejected, message).await
+        }
+    }
+}
+
 /// `POST /expenses/launch`: saves the form of the object named by
 /// `launch_object` like its Save button, then returns the signed URL of the
 /// connector's form for the launch field `launch_field`: as JSON with the
 /// popup size for `Accept: application/json`, otherwise as a `303`.
-/// Broken rules of the form are `400` JSON naming each field and rule.
-// NOTE: a browser without the launch script also gets the 400 JSON for
-// broken rules, not the page with the errors beside the fields.
+/// Broken rules of the form are `400` JSON naming each field and rule, or
+/// without `Accept: application/json` the form's page with the rules, as `422`.
 pub(crate) async fn launch(
     state: axum::extract::State<WebState>,
     headers: HeaderMap,
@@ -290,7 +342,12 @@ pub(crate) async fn launch(
         Ok(()) => {}
         Err(SaveError::Invalid(errors)) => {
             tracing::info!(user_id = actor.user.id.0, launch_object = %object, "launch stopped: the form broke rules: {errors}");
-            return invalid(errors);
+            if json {
+                return invalid(errors);
+            }
+            return rejected_form_page(&state, &form, &item, errors)
+                .await
+                .unwrap_or_else(IntoResponse::into_response);
         }
         Err(SaveError::Page(error)) => {
             tracing::warn!(user_id = actor.user.id.0, launch_object = %object, %error, "launch rejected");

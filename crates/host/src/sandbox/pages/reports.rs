@@ -162,7 +162,7 @@ pub(crate) async fn show(
 
 /// Renders the report page; `rejected` holds the launch field values of a
 /// rejected form with their broken rules.
-async fn report_page(
+pub(super) async fn report_page(
     state: &WebState,
     signed_in: &SignedIn,
     id: ExpenseReportId,
