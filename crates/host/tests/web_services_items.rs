@@ -373,11 +373,8 @@ async fn item_put_value_shows_in_get_and_store() {
             .custom_field_values(launched.validating.setup.admin.company.id, object_type, id)
             .await
             .unwrap();
-        assert_eq!(
-            stored.values().cloned().collect::<Vec<_>>(),
-            [value.clone()],
-            "{path}"
-        );
+        let stored: Vec<&str> = stored.values().map(String::as_str).collect();
+        assert_eq!(stored, [value.as_str()], "{path}");
     }
 }
 
