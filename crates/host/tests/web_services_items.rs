@@ -373,11 +373,8 @@ async fn item_put_value_shows_in_get_and_store() {
             .custom_field_values(launched.validating.setup.admin.company.id, object_type, id)
             .await
             .unwrap();
-        assert_eq!(
-            stored.values().cloned().collect::<Vec<_>>(),
-            [value.clone()],
-            "{path}"
-        );
+        let stored: Vec<&str> = stored.values().map(String::as_str).collect();
+        assert_eq!(stored, [value.as_str()], "{path}");
     }
 }
 
@@ -671,10 +668,33 @@ async fn item_log_has_no_value_or_token() {
     )
     .await;
 
+    let wrong_type = put_raw(
+        launched.host(),
+        &token,
+        &format!("{}/custom-fields/LogProbe", entry_path(&launched.items)),
+        "text/plain",
+        value.as_bytes().to_vec(),
+    )
+    .await;
+
     assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(wrong_type.status, 415, "{}", wrong_type.text);
     let log = captured.text();
-    assert!(log.contains("item web service call"), "log: {log}");
-    assert!(log.contains("field=\"CostObject\""), "log: {log}");
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("item web service call"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("field=\"CostObject\"") && line.contains("outcome=\"set\"")),
+        "log: {log}"
+    );
+    assert!(
+        lines.iter().any(|line| line.contains("field=\"LogProbe\"")
+            && line.contains("outcome=\"invalid_request\"")),
+        "log: {log}"
+    );
     assert!(!log.contains(value), "the value is in the log");
     assert!(!log.contains(&token), "the access token is in the log");
 }

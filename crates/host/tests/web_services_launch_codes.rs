@@ -81,14 +81,12 @@ impl Launching {
 
     /// Runs the refresh grant with the registration's client credentials.
     async fn refresh(&self, refresh_token: &str) -> Answer {
-        token_request(
+        let validating = &self.validating;
+        refresh_as(
             self.host(),
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-                ("client_id", self.validating.client_id.as_str()),
-                ("client_secret", self.validating.client_secret.as_str()),
-            ],
+            refresh_token,
+            &validating.client_id,
+            &validating.client_secret,
         )
         .await
     }
@@ -106,6 +104,20 @@ fn text<'a>(answer: &'a Answer, name: &str) -> &'a str {
     answer.body[name]
         .as_str()
         .unwrap_or_else(|| panic!("{name} is missing: {}", answer.text))
+}
+
+/// Runs the refresh grant with the given client id and secret.
+async fn refresh_as(host: &TestHost, token: &str, client_id: &str, client_secret: &str) -> Answer {
+    token_request(
+        host,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ],
+    )
+    .await
 }
 
 /// Returns `form` with the field `name` replaced by `value`.
@@ -191,6 +203,29 @@ async fn authorization_code_refresh_keeps_user() {
     let new = launching.probe(text(&refreshed, "access_token")).await;
     assert_eq!(new.status, 403, "{}", new.text);
     assert_eq!(new.body["error"], "insufficient_scope");
+}
+
+#[tokio::test]
+async fn authorization_code_refresh_accepts_oauth_client_id() {
+    let launching = launching(notify_config()).await;
+    let code = launching.code().await;
+    let granted = launching.exchange(&code).await;
+    let company = launching.validating.grant().await;
+    let secret = launching.validating.client_secret.as_str();
+    let user_refresh = text(&granted, "refresh_token").to_owned();
+    let company_refresh = text(&company, "refresh_token").to_owned();
+
+    let host = launching.host();
+    let wrong_secret = refresh_as(host, &user_refresh, OAUTH_CLIENT_ID, "csec_wrong").await;
+    let company_pair = refresh_as(host, &company_refresh, OAUTH_CLIENT_ID, secret).await;
+    let refreshed = refresh_as(host, &user_refresh, OAUTH_CLIENT_ID, secret).await;
+
+    assert_eq!(wrong_secret.status, 401, "{}", wrong_secret.text);
+    assert_eq!(wrong_secret.body["error"], "invalid_client");
+    assert_eq!(company_pair.status, 401, "{}", company_pair.text);
+    assert_eq!(company_pair.body["error"], "invalid_client");
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    assert_eq!(refreshed.body["scope"], "user");
 }
 
 #[tokio::test]

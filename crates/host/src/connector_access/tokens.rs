@@ -29,6 +29,7 @@ const LAUNCH_CODE_PREFIX: &str = "lc_";
 
 const REFRESH_TOKEN_REJECTED: &str = "refresh_token is unknown, already used or expired";
 const CODE_REJECTED: &str = "code is unknown, already used or expired";
+const WRONG_CLIENT: &str = "client_id or client_secret is wrong";
 
 /// Reason a grant or an access token was rejected. Messages name the rule
 /// and never repeat a credential.
@@ -163,25 +164,26 @@ impl TokenService {
     }
 
     /// The `refresh_token` grant: the refresh token must have been issued to
-    /// this client; the pair it belongs to is revoked.
+    /// this client; the pair it belongs to is revoked. A pair from a launch
+    /// code may also name its OAuth client as `client_id`, as in the
+    /// `authorization_code` grant, with the registration's client secret.
     pub async fn refresh_token_grant(
         &self,
         refresh_token: &str,
         client_id: &str,
         client_secret: &str,
     ) -> Result<TokenPair, TokenError> {
-        let client = self.authenticate_client(client_id, client_secret).await?;
+        let refresh_hash = api_token_hash(refresh_token);
+        let client = self
+            .refresh_client(&refresh_hash, client_id, client_secret)
+            .await?;
         if refresh_token.len() > MAX_CREDENTIAL_LENGTH {
             return Err(TokenError::InvalidGrant(REFRESH_TOKEN_REJECTED));
         }
         let (mut pair, new) = self.new_pair(&client, None, None);
         let redeemed = self
             .store
-            .redeem_refresh_token(
-                &api_token_hash(refresh_token),
-                OffsetDateTime::now_utc(),
-                &new,
-            )
+            .redeem_refresh_token(&refresh_hash, OffsetDateTime::now_utc(), &new)
             .await?;
         let Some(grant) = redeemed else {
             return Err(TokenError::InvalidGrant(REFRESH_TOKEN_REJECTED));
@@ -247,12 +249,37 @@ impl TokenService {
         client_id: &str,
         client_secret: &str,
     ) -> Result<StoredClientCredentials, TokenError> {
-        const WRONG: &str = "client_id or client_secret is wrong";
         if client_id.len() > MAX_CREDENTIAL_LENGTH {
-            return Err(TokenError::InvalidClient(WRONG));
+            return Err(TokenError::InvalidClient(WRONG_CLIENT));
         }
         let stored = self.store.client_credentials_by_id(client_id).await?;
-        self.verify_client(stored, client_secret, WRONG).await
+        self.verify_client(stored, client_secret, WRONG_CLIENT)
+            .await
+    }
+
+    /// Authenticates the client of a refresh request: the OAuth client of
+    /// the launch code the pair came from, or else the registration's client id.
+    async fn refresh_client(
+        &self,
+        refresh_hash: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<StoredClientCredentials, TokenError> {
+        let holder = self
+            .store
+            .refresh_token_client(refresh_hash, OffsetDateTime::now_utc())
+            .await?;
+        let Some(holder) =
+            holder.filter(|holder| holder.launch_client_id.as_deref() == Some(client_id))
+        else {
+            return self.authenticate_client(client_id, client_secret).await;
+        };
+        let credentials = self
+            .store
+            .client_credentials_of(holder.registration_id)
+            .await?;
+        self.verify_client(credentials, client_secret, WRONG_CLIENT)
+            .await
     }
 
     /// Checks `client_secret` against the stored credentials and that their

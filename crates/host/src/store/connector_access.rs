@@ -71,6 +71,14 @@ pub struct StoredLaunchCode {
     pub used_at: Option<OffsetDateTime>,
 }
 
+/// The registration of an unexpired refresh token, and the OAuth client
+/// id of the launch code its pair came from, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenClient {
+    pub registration_id: RegistrationId,
+    pub launch_client_id: Option<String>,
+}
+
 /// Outcome of [`ConnectorAccessStore::redeem_launch_code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeRedemption {
@@ -129,6 +137,13 @@ pub trait ConnectorAccessStore: Send + Sync {
     async fn insert_launch_code(&self, code: &NewLaunchCode) -> Result<(), StoreError>;
 
     async fn launch_code(&self, code_hash: &str) -> Result<Option<StoredLaunchCode>, StoreError>;
+
+    /// Returns the client of a refresh token that expires after `now`.
+    async fn refresh_token_client(
+        &self,
+        refresh_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<RefreshTokenClient>, StoreError>;
 
     /// In one transaction: marks the code `code_hash` used at `now` and
     /// inserts `new_pair` when the code is unused and expires after `now`.

@@ -46,20 +46,13 @@ pub(in crate::api) async fn get_item<const KIND: u8>(
     ItemCaller(grant): ItemCaller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ServiceError> {
-    let Ok(Path(id)) = path else {
-        return Err(ServiceError::not_found());
+    let object = path.ok().and_then(|Path(id)| item_object::<KIND>(&id));
+    let outcome = match object {
+        Some(object) => read_item(&state, grant, object).await,
+        None => Err(item_not_found()),
     };
-    let object = item_object::<KIND>(&id)?;
-    let item = match reachable_item(&state, grant, object).await {
-        Ok(item) => item,
-        Err(error) => {
-            log_item_call(grant, object, "read", None, error.code);
-            return Err(error);
-        }
-    };
-    let body = item_json(&state, grant, &item).await?;
-    log_item_call(grant, object, "read", None, "read");
-    Ok(Json(body).into_response())
+    log_item_call(grant, object, "read", None, &outcome, "read");
+    Ok(Json(outcome?).into_response())
 }
 
 /// `PUT /api/expense/v1/items/{reports|entries|allocations}/{id}/custom-fields/{code}`
@@ -70,10 +63,43 @@ pub(in crate::api) async fn put_custom_field<const KIND: u8>(
     path: Result<Path<(String, String)>, PathRejection>,
     request: Request,
 ) -> Result<Response, ServiceError> {
-    let Ok(Path((id, code))) = path else {
-        return Err(ServiceError::not_found());
+    let (object, code) = match path {
+        Ok(Path((id, code))) => (item_object::<KIND>(&id), code),
+        Err(_) => (None, String::new()),
     };
-    let object = item_object::<KIND>(&id)?;
+    let outcome = match object {
+        Some(object) => put_value(&state, grant, object, &code, request).await,
+        None => Err(item_not_found()),
+    };
+    let field = field_code_for_log(&code);
+    log_item_call(
+        grant,
+        object,
+        "set_custom_field",
+        Some(field),
+        &outcome,
+        "set",
+    );
+    Ok(Json(outcome?).into_response())
+}
+
+async fn read_item(
+    state: &ApiState,
+    grant: ConnectorGrant,
+    object: LaunchObject,
+) -> Result<Value, ServiceError> {
+    let item = reachable_item(state, grant, object).await?;
+    item_json(state, grant, &item).await
+}
+
+/// Reads the body `{"value": "..."}` of at most 8 KiB and sets the value.
+async fn put_value(
+    state: &ApiState,
+    grant: ConnectorGrant,
+    object: LaunchObject,
+    code: &str,
+    request: Request,
+) -> Result<Value, ServiceError> {
     let limits = BodyLimits {
         body_bytes: MAX_VALUE_BODY_BYTES.min(state.limits.body_bytes),
         body_read: state.limits.body_read,
@@ -81,20 +107,7 @@ pub(in crate::api) async fn put_custom_field<const KIND: u8>(
     let body = json_object(request, &limits).await?;
     only_members(&body, &["value"])?;
     let value = text_member(&body, "value")?;
-
-    let outcome = set_value(&state, grant, object, &code, value).await;
-    let field_code = field_code_for_log(&code);
-    match &outcome {
-        Ok(_) => log_item_call(grant, object, "set_custom_field", Some(field_code), "set"),
-        Err(error) => log_item_call(
-            grant,
-            object,
-            "set_custom_field",
-            Some(field_code),
-            error.code,
-        ),
-    }
-    Ok(Json(outcome?).into_response())
+    set_value(state, grant, object, code, value).await
 }
 
 /// Checks the field and the value, stores it and returns the item's JSON.
@@ -155,11 +168,10 @@ async fn set_value(
     item_json(state, grant, &item).await
 }
 
-/// Names the item of the path. An id that is not a positive whole number
-/// names no item.
-fn item_object<const KIND: u8>(id: &str) -> Result<LaunchObject, ServiceError> {
-    let id = parse_id(id).ok_or_else(item_not_found)?.0;
-    Ok(LaunchObject::new(object_type::<KIND>(), id))
+/// Names the item of the path, or none when the id is not a positive whole number.
+fn item_object<const KIND: u8>(id: &str) -> Option<LaunchObject> {
+    let id = parse_id(id)?.0;
+    Some(LaunchObject::new(object_type::<KIND>(), id))
 }
 
 /// Loads an item of the caller's company that the token reaches.
@@ -261,18 +273,24 @@ fn field_code_for_log(code: &str) -> &str {
     if valid { code } else { "-" }
 }
 
-/// Logs one item call with its registration, user, item and outcome, never a value.
-fn log_item_call(
+/// Logs one item call with its registration, user, item, field and
+/// outcome (`success` or the error code), never a value.
+fn log_item_call<T>(
     grant: ConnectorGrant,
-    object: LaunchObject,
+    object: Option<LaunchObject>,
     call: &'static str,
     field: Option<&str>,
-    outcome: &str,
+    outcome: &Result<T, ServiceError>,
+    success: &'static str,
 ) {
+    let outcome = match outcome {
+        Ok(_) => success,
+        Err(error) => error.code,
+    };
     tracing::info!(
         registration_id = grant.registration_id.0,
         user_id = grant.user.map(|user| user.0),
-        item = %object,
+        item = object.map(tracing::field::display),
         call,
         field,
         outcome,

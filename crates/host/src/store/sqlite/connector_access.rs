@@ -8,7 +8,7 @@ use crate::domain::{CompanyId, RegistrationId, UserId};
 use crate::store::StoreError;
 use crate::store::connector_access::{
     AccessGrant, CodeRedemption, ConnectorAccessStore, NewLaunchCode, NewTokenPair,
-    StoredClientCredentials, StoredLaunchCode,
+    RefreshTokenClient, StoredClientCredentials, StoredLaunchCode,
 };
 
 const SELECT_CREDENTIALS: &str = "SELECT registration_id, company_id, client_id, secret_hash, created_at FROM client_credentials";
@@ -232,6 +232,27 @@ impl ConnectorAccessStore for SqliteHostStore {
                     redirect_url: row.get(4)?,
                     expires_at: from_millis(row.get(5)?),
                     used_at: row.get::<_, Option<i64>>(6)?.map(from_millis),
+                })
+            })
+            .optional()?)
+    }
+
+    async fn refresh_token_client(
+        &self,
+        refresh_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<RefreshTokenClient>, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached(
+                "SELECT oauth_tokens.registration_id, launch_codes.client_id FROM oauth_tokens \
+                 LEFT JOIN launch_codes ON launch_codes.code_hash = oauth_tokens.code_hash \
+                 WHERE oauth_tokens.refresh_hash = ?1 AND oauth_tokens.refresh_expires_at > ?2",
+            )?
+            .query_row(params![refresh_hash, to_millis(now)], |row| {
+                Ok(RefreshTokenClient {
+                    registration_id: RegistrationId(row.get(0)?),
+                    launch_client_id: row.get(1)?,
                 })
             })
             .optional()?)
