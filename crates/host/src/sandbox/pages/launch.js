@@ -57,10 +57,13 @@
     }
   }
 
-  function failureText(status, body) {
-    if (status === 401) {
+  // Returns the message of a failed launch. An ended session redirects the
+  // request to the sign-in page, which fetch follows.
+  function failureText(response, body) {
+    if (response.status === 401 || response.redirected) {
       return SIGNED_OUT;
     }
+    var status = response.status;
     if (body && typeof body.error === 'string') {
       return body.error;
     }
@@ -105,7 +108,7 @@
         if (response.status === 400 && answer && Array.isArray(answer.errors)) {
           showRules(form, button, answer.errors);
         } else {
-          showError(button.dataset.input, failureText(response.status, answer));
+          showError(button.dataset.input, failureText(response, answer));
         }
       });
     }).catch(function () {
