@@ -1,8 +1,7 @@
 //! Launch External URL in headless Chromium, with the real host and a real
-//! connector over TLS: the employee clicks Launch, the connector's window
-//! opens, they pick an item and click Done, the window closes, and the
-//! form shows the value that the connector wrote through the host's web
-//! services. Version 1 launches from an expense entry with the
+//! connector over TLS. The employee clicks Launch and the connector's window
+//! opens. They pick an item and click Done, the window closes, and the form
+//! shows the value that the connector wrote through the host's web services. Version 1 launches from an expense entry with the
 //! registration's client credentials; version 4 from a report header with
 //! the exchanged `client_auth_code`. An approver sees the value with no
 //! active button.
@@ -56,7 +55,7 @@ fn free_port() -> u16 {
 
 impl LaunchSystem {
     /// Registers the connector twice before it starts, because its
-    /// configuration needs both registrations' client secrets; then starts
+    /// configuration needs both registrations' client secrets. Then starts
     /// it, runs Test Connection and turns the launch services and fields on.
     async fn start() -> LaunchSystem {
         let port = free_port();
@@ -318,8 +317,8 @@ async fn launch_and_pick(
     Ok(())
 }
 
-/// The employee types a business purpose, launches the entry field, picks
-/// the United Kingdom, and the entry page shows both after its reload.
+/// Types a business purpose, launches the entry field and picks the United
+/// Kingdom, then checks that the reloaded entry page shows both.
 async fn v1_scenario(session: &Session<'_>, login: &str, entry: &str) -> anyhow::Result<()> {
     sign_in(session, login).await?;
     session.open(entry).await?;
@@ -343,9 +342,9 @@ async fn v1_scenario(session: &Session<'_>, login: &str, entry: &str) -> anyhow:
     Ok(())
 }
 
-/// The employee launches the report header field and picks the United
-/// States; after the reload the header shows it. Then an approver sees the
-/// value read-only with no Launch button.
+/// Launches the report header field and picks the United States, then
+/// checks the reloaded header, submits the report, and checks that an
+/// approver gets the value read-only with no Launch button.
 async fn v4_scenario(
     session: &Session<'_>,
     login: &str,
@@ -408,7 +407,7 @@ async fn browser_launch_v1_entry_writes_value_back() {
 }
 
 #[tokio::test]
-async fn browser_launch_v4_header_writes_value_back_and_approver_sees_no_button() {
+async fn browser_launch_v4_header_and_approver() {
     let system = LaunchSystem::start().await;
     let (login, report, _) = system.employee_with_entry().await;
     let approver = user(
