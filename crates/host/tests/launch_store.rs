@@ -21,9 +21,9 @@ use host::sandbox::values::{
 };
 use host::store::{
     ExpenseStore, HostStore, LaunchStore, NewCompany, NewRegistration, NewUser, SqliteHostStore,
-    StoreError,
+    StoreError, WorkflowStore,
 };
-use host::workflow::Step;
+use host::workflow::{Action, EventActor, ObjectRef, Step, StepChange, WorkflowEvent};
 use time::OffsetDateTime;
 
 struct Fixture {
@@ -314,19 +314,20 @@ async fn custom_field_value_set_and_replaced() {
     let fixture = fixture().await;
     let field = fixture.field("CostObject", LaunchObjectType::Entry).await;
     let note = fixture.field("Note", LaunchObjectType::Entry).await;
+    let report = fixture.report().await;
     let store = &fixture.store;
     let at = OffsetDateTime::now_utc();
 
     store
-        .set_custom_field_value(field, 7, "first", at)
+        .set_custom_field_value(report, field, 7, "first", at)
         .await
         .unwrap();
     store
-        .set_custom_field_value(field, 7, "Berlin (DE-BER)", at)
+        .set_custom_field_value(report, field, 7, "Berlin (DE-BER)", at)
         .await
         .unwrap();
     store
-        .set_custom_field_value(note, 8, "other entry", at)
+        .set_custom_field_value(report, note, 8, "other entry", at)
         .await
         .unwrap();
     let values = store
@@ -342,18 +343,62 @@ async fn custom_field_value_set_and_replaced() {
 }
 
 #[tokio::test]
+async fn custom_field_value_not_set_on_submitted_report() {
+    let fixture = fixture().await;
+    let field = fixture.field("CostObject", LaunchObjectType::Entry).await;
+    let report = fixture.report().await;
+    let entry = fixture.entry(report).await;
+    let store = &fixture.store;
+    let at = OffsetDateTime::now_utc();
+    store
+        .set_custom_field_value(report, field, entry.0, "before submit", at)
+        .await
+        .unwrap();
+    let submit = StepChange {
+        object: ObjectRef::expense_report(report.0),
+        company_id: fixture.company,
+        event: WorkflowEvent {
+            at,
+            action: Action::Submit,
+            from: Step::NotSubmitted,
+            to: Step::Approval,
+            actor: EventActor::User {
+                id: fixture.owner,
+                login: "ada".to_owned(),
+            },
+            comment: None,
+        },
+        notifications: Vec::new(),
+    };
+    store.change_step(&submit).await.unwrap();
+
+    let locked = store
+        .set_custom_field_value(report, field, entry.0, "after submit", at)
+        .await
+        .unwrap();
+
+    assert_eq!(locked, Some(Step::Approval));
+    let values = store
+        .custom_field_values(fixture.company, LaunchObjectType::Entry, entry.0)
+        .await
+        .unwrap();
+    assert_eq!(values.get(&field).map(String::as_str), Some("before submit"));
+}
+
+#[tokio::test]
 async fn custom_field_values_scoped_by_object_type_and_company() {
     let fixture = fixture().await;
     let header = fixture.field("Project", LaunchObjectType::Header).await;
     let entry = fixture.field("CostObject", LaunchObjectType::Entry).await;
+    let report = fixture.report().await;
     let store = &fixture.store;
     let at = OffsetDateTime::now_utc();
     store
-        .set_custom_field_value(header, 5, "header value", at)
+        .set_custom_field_value(report, header, 5, "header value", at)
         .await
         .unwrap();
     store
-        .set_custom_field_value(entry, 5, "entry value", at)
+        .set_custom_field_value(report, entry, 5, "entry value", at)
         .await
         .unwrap();
 
@@ -424,7 +469,7 @@ async fn allocation_removed_with_its_values() {
     let at = OffsetDateTime::now_utc();
     fixture
         .store
-        .set_custom_field_value(field, allocation.0, "kept until removal", at)
+        .set_custom_field_value(report, field, allocation.0, "kept until removal", at)
         .await
         .unwrap();
 
@@ -486,11 +531,11 @@ async fn entry_deleted_with_allocations_and_values() {
     let at = OffsetDateTime::now_utc();
     let store = &fixture.store;
     store
-        .set_custom_field_value(entry_field, entry.0, "entry", at)
+        .set_custom_field_value(report, entry_field, entry.0, "entry", at)
         .await
         .unwrap();
     store
-        .set_custom_field_value(allocation_field, allocation.0, "allocation", at)
+        .set_custom_field_value(report, allocation_field, allocation.0, "allocation", at)
         .await
         .unwrap();
 

@@ -113,7 +113,7 @@ async fn create_accounts(store: &SqliteHostStore, secrets: &DemoSecrets) -> anyh
     Ok(())
 }
 
-/// Which of the demo connector's two registrations.
+/// One of the demo connector's two registrations.
 #[derive(Debug, Clone, Copy)]
 pub enum DemoRegistration {
     /// Searches, Event Notification and Launch External URL version 1.

@@ -164,11 +164,11 @@ fn validate_with_host(config: &mut connector::Config, host_url: &str, credential
     config.validation.amount_limits.insert("Meals".to_owned(), MEALS_LIMIT.to_owned());
 }
 
-/// Turns the connector's Launch External URL pages on: the employee picks
-/// an airport, which version 1 writes to the entry field
+/// Turns the connector's Launch External URL pages on, where the employee
+/// picks an airport. Version 1 writes it to the entry field
 /// [`host::LAUNCH_V1_FIELD`] with the main registration's client
-/// credentials, and version 4 to the field it was launched from, with the
-/// code exchanged under the version 4 registration's `credentials`.
+/// credentials. Version 4 writes it to the field it was launched from, with
+/// the code exchanged under the version 4 registration's `credentials`.
 fn launch_pages(config: &mut connector::Config, redirect_url: &str, credentials: &ClientCredentials) {
     config.launch.list = bundled::AIRPORTS_LIST_NAME.to_owned();
     config.launch.v1_field = host::LAUNCH_V1_FIELD.to_owned();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use protocol::{LaunchCredentials, LaunchSource, LaunchV1, LaunchV4};
 use time::OffsetDateTime;
 
-use super::model::{LaunchItem, LaunchObject};
+use super::model::{ExpenseReportId, LaunchItem, LaunchObject};
 use crate::connector_access::{TokenError, TokenService};
 use crate::crypto::{OpenError, PasswordCipher};
 use crate::domain::launch_fields::{LaunchField, LaunchFieldId, LaunchObjectType};
@@ -172,17 +172,23 @@ impl Launcher {
         errors.into_result(values)
     }
 
-    /// Stores values checked by [`Self::parse_values`] on one object.
+    /// Stores values checked by [`Self::parse_values`] on one object of
+    /// `report`; [`LaunchError::Locked`] when the report was submitted meanwhile.
     pub async fn save_values(
         &self,
+        report: ExpenseReportId,
         object: LaunchObject,
         values: &BTreeMap<LaunchFieldId, String>,
     ) -> Result<(), LaunchError> {
         let now = OffsetDateTime::now_utc();
         for (field, value) in values {
-            self.store
-                .set_custom_field_value(*field, object.id(), value, now)
+            let locked = self
+                .store
+                .set_custom_field_value(report, *field, object.id(), value, now)
                 .await?;
+            if let Some(step) = locked {
+                return Err(LaunchError::Locked { step });
+            }
         }
         Ok(())
     }

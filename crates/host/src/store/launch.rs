@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::StoreError;
+use crate::workflow::Step;
 use crate::domain::launch_fields::{LaunchField, LaunchFieldId, LaunchObjectType, NewLaunchField};
 use crate::domain::{AuditEntry, CompanyId};
 use crate::sandbox::model::{
@@ -55,16 +56,20 @@ pub trait LaunchStore: Send + Sync {
         object_id: i64,
     ) -> Result<BTreeMap<LaunchFieldId, String>, StoreError>;
 
-    /// Inserts or replaces the value of one field on one object. The caller
-    /// checks that the object exists, is of the field's object type and that
-    /// the value obeys the field's rules.
+    /// Inserts or replaces the value of one field on one object of
+    /// `report`. The same transaction first reads the report's workflow
+    /// step, so a concurrent submit lands either before the check or after
+    /// the write. Returns the step, and writes nothing, when the report is
+    /// not editable. The caller checks that the object exists, is of the
+    /// field's object type and that the value obeys the field's rules.
     async fn set_custom_field_value(
         &self,
+        report: ExpenseReportId,
         field: LaunchFieldId,
         object_id: i64,
         value: &str,
         at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Option<Step>, StoreError>;
 
     /// Adds an allocation to an entry of `report`, in a transaction that
     /// checks that the entry's percentages stay at or below 100 in total.

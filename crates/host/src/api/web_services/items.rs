@@ -20,7 +20,8 @@ use crate::api::connectors::parse_id;
 use crate::api::{ApiState, BodyLimits};
 use crate::connector_access::ConnectorGrant;
 use crate::domain::launch_fields::{LaunchField, LaunchObjectType};
-use crate::sandbox::model::{ExpenseEntry, LaunchItem, LaunchObject};
+use crate::sandbox::model::{ExpenseEntry, ExpenseReportId, LaunchItem, LaunchObject};
+use crate::workflow::Step;
 use crate::sandbox::values::format_date;
 
 /// Largest body of `PUT {item_url}/custom-fields/{code}`: the longest value
@@ -142,30 +143,38 @@ async fn set_value(
         ));
     }
     if !item.report.step.is_editable() {
-        return Err(ServiceError::new(
-            StatusCode::CONFLICT,
-            "not_editable",
-            format!(
-                "the report is in step {}; values can be set only in NOT_SUBMITTED and SENT_BACK",
-                item.report.step.as_str()
-            ),
-        ));
+        return Err(not_editable(item.report.step));
     }
     let value = field
         .parse_value(value)
         .map_err(|rule| ServiceError::invalid("value", rule))?;
-    // NOTE: the step is read before the write and not in its transaction,
-    // so a submit that lands in between still gets the value.
-    state
+    let report = ExpenseReportId(item.report.object.id);
+    let locked = state
         .store
         .set_custom_field_value(
+            report,
             field.id,
             object.id(),
             &value,
             time::OffsetDateTime::now_utc(),
         )
         .await?;
+    if let Some(step) = locked {
+        return Err(not_editable(step));
+    }
     item_json(state, grant, &item).await
+}
+
+/// Returns the `409` of a report that is not in an editable step.
+fn not_editable(step: Step) -> ServiceError {
+    ServiceError::new(
+        StatusCode::CONFLICT,
+        "not_editable",
+        format!(
+            "the report is in step {}; values can be set only in NOT_SUBMITTED and SENT_BACK",
+            step.as_str()
+        ),
+    )
 }
 
 /// Names the item of the path, or none when the id is not a positive whole number.

@@ -186,7 +186,10 @@ pub(crate) async fn save_object_form(
         };
         match (entry_result, parsed) {
             (Ok(()), Ok(values)) => {
-                state.launcher.save_values(item.object, &values).await?;
+                state
+                    .launcher
+                    .save_values(report, item.object, &values)
+                    .await?;
                 Ok(())
             }
             (Err(ExpenseError::Invalid(mut errors)), Err(custom)) => {
@@ -198,7 +201,11 @@ pub(crate) async fn save_object_form(
         }
     } else {
         let values = parsed.map_err(SaveError::Invalid)?;
-        state.launcher.save_values(item.object, &values).await?;
+        let report = ExpenseReportId(item.report.object.id);
+        state
+            .launcher
+            .save_values(report, item.object, &values)
+            .await?;
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ use crate::sandbox::model::{
 };
 use crate::store::StoreError;
 use crate::store::launch::LaunchStore;
-use crate::workflow::ObjectRef;
+use crate::workflow::{ObjectRef, Step};
 
 const FIELD_COLUMNS: &str = "id, company_id, registration_id, code, label, object_type, multiline, \
      popup_width, popup_height, created_at";
@@ -290,19 +290,38 @@ impl LaunchStore for SqliteHostStore {
 
     async fn set_custom_field_value(
         &self,
+        report: ExpenseReportId,
         field: LaunchFieldId,
         object_id: i64,
         value: &str,
         at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.connection().execute(
+    ) -> Result<Option<Step>, StoreError> {
+        let mut connection = self.connection();
+        // IMMEDIATE takes the write lock before the step is read, so that a
+        // submit cannot land between the check and the write.
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let step: Option<String> = transaction
+            .prepare_cached(
+                "SELECT step FROM workflow_states WHERE object_type = 'EXPRPT' AND object_id = ?1",
+            )?
+            .query_row([report.0], |row| row.get(0))
+            .optional()?;
+        let step = match step {
+            None => Step::NotSubmitted,
+            Some(text) => Step::parse(&text).ok_or_else(|| invalid_value("workflow_states.step"))?,
+        };
+        if !step.is_editable() {
+            return Ok(Some(step));
+        }
+        transaction.execute(
             "INSERT INTO custom_field_values (field_id, object_id, value, updated_at) \
              VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (field_id, object_id) DO UPDATE SET value = excluded.value, \
              updated_at = excluded.updated_at",
             params![field.0, object_id, value, to_millis(at)],
         )?;
-        Ok(())
+        transaction.commit()?;
+        Ok(None)
     }
 
     async fn add_expense_allocation(
