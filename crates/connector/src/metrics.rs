@@ -3,7 +3,8 @@
 //!
 //! The `metrics` macros do nothing until a recorder is installed, which
 //! happens only when `metrics.listen` is set. The recorder is process-wide,
-//! so it is installed once and shared by every connector in the process.
+//! so it is installed once and shared by every connector in the process,
+//! and by the host, whose metrics listener is this one too.
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -68,13 +69,14 @@ fn prometheus_handle() -> anyhow::Result<PrometheusHandle> {
 }
 
 /// A bound metrics listener, not yet serving.
-pub(crate) struct MetricsListener {
+pub struct MetricsListener {
     listener: TcpListener,
     handle: PrometheusHandle,
 }
 
 impl MetricsListener {
-    pub(crate) async fn bind(address: SocketAddr) -> anyhow::Result<Self> {
+    /// Installs the Prometheus recorder on first use and binds `address`.
+    pub async fn bind(address: SocketAddr) -> anyhow::Result<Self> {
         let handle = prometheus_handle()?;
         let listener = TcpListener::bind(address)
             .await
@@ -82,14 +84,14 @@ impl MetricsListener {
         Ok(MetricsListener { listener, handle })
     }
 
-    pub(crate) fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         self.listener
             .local_addr()
             .context("failed to read the metrics listener address")
     }
 
     /// Serves `GET /metrics` until `shutdown` turns true.
-    pub(crate) async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
         let render_handle = self.handle.clone();
         let router = Router::new().route(
             "/metrics",

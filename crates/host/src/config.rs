@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use connector::config::{LimitsConfig, TimeoutsConfig};
+use connector::config::{LimitsConfig, MetricsConfig, TimeoutsConfig};
 use serde::Deserialize;
 
 /// Environment variable holding the base64 key that encrypts registration passwords.
@@ -38,6 +38,10 @@ pub struct Config {
     /// reach this host; notifications carry URLs below it. Default: `https://localhost:PORT`
     /// with the port the host listens on, which only a connector on the same machine can reach.
     pub public_origin: Option<String>,
+    /// Prometheus metrics: `listen`, the address serving `GET /metrics`
+    /// without TLS or authentication, so bind it to a private interface.
+    /// Absent (the default) turns metrics off.
+    pub metrics: MetricsConfig,
     /// Limits of Verify services, the conformance suite run from a registration.
     pub verification: VerificationConfig,
     /// Lifetimes of the tokens the host web services issue to connectors.

@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
+use connector::metrics::MetricsListener;
 use connector::server::{HttpListener, ListenerSettings};
+use tokio::sync::watch;
 
 use crate::api::{self, ApiError, ApiState, BodyLimits};
 use crate::config::{Config, SECRET_KEY_ENV};
@@ -192,6 +194,7 @@ pub struct ServeOptions {
 pub struct BoundHost {
     listener: HttpListener,
     notifications: NotificationDispatcher,
+    metrics: Option<MetricsListener>,
 }
 
 /// Binds the listener and runs the host until `shutdown` completes.
@@ -244,9 +247,14 @@ pub async fn bind(options: ServeOptions) -> anyhow::Result<BoundHost> {
             "serving plain HTTP because dangerous_plain_http is set; tokens and passwords cross the network in clear text unless a TLS-terminating proxy is in front"
         );
     }
+    let metrics = match config.metrics.listen {
+        Some(address) => Some(MetricsListener::bind(address).await?),
+        None => None,
+    };
     Ok(BoundHost {
         listener,
         notifications: app.notifications,
+        metrics,
     })
 }
 
@@ -254,6 +262,13 @@ impl BoundHost {
     /// Address the listener is bound to.
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr()
+    }
+
+    /// Address the metrics listener is bound to, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|metrics| metrics.local_addr().ok())
     }
 
     /// Accepts connections and delivers notifications until `shutdown`
@@ -265,18 +280,31 @@ impl BoundHost {
         } else {
             "http"
         };
+        let metrics_addr = self.metrics_addr();
         let (stop_notifications, notifications_stopped) = tokio::sync::oneshot::channel::<()>();
         // Both run in this task, so that aborting it stops the deliveries too.
         let notifications = self.notifications.run(async move {
             let _ = notifications_stopped.await;
         });
-        tracing::info!(address = %self.listener.local_addr(), scheme, "host started");
+        tracing::info!(address = %self.listener.local_addr(), scheme, metrics = ?metrics_addr, "host started");
+        let (stop_metrics, metrics_stopped) = watch::channel(false);
+        let metrics_task = self
+            .metrics
+            .map(|metrics| tokio::spawn(metrics.run(metrics_stopped)));
         let listener = async move {
             let served = self.listener.run(shutdown).await;
             let _ = stop_notifications.send(());
             served
         };
         let ((), served) = tokio::join!(notifications, listener);
+        let _ = stop_metrics.send(true);
+        if let Some(task) = metrics_task {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!(error = %format!("{error:#}"), "metrics listener failed"),
+                Err(error) => tracing::error!(%error, "metrics listener task failed"),
+            }
+        }
         tracing::info!("host stopped");
         served
     }
