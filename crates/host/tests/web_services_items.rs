@@ -50,6 +50,9 @@ async fn launched() -> Launched {
     let validating = validating(notify_config()).await;
     let setup = &validating.setup;
     let (other_connector, other_registration) = second_registration(setup).await;
+    for registration in [setup.registration, other_registration] {
+        set_launch_service(setup, registration, true).await;
+    }
     let fields = [
         (
             "CostObject",
@@ -95,6 +98,17 @@ async fn launched() -> Launched {
         _other_connector: other_connector,
         other_registration,
     }
+}
+
+/// Enables or disables the V1 launch-external-url service of `registration`.
+async fn set_launch_service(setup: &Notifying, registration: RegistrationId, enabled: bool) {
+    let path = format!(
+        "/api/v1/connectors/{}/services/launch-external-url",
+        registration.0
+    );
+    let body = serde_json::json!({"enabled": enabled, "version": "V1"});
+    let configured = setup.host.put(&path, &setup.admin_token, &body).await;
+    assert_eq!(configured.status, 200, "{}", configured.text);
 }
 
 async fn insert_field(
@@ -494,6 +508,26 @@ async fn item_put_submitted_report_conflict() {
 
     assert_eq!(refused.status, 409, "{}", refused.text);
     assert_eq!(refused.body["error"], "not_editable");
+}
+
+#[tokio::test]
+async fn item_put_disabled_launch_service_conflict() {
+    let launched = launched().await;
+    let token = launched.validating.access_token().await;
+    let setup = &launched.validating.setup;
+    set_launch_service(setup, setup.registration, false).await;
+
+    let refused = put_value(
+        launched.host(),
+        &token,
+        &entry_path(&launched.items),
+        "CostObject",
+        "x",
+    )
+    .await;
+
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert_eq!(refused.body["error"], "service_disabled");
 }
 
 #[tokio::test]

@@ -279,3 +279,24 @@ async fn web_services_log_has_no_secret() {
         assert!(!log.contains(secret), "a secret is in the log");
     }
 }
+
+#[tokio::test]
+async fn client_credentials_grant_accepts_http_basic() {
+    let validating = validating(notify_config()).await;
+    let host = validating.host();
+    let basic = |secret: &str| {
+        host.client
+            .post(host.url("/oauth2/v0/token"))
+            .basic_auth(&validating.client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+    };
+
+    let granted = common::answer(basic(&validating.client_secret).await.unwrap()).await;
+    let wrong = common::answer(basic("wrong-secret").await.unwrap()).await;
+
+    assert_eq!(granted.status, 200, "{}", granted.text);
+    assert!(granted.body["access_token"].is_string(), "{}", granted.text);
+    assert_eq!(wrong.status, 401, "{}", wrong.text);
+    assert_eq!(wrong.body["error"], "invalid_client");
+}

@@ -44,14 +44,12 @@ pub struct DemoArgs {
 const DEMO_USERNAME: &str = "demo-connector";
 
 pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
-    // The version 4 redirect URL names the connector's port before the
-    // connector starts, so port 0 is resolved here. Another process could
-    // take the port in between, which fails the start with a clear error.
-    if args.listen.port() == 0 {
-        let probe = std::net::TcpListener::bind(args.listen)
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        args.listen = probe.local_addr()?;
-    }
+    // The version 4 redirect URL names the connector's port, and the host's
+    // public origin its own port, before either starts, so port 0 is
+    // resolved here. Another process could take a port in between, which
+    // fails the start with a clear error.
+    args.listen = resolve_port_zero(args.listen)?;
+    args.host_listen = resolve_port_zero(args.host_listen)?;
     std::fs::create_dir_all(&args.state_dir)
         .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
     let names = vec![
@@ -143,6 +141,15 @@ pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
     let host_result = host_server.run(shutdown_signal()).await;
     let connector_result = connector_task.await.context("the connector task failed")?;
     host_result.and(connector_result)
+}
+
+/// Returns `address` with a free port in place of port 0.
+fn resolve_port_zero(address: SocketAddr) -> anyhow::Result<SocketAddr> {
+    if address.port() != 0 {
+        return Ok(address);
+    }
+    let probe = std::net::TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))?;
+    Ok(probe.local_addr()?)
 }
 
 /// Maximum amount of a Meals entry that the demo connector accepts, in the entry's currency.
@@ -276,6 +283,7 @@ fn print_launch_instructions() {
     println!("  2. Version 1: click Launch beside Departure airport, search `London Heath` (or the code `LHR`), choose London Heathrow Airport, click Done.");
     println!("     The window closes and the entry shows the airport. Version 4 works the same way from Trip airport on the");
     println!("     report, Arrival airport on the entry and Allocation airport on an allocation of the entry.");
+    println!("     Allocation airport appears once an allocation is added to the entry (Add allocation, with a percentage).");
     println!("  3. Submit the report and sign in as the approver: Approvals shows the values read-only, with no Launch button.");
     println!();
 }

@@ -19,7 +19,7 @@ use super::error::ServiceError;
 use crate::api::connectors::parse_id;
 use crate::api::{ApiState, BodyLimits};
 use crate::connector_access::ConnectorGrant;
-use crate::domain::launch_fields::{LaunchField, LaunchObjectType};
+use crate::domain::launch_fields::{LaunchField, LaunchObjectType, launch_version};
 use crate::sandbox::model::{ExpenseEntry, ExpenseReportId, LaunchItem, LaunchObject};
 use crate::workflow::Step;
 use crate::sandbox::values::format_date;
@@ -140,6 +140,17 @@ async fn set_value(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
             "the launch field is bound to another registration",
+        ));
+    }
+    let registration = state
+        .store
+        .registration(grant.company_id, grant.registration_id)
+        .await?;
+    if registration.as_ref().and_then(launch_version).is_none() {
+        return Err(ServiceError::new(
+            StatusCode::CONFLICT,
+            "service_disabled",
+            "the launch-external-url service of the field's registration is disabled",
         ));
     }
     if !item.report.step.is_editable() {

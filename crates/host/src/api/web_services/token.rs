@@ -5,7 +5,8 @@
 
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use base64::Engine;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -57,6 +58,75 @@ impl TokenForm {
     }
 }
 
+impl TokenForm {
+    /// Takes the client credentials of an HTTP Basic `Authorization`
+    /// header. RFC 6749 section 2.3 allows one authentication method per
+    /// request, so a `client_secret` in the form as well is rejected, and so
+    /// is a form `client_id` that names another client.
+    fn authenticate_with(
+        &mut self,
+        client_id: String,
+        client_secret: String,
+    ) -> Result<(), ServiceError> {
+        if self.fields.iter().any(|(name, _)| name == "client_secret") {
+            return Err(ServiceError::invalid(
+                "client_secret",
+                "must not be sent together with HTTP Basic client authentication",
+            ));
+        }
+        match self.fields.iter().find(|(name, _)| name == "client_id") {
+            Some((_, form_id)) if *form_id != client_id => {
+                return Err(ServiceError::invalid(
+                    "client_id",
+                    "must match the client of the HTTP Basic authentication",
+                ));
+            }
+            Some(_) => {}
+            None => self.fields.push(("client_id".to_owned(), client_id)),
+        }
+        self.fields.push(("client_secret".to_owned(), client_secret));
+        Ok(())
+    }
+}
+
+/// Reads HTTP Basic client authentication (RFC 6749 section 2.3.1): the
+/// Base64 of `client_id:client_secret`, each form-urlencoded. Returns `None`
+/// without an `Authorization` header; any other scheme or a malformed value
+/// is `401 invalid_client`.
+fn basic_client(headers: &HeaderMap) -> Result<Option<(String, String)>, ServiceError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || {
+        ServiceError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Authorization must be Basic with the Base64 of client_id:client_secret",
+        )
+    };
+    let text = value.to_str().map_err(|_| malformed())?;
+    let (scheme, encoded) = text.split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(malformed());
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    let unescape = |part: &str| -> Option<String> {
+        let pair = format!("v={part}");
+        url::form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+    };
+    let id = unescape(id).filter(|id| !id.is_empty()).ok_or_else(malformed)?;
+    let secret = unescape(secret)
+        .filter(|secret| !secret.is_empty())
+        .ok_or_else(malformed)?;
+    Ok(Some((id, secret)))
+}
+
 /// `POST /oauth2/v0/token`.
 pub(in crate::api) async fn token(
     State(state): State<ApiState>,
@@ -73,8 +143,12 @@ pub(in crate::api) async fn token(
             format!("Content-Type must be {FORM_TYPE}"),
         ));
     }
+    let basic = basic_client(request.headers())?;
     let body = read_limited(request, &state.limits).await?;
-    let form = TokenForm::parse(&body)?;
+    let mut form = TokenForm::parse(&body)?;
+    if let Some((client_id, client_secret)) = basic {
+        form.authenticate_with(client_id, client_secret)?;
+    }
 
     let grant_type = form.required("grant_type")?;
     let issued = match grant_type {
@@ -159,6 +233,55 @@ fn log_grant(grant_type: &str, issued: &Result<TokenPair, crate::connector_acces
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn basic(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn basic_client_decodes_form_encoded_parts() {
+        let encoded = base64::engine::general_purpose::STANDARD.encode("cid%3A1:s%2Bcret+x");
+
+        let client = basic_client(&basic(&format!("Basic {encoded}"))).unwrap();
+
+        assert_eq!(client, Some(("cid:1".to_owned(), "s+cret x".to_owned())));
+    }
+
+    #[test]
+    fn basic_client_rejects_other_scheme_and_bad_base64() {
+        for value in ["Bearer abc", "Basic !!!", "Basic", "Basic Y2lk"] {
+            let error = basic_client(&basic(value)).unwrap_err();
+
+            assert_eq!(error.code, "invalid_client", "{value}");
+        }
+    }
+
+    #[test]
+    fn token_form_rejects_basic_with_form_secret() {
+        let mut form = TokenForm::parse(b"client_secret=s").unwrap();
+
+        let error = form
+            .authenticate_with("cid".to_owned(), "s".to_owned())
+            .unwrap_err();
+
+        assert_eq!(
+            error.description,
+            "client_secret must not be sent together with HTTP Basic client authentication"
+        );
+    }
+
+    #[test]
+    fn token_form_rejects_basic_with_other_client_id() {
+        let mut form = TokenForm::parse(b"client_id=other").unwrap();
+
+        let error = form
+            .authenticate_with("cid".to_owned(), "s".to_owned())
+            .unwrap_err();
+
+        assert_eq!(error.code, "invalid_request");
+    }
 
     #[test]
     fn token_form_rejects_repeated_field() {
