@@ -28,6 +28,7 @@ pub mod launch_rules {
         "must not contain control characters, including line breaks";
     pub const MULTILINE_VALUE_CONTROLS: &str =
         "must not contain control characters other than line breaks";
+    pub const VALUE_BIDI_CONTROLS: &str = "must not contain bidirectional formatting characters (U+202A to U+202E, U+2066 to U+2069)";
     pub const PERCENTAGE: &str = "must be a whole number from 1 to 100";
     pub const PERCENTAGE_TOTAL: &str =
         "must keep the total of the entry's allocations at or below 100";
@@ -110,6 +111,14 @@ impl LaunchField {
 /// with `multiline` at most 2000 characters where only line breaks may
 /// be control characters.
 pub fn parse_custom_value(text: &str, multiline: bool) -> Result<String, &'static str> {
+    // These reorder the text around them when shown, so a value could look
+    // unlike what it stores; `char::is_control` does not cover them.
+    if text
+        .chars()
+        .any(|character| matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    {
+        return Err(launch_rules::VALUE_BIDI_CONTROLS);
+    }
     if !multiline {
         if text.chars().any(char::is_control) {
             return Err(launch_rules::SINGLE_LINE_VALUE_CONTROLS);
@@ -279,6 +288,20 @@ pub fn parse_percentage(text: &str) -> Result<u8, &'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn custom_value_rejects_bidirectional_formatting() {
+        for text in ["abc\u{202E}fed", "\u{2066}x\u{2069}"] {
+            for multiline in [false, true] {
+                assert_eq!(
+                    parse_custom_value(text, multiline),
+                    Err(launch_rules::VALUE_BIDI_CONTROLS),
+                    "{text:?}"
+                );
+            }
+        }
+        assert_eq!(parse_custom_value("Zoë (ZRH)", false), Ok("Zoë (ZRH)".to_owned()));
+    }
+
     use super::*;
 
     #[test]

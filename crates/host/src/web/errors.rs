@@ -26,8 +26,8 @@ pub(crate) enum PageError {
         "Only employees keep expense reports, and your roles do not include employee. Ask a company administrator for the role."
     )]
     NotEmployee,
-    /// Missing, or of another company: the response is the same for both.
-    #[error("There is no such page, or it belongs to another company.")]
+    /// Missing, or not the user's to see: the response is the same for both.
+    #[error("There is no such page, or you may not see it.")]
     NotFound,
     #[error(
         "The form was rejected because its security token is missing or wrong. Reload the page and submit the form again."
