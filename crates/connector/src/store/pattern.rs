@@ -157,6 +157,23 @@ pub fn prefix_upper_bound(prefix: &str) -> Option<Vec<u8>> {
     None
 }
 
+/// Returns the smallest string greater than every string that begins with
+/// `prefix` in code point order, which is also the byte order of UTF-8, for
+/// a range scan `prefix <= value < upper` on a column that only accepts
+/// valid UTF-8, such as PostgreSQL text. `None` means no upper bound: an
+/// empty prefix, or one of `char::MAX` alone.
+pub fn prefix_upper_bound_text(prefix: &str) -> Option<String> {
+    let mut characters: Vec<char> = prefix.chars().collect();
+    while let Some(last) = characters.pop() {
+        // The next scalar value; after U+D7FF that skips the surrogates.
+        if let Some(next) = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32) {
+            characters.push(next);
+            return Some(characters.into_iter().collect());
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +255,20 @@ mod tests {
         assert!(b"san francisco".as_slice() < upper.as_slice());
         assert!(b"sb".as_slice() >= upper.as_slice());
         assert_eq!(prefix_upper_bound(""), None);
+    }
+
+    #[test]
+    fn text_upper_bound_orders_after_prefix() {
+        let upper = prefix_upper_bound_text("sa").expect("bound");
+        assert_eq!(upper, "sb");
+        assert!("san francisco" < upper.as_str());
+        assert_eq!(prefix_upper_bound_text(""), None);
+    }
+
+    #[test]
+    fn text_upper_bound_stays_valid_text() {
+        assert_eq!(prefix_upper_bound_text("a\u{d7ff}").as_deref(), Some("a\u{e000}"));
+        assert_eq!(prefix_upper_bound_text("a\u{10ffff}").as_deref(), Some("b"));
+        assert!("zoë" < prefix_upper_bound_text("zo").unwrap().as_str());
     }
 }
