@@ -71,22 +71,22 @@ impl Criteria {
     pub fn matches(&self, attendee: &Attendee) -> bool {
         self.criteria.iter().all(|criterion| criterion.matches(attendee))
     }
+}
 
-    /// Sorts found attendees by folded last name, folded first name and
-    /// ExternalID, and keeps `custom_field_count` custom fields of each.
-    pub fn into_page(self, mut found: Vec<Attendee>, custom_field_count: usize) -> Vec<Attendee> {
-        // Folding allocates, so each attendee's key is folded once instead of at
-        // every comparison.
-        found.sort_by_cached_key(|attendee| {
-            (
-                pattern::fold(&attendee.last_name),
-                pattern::fold(&attendee.first_name),
-                attendee.external_id.clone(),
-            )
-        });
-        for attendee in &mut found {
-            attendee.custom.truncate(custom_field_count);
-        }
-        found
+/// Sorts found attendees by folded last name, folded first name and
+/// ExternalID, and keeps `custom_field_count` custom fields of each.
+pub(crate) fn into_page(mut found: Vec<Attendee>, custom_field_count: usize) -> Vec<Attendee> {
+    // Folding allocates, so each attendee's key is folded once instead of at
+    // every comparison.
+    found.sort_by_cached_key(|attendee| {
+        (
+            pattern::fold(&attendee.last_name),
+            pattern::fold(&attendee.first_name),
+            attendee.external_id.clone(),
+        )
+    });
+    for attendee in &mut found {
+        attendee.custom.truncate(custom_field_count);
     }
+    found
 }

@@ -115,6 +115,28 @@ impl Pattern {
         }
     }
 
+    /// Returns the pattern as the operand of SQL `LIKE` with the escape
+    /// character `\` (PostgreSQL's default): each `*` becomes `%`, and
+    /// `%`, `_` and `\` in the literal segments are escaped. On folded values
+    /// compared bytewise, it matches exactly what [`Self::matches`] matches.
+    pub fn to_like(&self) -> String {
+        let escaped: Vec<String> = self
+            .segments
+            .iter()
+            .map(|segment| {
+                let mut escaped = String::with_capacity(segment.len());
+                for character in segment.chars() {
+                    if matches!(character, '%' | '_' | '\\') {
+                        escaped.push('\\');
+                    }
+                    escaped.push(character);
+                }
+                escaped
+            })
+            .collect();
+        escaped.join("%")
+    }
+
     /// Tests a folded value against the whole pattern.
     pub fn matches(&self, folded: &str) -> bool {
         let segments = &self.segments;
@@ -221,6 +243,14 @@ mod tests {
         assert!(!Pattern::new("*ber*").access_is_exact());
         assert!(!Pattern::new("s*n*").access_is_exact());
         assert!(!Pattern::new("*s*n").access_is_exact());
+    }
+
+    #[test]
+    fn to_like_escapes_sql_wildcards() {
+        assert_eq!(Pattern::new("S*n F*").to_like(), "s%n f%");
+        assert_eq!(Pattern::new("*50%_off\\*").to_like(), "%50\\%\\_off\\\\%");
+        assert_eq!(Pattern::begins_with("Doe").to_like(), "doe%");
+        assert_eq!(Pattern::new("West").to_like(), "west");
     }
 
     #[test]

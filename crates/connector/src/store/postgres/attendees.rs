@@ -1,10 +1,9 @@
 //! Attendee search and import on PostgreSQL.
 
-use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::query::Query;
-use sqlx::{PgConnection, PgPool, Postgres, Row};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use crate::store::attendee_search::{CUSTOM_FIELDS, CUSTOM_SEPARATOR, Criteria};
+use crate::store::attendee_search::{self, CUSTOM_FIELDS, CUSTOM_SEPARATOR};
 use crate::store::pattern::{self, Access, Pattern};
 use crate::store::{AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, StoreError};
 use protocol::Attendee;
@@ -12,82 +11,67 @@ use protocol::Attendee;
 const COLUMNS: &str = "external_id, first_name, middle_initial, last_name, suffix, company, \
                        attendee_type_code, title, custom, owner_login_id";
 
-/// A statement under construction and the values of its `$n` parameters.
-#[derive(Default)]
-struct Statement {
-    sql: String,
-    values: Vec<String>,
-}
+/// Folded column of each text field of the criteria; only some have an index.
+const FOLDED_FIELDS: [(fn(&Attendee) -> &str, &str); 7] = [
+    (|a| &a.external_id, "external_id_fold"),
+    (|a| &a.first_name, "first_name_fold"),
+    (|a| &a.middle_initial, "middle_initial_fold"),
+    (|a| &a.last_name, "last_name_fold"),
+    (|a| &a.suffix, "suffix_fold"),
+    (|a| &a.company, "company_fold"),
+    (|a| &a.title, "title_fold"),
+];
 
-impl Statement {
-    /// Appends `column OPERATOR $n` for a new parameter `value`.
-    fn condition(&mut self, column: &str, operator: &str, value: String) {
-        self.values.push(value);
-        self.sql.push_str(&format!(" AND {column} {operator} ${}", self.values.len()));
-    }
-
-    fn query(&self) -> Query<'_, Postgres, PgArguments> {
-        self.values
-            .iter()
-            .fold(sqlx::query(&self.sql), |query, value| query.bind(value))
-    }
-}
-
-/// Adds `lower <= column < upper` for an indexed field whose pattern has a
-/// literal prefix, so PostgreSQL can pick that index.
-fn add_range(statement: &mut Statement, column: &str, raw: &str) {
-    if raw.is_empty() {
-        return;
-    }
+/// Appends the conditions of a "begins with" criterion on a folded column:
+/// a range on the literal prefix, which an index can answer, and `LIKE`
+/// when the range alone does not decide the match (a `*` inside the value).
+fn push_criterion(sql: &mut QueryBuilder<'_, Postgres>, column: &str, raw: &str) {
     let pattern = Pattern::begins_with(raw);
-    let prefix = match pattern.access() {
-        Access::Prefix(prefix) | Access::Exact(prefix) => prefix.to_owned(),
-        _ => return,
-    };
-    let upper = pattern::prefix_upper_bound_text(&prefix);
-    statement.condition(column, ">=", prefix);
-    if let Some(upper) = upper {
-        statement.condition(column, "<", upper);
+    if let Access::Prefix(prefix) | Access::Exact(prefix) = pattern.access() {
+        sql.push(format!(" AND {column} >= ")).push_bind(prefix.to_owned());
+        if let Some(upper) = pattern::prefix_upper_bound_text(prefix) {
+            sql.push(format!(" AND {column} < ")).push_bind(upper);
+        }
+    }
+    if !pattern.access_is_exact() {
+        sql.push(format!(" AND {column} LIKE ")).push_bind(pattern.to_like());
     }
 }
 
+/// Searches attendees. Every criterion is a condition of the statement,
+/// so the database returns the first `limit` matches in the order of the
+/// page, which is the order that the SQLite store sorts its page in.
 pub(super) async fn search(pool: &PgPool, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
     if query.limit == 0 {
         return Ok(Vec::new());
     }
-    let mut statement = Statement {
-        sql: format!("SELECT {COLUMNS} FROM attendees WHERE TRUE"),
-        values: Vec::new(),
-    };
-    let fields = &query.criteria;
-    add_range(&mut statement, "last_name_fold", &fields.last_name);
-    add_range(&mut statement, "first_name_fold", &fields.first_name);
-    add_range(&mut statement, "company_fold", &fields.company);
-    add_range(&mut statement, "external_id_fold", &fields.external_id);
-    if !fields.attendee_type_code.is_empty() {
-        statement.condition("attendee_type_code", "=", fields.attendee_type_code.clone());
-    }
-    if let Some(owner) = &query.owner_login_id {
-        statement.condition("owner_login_id", "=", owner.clone());
-    }
-
-    // Rows stream in index order and the first `limit` matches are kept, as
-    // in the SQLite store; the page is then sorted the same way.
-    let criteria = Criteria::new(query);
-    let mut connection = pool.acquire().await?;
-    let mut rows = statement.query().fetch(&mut *connection);
-    let mut found = Vec::new();
-    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-        let attendee = read_attendee(&row)?;
-        if criteria.matches(&attendee) {
-            found.push(attendee);
-            if found.len() >= query.limit {
-                break;
-            }
+    let criteria = &query.criteria;
+    let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM attendees WHERE TRUE"));
+    for (field, column) in FOLDED_FIELDS {
+        let value = field(criteria);
+        if !value.is_empty() {
+            push_criterion(&mut sql, column, value);
         }
     }
-    drop(rows);
-    Ok(criteria.into_page(found, query.custom_field_count))
+    for (index, value) in criteria.custom.iter().enumerate() {
+        if !value.is_empty() {
+            let column = format!("split_part(custom_fold, chr(31), {})", index + 1);
+            let pattern = Pattern::begins_with(value);
+            sql.push(format!(" AND {column} LIKE ")).push_bind(pattern.to_like());
+        }
+    }
+    if !criteria.attendee_type_code.is_empty() {
+        sql.push(" AND attendee_type_code = ").push_bind(criteria.attendee_type_code.clone());
+    }
+    if let Some(owner) = &query.owner_login_id {
+        sql.push(" AND owner_login_id = ").push_bind(owner.clone());
+    }
+    sql.push(" ORDER BY last_name_fold, first_name_fold, external_id COLLATE \"C\" LIMIT ")
+        .push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
+
+    let rows = sql.build().fetch_all(pool).await?;
+    let found = rows.iter().map(read_attendee).collect::<Result<Vec<_>, _>>()?;
+    Ok(attendee_search::into_page(found, query.custom_field_count))
 }
 
 fn read_attendee(row: &PgRow) -> Result<Attendee, sqlx::Error> {
@@ -109,15 +93,26 @@ fn read_attendee(row: &PgRow) -> Result<Attendee, sqlx::Error> {
 
 pub(super) async fn import(pool: &PgPool, records: &[AttendeeRecord]) -> Result<ImportSummary, ImportError> {
     let mut transaction = pool.begin().await.map_err(StoreError::from)?;
+    let result = import_and_analyze(&mut transaction, records).await;
+    super::finish(transaction, result).await
+}
+
+async fn import_and_analyze(
+    connection: &mut PgConnection,
+    records: &[AttendeeRecord],
+) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
     for record in records {
-        if upsert(&mut transaction, record).await? {
+        if upsert(connection, record).await? {
             summary.inserted += 1;
         } else {
             summary.updated += 1;
         }
     }
-    transaction.commit().await.map_err(StoreError::from)?;
+    sqlx::query("ANALYZE attendees")
+        .execute(connection)
+        .await
+        .map_err(StoreError::from)?;
     Ok(summary)
 }
 
@@ -127,13 +122,16 @@ async fn upsert(connection: &mut PgConnection, record: &AttendeeRecord) -> Resul
     let mut custom = attendee.custom.clone();
     custom.resize(CUSTOM_FIELDS, String::new());
     let custom = custom.join(&CUSTOM_SEPARATOR.to_string());
+    // Folding keeps U+001F, so the folded fields stay apart in custom_fold.
+    let custom_fold = pattern::fold(&custom);
     // `xmax = 0` holds only for a row this statement inserted, not for one
     // it updated: PostgreSQL's usual way to tell the two apart in an upsert.
     let inserted: bool = sqlx::query_scalar(
         "INSERT INTO attendees (external_id, first_name, middle_initial, last_name, suffix,
              company, attendee_type_code, title, custom, owner_login_id,
-             external_id_fold, first_name_fold, last_name_fold, company_fold)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             external_id_fold, first_name_fold, middle_initial_fold, last_name_fold,
+             suffix_fold, company_fold, title_fold, custom_fold)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT (external_id) DO UPDATE SET
              first_name = excluded.first_name, middle_initial = excluded.middle_initial,
              last_name = excluded.last_name, suffix = excluded.suffix,
@@ -142,7 +140,10 @@ async fn upsert(connection: &mut PgConnection, record: &AttendeeRecord) -> Resul
              owner_login_id = excluded.owner_login_id,
              external_id_fold = excluded.external_id_fold,
              first_name_fold = excluded.first_name_fold,
-             last_name_fold = excluded.last_name_fold, company_fold = excluded.company_fold
+             middle_initial_fold = excluded.middle_initial_fold,
+             last_name_fold = excluded.last_name_fold, suffix_fold = excluded.suffix_fold,
+             company_fold = excluded.company_fold, title_fold = excluded.title_fold,
+             custom_fold = excluded.custom_fold
          RETURNING (xmax = 0)",
     )
     .bind(&attendee.external_id)
@@ -157,8 +158,12 @@ async fn upsert(connection: &mut PgConnection, record: &AttendeeRecord) -> Resul
     .bind(&record.owner_login_id)
     .bind(pattern::fold(&attendee.external_id))
     .bind(pattern::fold(&attendee.first_name))
+    .bind(pattern::fold(&attendee.middle_initial))
     .bind(pattern::fold(&attendee.last_name))
+    .bind(pattern::fold(&attendee.suffix))
     .bind(pattern::fold(&attendee.company))
+    .bind(pattern::fold(&attendee.title))
+    .bind(custom_fold)
     .fetch_one(connection)
     .await?;
     Ok(inserted)

@@ -1,9 +1,45 @@
 //! Launch nonces and sessions on PostgreSQL, shared by every connector instance.
 
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
 
 use super::PostgresStore;
 use crate::store::{LaunchSession, LaunchStore, LaunchVersion, NonceOutcome, StoreError};
+
+/// Prunes expired nonces and sessions, then records the nonce.
+async fn record_nonce(
+    connection: &mut PgConnection,
+    nonce: &str,
+    now_ms: i64,
+    expires_at_ms: i64,
+) -> Result<NonceOutcome, StoreError> {
+    sqlx::query("DELETE FROM launch_nonces WHERE expires_at <= $1")
+        .bind(now_ms)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query("DELETE FROM launch_sessions WHERE expires_at <= $1")
+        .bind(now_ms)
+        .execute(&mut *connection)
+        .await?;
+    // The primary key decides: of two instances recording the same nonce
+    // at once, the second waits for the first and then changes nothing.
+    // An expired row that no transaction has pruned yet is taken over.
+    let recorded = sqlx::query(
+        "INSERT INTO launch_nonces (nonce, expires_at) VALUES ($1, $2)
+         ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at
+         WHERE launch_nonces.expires_at <= $3",
+    )
+    .bind(nonce)
+    .bind(expires_at_ms)
+    .bind(now_ms)
+    .execute(connection)
+    .await?
+    .rows_affected();
+    Ok(if recorded == 1 {
+        NonceOutcome::Fresh
+    } else {
+        NonceOutcome::Replayed
+    })
+}
 
 #[async_trait::async_trait]
 impl LaunchStore for PostgresStore {
@@ -14,35 +50,8 @@ impl LaunchStore for PostgresStore {
         expires_at_ms: i64,
     ) -> Result<NonceOutcome, StoreError> {
         let mut transaction = self.pool().begin().await?;
-        sqlx::query("DELETE FROM launch_nonces WHERE expires_at <= $1")
-            .bind(now_ms)
-            .execute(&mut *transaction)
-            .await?;
-        sqlx::query("DELETE FROM launch_sessions WHERE expires_at <= $1")
-            .bind(now_ms)
-            .execute(&mut *transaction)
-            .await?;
-        // The primary key decides: of two instances recording the same
-        // nonce at once, the second waits for the first and then updates
-        // nothing. An expired row that another transaction has not pruned
-        // yet is taken over.
-        let recorded = sqlx::query(
-            "INSERT INTO launch_nonces (nonce, expires_at) VALUES ($1, $2)
-             ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at
-             WHERE launch_nonces.expires_at <= $3",
-        )
-        .bind(nonce)
-        .bind(expires_at_ms)
-        .bind(now_ms)
-        .execute(&mut *transaction)
-        .await?
-        .rows_affected();
-        transaction.commit().await?;
-        Ok(if recorded == 1 {
-            NonceOutcome::Fresh
-        } else {
-            NonceOutcome::Replayed
-        })
+        let result = record_nonce(&mut transaction, nonce, now_ms, expires_at_ms).await;
+        super::finish(transaction, result).await
     }
 
     async fn insert_session(&self, session: &LaunchSession) -> Result<(), StoreError> {

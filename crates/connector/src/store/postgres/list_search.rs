@@ -124,7 +124,7 @@ async fn text_hits(
     }
     push_access(&mut sql, pattern, "t.text_fold", "t.text_reversed", "t.id", scope.limit);
 
-    let rows = collect_rows(connection, sql, pattern, scope.limit).await?;
+    let rows = sql.build().fetch_all(connection).await?;
     rows.into_iter()
         .map(|row| {
             let text: String = row.try_get(1)?;
@@ -164,7 +164,7 @@ async fn search_by_code(
         .push_bind(scope.parent_id);
     push_access(&mut sql, pattern, "i.code_fold", "i.code_reversed", "i.id", scope.limit);
 
-    let rows = collect_rows(connection, sql, pattern, scope.limit).await?;
+    let rows = sql.build().fetch_all(connection).await?;
     rows.into_iter()
         .map(|row| {
             let short_code: String = row.try_get(1)?;
@@ -183,8 +183,10 @@ async fn search_by_code(
 
 /// Appends the condition and order of the pattern's index access: a range
 /// of the folded column for "begins with", of the reversed column for
-/// "ends with", equality for an exact value, and a scan of the parent's
-/// rows for "contains". `id` breaks ties, as the SQLite indexes do.
+/// "ends with", and equality for an exact value. A pattern that the access
+/// does not decide alone, such as "contains", is tested with `LIKE` on the
+/// folded column, so every row returned matches and `LIMIT` applies.
+/// `id` breaks ties, as the SQLite indexes do.
 fn push_access(
     sql: &mut QueryBuilder<'_, Postgres>,
     pattern: &Pattern,
@@ -209,17 +211,13 @@ fn push_access(
         // NOTE: a "contains" search reads every row under the parent. A
         // pg_trgm index would avoid that for long lists, but the extension
         // belongs to the database rather than to the store's schema.
-        Access::Contains(segment) => {
-            sql.push(format!(" AND strpos({folded}, ")).push_bind(segment.to_owned()).push(") > 0");
-            folded
-        }
-        Access::All => folded,
+        Access::Contains(_) | Access::All => folded,
     };
-    sql.push(format!(" ORDER BY {order}, {id}"));
-    // Rows of these accesses all match, so the database can stop at the limit.
-    if pattern.access_is_exact() {
-        sql.push(" LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    if !pattern.access_is_exact() {
+        sql.push(format!(" AND {folded} LIKE ")).push_bind(pattern.to_like());
     }
+    sql.push(format!(" ORDER BY {order}, {id} LIMIT "))
+        .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
 }
 
 /// Appends `prefix <= column < upper`, which a btree index on the column
@@ -229,31 +227,4 @@ fn push_range(sql: &mut QueryBuilder<'_, Postgres>, column: &str, prefix: &str) 
     if let Some(upper) = pattern::prefix_upper_bound_text(prefix) {
         sql.push(format!(" AND {column} < ")).push_bind(upper);
     }
-}
-
-/// Runs the statement, whose first column is the folded value, and returns
-/// up to `limit` rows that match the whole pattern. The pattern is tested
-/// only where the access can find values that do not match it.
-async fn collect_rows(
-    connection: &mut PgConnection,
-    mut sql: QueryBuilder<'_, Postgres>,
-    pattern: &Pattern,
-    limit: usize,
-) -> Result<Vec<sqlx::postgres::PgRow>, StoreError> {
-    let check = !pattern.access_is_exact();
-    let mut rows = sql.build().fetch(connection);
-    let mut kept = Vec::new();
-    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-        if check {
-            let folded: &str = row.try_get(0)?;
-            if !pattern.matches(folded) {
-                continue;
-            }
-        }
-        kept.push(row);
-        if kept.len() >= limit {
-            break;
-        }
-    }
-    Ok(kept)
 }

@@ -64,8 +64,21 @@ pub(super) fn normalize_lang(lang: &str) -> String {
 /// or the database, and every item needs a text in the list's default language.
 pub(super) async fn import(pool: &PgPool, import: &ListImport) -> Result<ImportSummary, ImportError> {
     let mut transaction = pool.begin().await.map_err(StoreError::from)?;
-    let summary = import_rows(&mut transaction, import).await?;
-    transaction.commit().await.map_err(StoreError::from)?;
+    let result = import_and_analyze(&mut transaction, import).await;
+    super::finish(transaction, result).await
+}
+
+async fn import_and_analyze(
+    connection: &mut PgConnection,
+    import: &ListImport,
+) -> Result<ImportSummary, ImportError> {
+    let summary = import_rows(connection, import).await?;
+    // Fresh statistics let the planner pick the search indexes at once,
+    // before autovacuum analyzes the tables.
+    sqlx::query("ANALYZE list_items, list_item_texts")
+        .execute(connection)
+        .await
+        .map_err(StoreError::from)?;
     Ok(summary)
 }
 

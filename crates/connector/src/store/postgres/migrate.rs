@@ -1,6 +1,6 @@
 //! Schema versions of the PostgreSQL store.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::store::StoreError;
 use crate::store::migrations::{self, Migration};
@@ -23,6 +23,11 @@ const MIGRATION_LOCK: i64 = 0x6361_6c6c_6f75_7473; // "callouts" in ASCII
 /// instances starting at once the second finds the first one's versions.
 pub(super) async fn apply(pool: &PgPool) -> Result<Vec<i64>, StoreError> {
     let mut transaction = pool.begin().await?;
+    let result = apply_in(&mut transaction).await;
+    super::finish(transaction, result).await
+}
+
+async fn apply_in(transaction: &mut PgConnection) -> Result<Vec<i64>, StoreError> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *transaction)
@@ -52,7 +57,6 @@ pub(super) async fn apply(pool: &PgPool) -> Result<Vec<i64>, StoreError> {
             .await?;
         versions.push(migration.version);
     }
-    transaction.commit().await?;
     Ok(versions)
 }
 

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
 
 use super::{
     AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, LaunchStore, ListImport, ListQuery,
@@ -61,6 +62,31 @@ struct Inner {
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         StoreError::Database(Box::new(error))
+    }
+}
+
+/// Ends a transaction with the result of its work: commits it on success,
+/// and rolls it back on failure. Dropping a transaction instead would leave
+/// the rollback, and the release of its locks, for the next user of the
+/// pooled connection.
+async fn finish<T, E: From<StoreError>>(
+    transaction: Transaction<'_, Postgres>,
+    result: Result<T, E>,
+) -> Result<T, E> {
+    match result {
+        Ok(value) => {
+            transaction.commit().await.map_err(StoreError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = transaction.rollback().await {
+                tracing::warn!(
+                    error = &rollback as &dyn std::error::Error,
+                    "failed to roll back a failed transaction"
+                );
+            }
+            Err(error)
+        }
     }
 }
 

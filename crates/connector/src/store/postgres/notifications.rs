@@ -9,7 +9,7 @@
 //! its next call, as the single worker of the SQLite store does.
 
 use protocol::{EventDateTime, Notification, ObjectType};
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
 use sqlx::postgres::PgRow;
 
 use super::PostgresStore;
@@ -126,6 +126,44 @@ impl PostgresStore {
         Ok(records)
     }
 
+    /// Claims the oldest eligible notification that is due at `now_ms` and
+    /// not claimed by another instance, and counts the attempt.
+    async fn claim_next(
+        &self,
+        connection: &mut PgConnection,
+        now_ms: i64,
+    ) -> Result<Option<PendingNotification>, StoreError> {
+        let query = format!(
+            "SELECT {PENDING_COLUMNS} FROM notifications AS candidate
+             WHERE {ELIGIBLE} AND next_attempt_at <= $1
+               AND (claimed_by IS NULL OR claimed_by = $2 OR lease_expires_at <= $1)
+             ORDER BY id LIMIT 1
+             FOR UPDATE SKIP LOCKED"
+        );
+        let row = sqlx::query(&query)
+            .bind(now_ms)
+            .bind(self.instance_id())
+            .fetch_optional(&mut *connection)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut pending = read_pending(&row)?;
+
+        sqlx::query(
+            "UPDATE notifications
+             SET attempts = attempts + 1, claimed_by = $2, lease_expires_at = $3
+             WHERE id = $1",
+        )
+        .bind(pending.id)
+        .bind(self.instance_id())
+        .bind(now_ms.saturating_add(self.claim_lease_ms()))
+        .execute(connection)
+        .await?;
+        pending.attempts += 1;
+        Ok(Some(pending))
+    }
+
     /// Logs an update of a taken notification that changed nothing, because
     /// this instance no longer holds its claim: the lease ended and another
     /// instance claimed it, or it already finished.
@@ -191,36 +229,8 @@ impl NotificationQueue for PostgresStore {
         now_ms: i64,
     ) -> Result<Option<PendingNotification>, StoreError> {
         let mut transaction = self.pool().begin().await?;
-        let query = format!(
-            "SELECT {PENDING_COLUMNS} FROM notifications AS candidate
-             WHERE {ELIGIBLE} AND next_attempt_at <= $1
-               AND (claimed_by IS NULL OR claimed_by = $2 OR lease_expires_at <= $1)
-             ORDER BY id LIMIT 1
-             FOR UPDATE SKIP LOCKED"
-        );
-        let row = sqlx::query(&query)
-            .bind(now_ms)
-            .bind(self.instance_id())
-            .fetch_optional(&mut *transaction)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let mut pending = read_pending(&row)?;
-
-        sqlx::query(
-            "UPDATE notifications
-             SET attempts = attempts + 1, claimed_by = $2, lease_expires_at = $3
-             WHERE id = $1",
-        )
-        .bind(pending.id)
-        .bind(self.instance_id())
-        .bind(now_ms.saturating_add(self.claim_lease_ms()))
-        .execute(&mut *transaction)
-        .await?;
-        transaction.commit().await?;
-        pending.attempts += 1;
-        Ok(Some(pending))
+        let result = self.claim_next(&mut transaction, now_ms).await;
+        super::finish(transaction, result).await
     }
 
     async fn next_attempt_time(&self) -> Result<Option<i64>, StoreError> {

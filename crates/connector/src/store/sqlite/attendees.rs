@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, ToSql, params_from_iter};
 
 use super::TextBytes;
-use crate::store::attendee_search::{CUSTOM_FIELDS, CUSTOM_SEPARATOR, Criteria};
+use crate::store::attendee_search::{self, CUSTOM_FIELDS, CUSTOM_SEPARATOR, Criteria};
 use crate::store::pattern::{self, Access, Pattern};
 use crate::store::{AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, StoreError};
 use protocol::Attendee;
@@ -63,7 +63,7 @@ pub(super) fn search(connection: &Connection, query: &AttendeeQuery) -> Result<V
             }
         }
     }
-    Ok(criteria.into_page(found, query.custom_field_count))
+    Ok(attendee_search::into_page(found, query.custom_field_count))
 }
 
 fn read_attendee(row: &rusqlite::Row<'_>) -> rusqlite::Result<Attendee> {

@@ -46,6 +46,8 @@ CREATE INDEX list_item_texts_by_text
 CREATE INDEX list_item_texts_by_text_reversed
     ON list_item_texts (list_id, parent_id, lang, text_reversed, id);
 
+-- Every text criterion of an attendee search has a folded column, so that
+-- the whole search runs in SQL and LIMIT returns complete pages.
 CREATE TABLE attendees (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     external_id TEXT NOT NULL UNIQUE,
@@ -60,8 +62,12 @@ CREATE TABLE attendees (
     owner_login_id TEXT NOT NULL,
     external_id_fold TEXT COLLATE "C" NOT NULL,
     first_name_fold TEXT COLLATE "C" NOT NULL,
+    middle_initial_fold TEXT COLLATE "C" NOT NULL,
     last_name_fold TEXT COLLATE "C" NOT NULL,
-    company_fold TEXT COLLATE "C" NOT NULL
+    suffix_fold TEXT COLLATE "C" NOT NULL,
+    company_fold TEXT COLLATE "C" NOT NULL,
+    title_fold TEXT COLLATE "C" NOT NULL,
+    custom_fold TEXT COLLATE "C" NOT NULL  -- the folded custom fields, joined like custom
 );
 CREATE INDEX attendees_by_last_name ON attendees (last_name_fold);
 CREATE INDEX attendees_by_first_name ON attendees (first_name_fold);
