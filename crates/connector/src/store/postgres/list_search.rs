@@ -14,24 +14,23 @@ struct Hit {
 }
 
 /// Where a search looks, and how many items it returns.
-struct Scope<'a> {
-    list: &'a ListInfo,
+struct Scope {
+    list: ListInfo,
     parent_id: i64,
     /// Requested language, set only when the list has texts in it and it is
     /// not the default. Items without a text in it fall back to the default.
-    lang: Option<&'a str>,
+    lang: Option<String>,
     limit: usize,
 }
 
-/// Searches a list under one parent, as the SQLite store does.
-pub(super) async fn search(pool: &PgPool, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
-    let mut connection = pool.acquire().await?;
-    let connection = &mut *connection;
+/// Finds the list, language and parent of a query. Returns `None` when
+/// the search returns nothing: a limit of 0 or an unknown parent.
+async fn resolve(connection: &mut PgConnection, query: &ListQuery) -> Result<Option<Scope>, StoreError> {
     let list = find_list(connection, &query.list_name)
         .await?
         .ok_or_else(|| StoreError::ListNotFound(query.list_name.clone()))?;
     if query.limit == 0 {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let requested = normalize_lang(&query.lang_code);
     let lang = if requested.is_empty() || requested == list.default_lang {
@@ -44,15 +43,23 @@ pub(super) async fn search(pool: &PgPool, query: &ListQuery) -> Result<Vec<ListI
     } else {
         match find_item_id(connection, list.id, &query.parent_long_code).await? {
             Some(id) => id,
-            None => return Ok(Vec::new()),
+            None => return Ok(None),
         }
     };
-
-    let scope = Scope {
-        list: &list,
+    Ok(Some(Scope {
+        list,
         parent_id,
-        lang: lang.as_deref(),
+        lang,
         limit: query.limit,
+    }))
+}
+
+/// Searches a list under one parent, as the SQLite store does.
+pub(super) async fn search(pool: &PgPool, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+    let mut connection = pool.acquire().await?;
+    let connection = &mut *connection;
+    let Some(scope) = resolve(connection, query).await? else {
+        return Ok(Vec::new());
     };
     let pattern = Pattern::new(&query.query);
     let mut page = match query.search_by {
@@ -61,6 +68,27 @@ pub(super) async fn search(pool: &PgPool, query: &ListQuery) -> Result<Vec<ListI
     };
     page.sort_by(|a, b| a.folded.cmp(&b.folded));
     Ok(page.into_iter().map(|hit| hit.item).collect())
+}
+
+/// Returns the plan (`EXPLAIN`) of the first statement that a list search
+/// runs: the text or code pass in the requested language. Empty when the
+/// search runs no statement.
+pub(super) async fn explain(pool: &PgPool, query: &ListQuery) -> Result<String, StoreError> {
+    let mut connection = pool.acquire().await?;
+    let connection = &mut *connection;
+    let Some(scope) = resolve(connection, query).await? else {
+        return Ok(String::new());
+    };
+    let pattern = Pattern::new(&query.query);
+    let mut statement = match query.search_by {
+        SearchBy::Text => {
+            let lang = scope.lang.as_deref().unwrap_or(&scope.list.default_lang);
+            text_statement("EXPLAIN ", &scope, &pattern, lang, None)
+        }
+        SearchBy::Code => code_statement("EXPLAIN ", &scope, &pattern),
+    };
+    let lines: Vec<String> = statement.build_query_scalar().fetch_all(connection).await?;
+    Ok(lines.join("\n"))
 }
 
 async fn has_language(connection: &mut PgConnection, list_id: i64, lang: &str) -> Result<bool, StoreError> {
@@ -78,11 +106,11 @@ async fn has_language(connection: &mut PgConnection, list_id: i64, lang: &str) -
 /// for items that have no text in the requested one.
 async fn search_by_text(
     connection: &mut PgConnection,
-    scope: &Scope<'_>,
+    scope: &Scope,
     pattern: &Pattern,
 ) -> Result<Vec<Hit>, StoreError> {
     let default_lang = &scope.list.default_lang;
-    let mut hits = match scope.lang {
+    let mut hits = match scope.lang.as_deref() {
         None => text_hits(connection, scope, pattern, default_lang, None).await?,
         Some(lang) => {
             let mut own = text_hits(connection, scope, pattern, lang, None).await?;
@@ -98,33 +126,15 @@ async fn search_by_text(
 
 async fn text_hits(
     connection: &mut PgConnection,
-    scope: &Scope<'_>,
+    scope: &Scope,
     pattern: &Pattern,
     lang: &str,
     missing_lang: Option<&str>,
 ) -> Result<Vec<Hit>, StoreError> {
-    let mut sql = QueryBuilder::<Postgres>::new(
-        "SELECT t.text_fold, t.text, i.long_code, i.short_code
-         FROM list_item_texts t JOIN list_items i ON i.id = t.item_id WHERE t.list_id = ",
-    );
-    sql.push_bind(scope.list.id)
-        .push(" AND t.parent_id = ")
-        .push_bind(scope.parent_id)
-        .push(" AND t.lang = ")
-        .push_bind(lang.to_owned());
-    // Items already covered by the requested language are excluded from the
-    // default-language pass; the unique (item_id, lang) index answers it.
-    if let Some(missing_lang) = missing_lang {
-        sql.push(
-            " AND NOT EXISTS (SELECT 1 FROM list_item_texts own
-              WHERE own.item_id = t.item_id AND own.lang = ",
-        )
-        .push_bind(missing_lang.to_owned())
-        .push(")");
-    }
-    push_access(&mut sql, pattern, "t.text_fold", "t.text_reversed", "t.id", scope.limit);
-
-    let rows = sql.build().fetch_all(connection).await?;
+    let rows = text_statement("", scope, pattern, lang, missing_lang)
+        .build()
+        .fetch_all(connection)
+        .await?;
     rows.into_iter()
         .map(|row| {
             let text: String = row.try_get(1)?;
@@ -145,26 +155,10 @@ async fn text_hits(
 /// language or else the default one.
 async fn search_by_code(
     connection: &mut PgConnection,
-    scope: &Scope<'_>,
+    scope: &Scope,
     pattern: &Pattern,
 ) -> Result<Vec<Hit>, StoreError> {
-    let default_lang = scope.list.default_lang.clone();
-    // The text comes from the unique (item_id, lang) index of the texts; an
-    // item without a text in either language gets an empty one.
-    let mut sql = QueryBuilder::<Postgres>::new(
-        "SELECT i.code_fold, i.short_code, i.long_code, coalesce(
-             (SELECT t.text FROM list_item_texts t WHERE t.item_id = i.id AND t.lang = ",
-    );
-    sql.push_bind(scope.lang.map(str::to_owned).unwrap_or_else(|| default_lang.clone()))
-        .push("), (SELECT t.text FROM list_item_texts t WHERE t.item_id = i.id AND t.lang = ")
-        .push_bind(default_lang)
-        .push("), '') FROM list_items i WHERE i.list_id = ")
-        .push_bind(scope.list.id)
-        .push(" AND i.parent_id = ")
-        .push_bind(scope.parent_id);
-    push_access(&mut sql, pattern, "i.code_fold", "i.code_reversed", "i.id", scope.limit);
-
-    let rows = sql.build().fetch_all(connection).await?;
+    let rows = code_statement("", scope, pattern).build().fetch_all(connection).await?;
     rows.into_iter()
         .map(|row| {
             let short_code: String = row.try_get(1)?;
@@ -181,6 +175,59 @@ async fn search_by_code(
         .collect()
 }
 
+/// Builds the statement of one text pass, preceded by `prefix`.
+fn text_statement(
+    prefix: &str,
+    scope: &Scope,
+    pattern: &Pattern,
+    lang: &str,
+    missing_lang: Option<&str>,
+) -> QueryBuilder<'static, Postgres> {
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "{prefix}SELECT t.text_fold, t.text, i.long_code, i.short_code
+         FROM list_item_texts t JOIN list_items i ON i.id = t.item_id WHERE t.list_id = "
+    ));
+    sql.push_bind(scope.list.id)
+        .push(" AND t.parent_id = ")
+        .push_bind(scope.parent_id)
+        .push(" AND t.lang = ")
+        .push_bind(lang.to_owned());
+    // Items already covered by the requested language are excluded from the
+    // default-language pass; the unique (item_id, lang) index answers it.
+    if let Some(missing_lang) = missing_lang {
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM list_item_texts own
+              WHERE own.item_id = t.item_id AND own.lang = ",
+        )
+        .push_bind(missing_lang.to_owned())
+        .push(")");
+    }
+    push_access(&mut sql, pattern, "t.text_fold", "t.text_reversed", "t.id", scope.limit);
+
+    sql
+}
+
+/// Builds the statement of a code search, preceded by `prefix`.
+fn code_statement(prefix: &str, scope: &Scope, pattern: &Pattern) -> QueryBuilder<'static, Postgres> {
+    let default_lang = scope.list.default_lang.clone();
+    // The text comes from the unique (item_id, lang) index of the texts; an
+    // item without a text in either language gets an empty one.
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "{prefix}SELECT i.code_fold, i.short_code, i.long_code, coalesce(
+             (SELECT t.text FROM list_item_texts t WHERE t.item_id = i.id AND t.lang = "
+    ));
+    sql.push_bind(scope.lang.clone().unwrap_or_else(|| default_lang.clone()))
+        .push("), (SELECT t.text FROM list_item_texts t WHERE t.item_id = i.id AND t.lang = ")
+        .push_bind(default_lang)
+        .push("), '') FROM list_items i WHERE i.list_id = ")
+        .push_bind(scope.list.id)
+        .push(" AND i.parent_id = ")
+        .push_bind(scope.parent_id);
+    push_access(&mut sql, pattern, "i.code_fold", "i.code_reversed", "i.id", scope.limit);
+
+    sql
+}
+
 /// Appends the condition and order of the pattern's index access: a range
 /// of the folded column for "begins with", of the reversed column for
 /// "ends with", and equality for an exact value. A pattern that the access
@@ -188,7 +235,7 @@ async fn search_by_code(
 /// folded column, so every row returned matches and `LIMIT` applies.
 /// `id` breaks ties, as the SQLite indexes do.
 fn push_access(
-    sql: &mut QueryBuilder<'_, Postgres>,
+    sql: &mut QueryBuilder<'static, Postgres>,
     pattern: &Pattern,
     folded: &str,
     reversed: &str,

@@ -170,6 +170,12 @@ impl PostgresStore {
         self.inner.claim_lease_ms.load(Ordering::Relaxed)
     }
 
+    /// Returns the plan (`EXPLAIN`) of the first statement of a list
+    /// search, to check which index it uses.
+    pub async fn explain_search_list(&self, query: &ListQuery) -> Result<String, StoreError> {
+        list_search::explain(&self.inner.pool, query).await
+    }
+
     /// The connection pool, for tests and tools that inspect the database.
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
