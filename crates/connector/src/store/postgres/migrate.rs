@@ -28,6 +28,11 @@ pub(super) async fn apply(pool: &PgPool) -> Result<Vec<i64>, StoreError> {
 }
 
 async fn apply_in(transaction: &mut PgConnection) -> Result<Vec<i64>, StoreError> {
+    // `CREATE TABLE IF NOT EXISTS` on an existing table sends a notice,
+    // which sqlx would log at every start.
+    sqlx::query("SET LOCAL client_min_messages = warning")
+        .execute(&mut *transaction)
+        .await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *transaction)

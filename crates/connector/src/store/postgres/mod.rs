@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
 use super::{
     AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, LaunchStore, ListImport, ListQuery,
@@ -128,6 +128,16 @@ impl PostgresStore {
     /// Connects without applying migrations; [`Self::open`] is the usual way.
     pub async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
         let options = options.options([("statement_timeout", STATEMENT_TIMEOUT)]);
+        // The pool reports a failed connection only as a timeout, so one
+        // connection first shows why the database cannot be reached.
+        let probe = tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                StoreError::Database(
+                    format!("connecting timed out after {} seconds", ACQUIRE_TIMEOUT.as_secs()).into(),
+                )
+            })??;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
