@@ -130,6 +130,24 @@ impl TestDatabase {
         }
     }
 
+    /// Runs SQL statements on the database outside any store, as an
+    /// operator or a failing disk would change it.
+    pub async fn execute(&self, sql: &str) {
+        match self.engine {
+            Engine::Sqlite => {
+                let connection = rusqlite::Connection::open(&self.location).expect("open database");
+                connection.execute_batch(sql).expect("run SQL");
+            }
+            Engine::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.location)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::raw_sql(sql).execute(&mut connection).await.expect("run SQL");
+                let _ = connection.close().await;
+            }
+        }
+    }
+
     /// Opens a PostgreSQL store; panics on a SQLite database.
     pub async fn open_postgres(&self) -> PostgresStore {
         assert_eq!(self.engine, Engine::Postgres, "not a PostgreSQL test database");
@@ -155,10 +173,19 @@ impl Drop for Schema {
                 .build()?;
             runtime.block_on(async {
                 let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-                // A connection that a failed test left inside a transaction
-                // may hold locks; fail rather than wait for them forever.
-                sqlx::query("SET lock_timeout = '10s'").execute(&mut admin).await?;
-                sqlx::query(&statement).execute(&mut admin).await?;
+                // A store of a cancelled request may still hold locks in an
+                // open transaction, until the store's idle-in-transaction
+                // timeout ends its session; so wait briefly and try again.
+                sqlx::query("SET lock_timeout = '5s'").execute(&mut admin).await?;
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    match sqlx::query(&statement).execute(&mut admin).await {
+                        Ok(_) => break,
+                        Err(_) if attempts < 4 => continue,
+                        Err(error) => return Err(error.into()),
+                    }
+                }
                 admin.close().await?;
                 Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
             })

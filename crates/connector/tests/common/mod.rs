@@ -198,6 +198,25 @@ pub async fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() 
     }
 }
 
+/// Polls the async `probe` every 20 ms until it returns a value, and fails
+/// the test with `what` when none came within `timeout`.
+pub async fn wait_for_async<T, F>(what: &str, timeout: Duration, mut probe: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} did not happen within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// `Authorization` header value for a user name and password.
 pub fn basic_authorization(username: &str, password: &str) -> String {
     let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));

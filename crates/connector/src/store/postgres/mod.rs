@@ -40,6 +40,13 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// most this long for the lock.
 const STATEMENT_TIMEOUT: &str = "60s";
 
+/// Longest time a session may sit inside a transaction without running a
+/// statement, after which PostgreSQL ends the session. The store's
+/// transactions run their statements back to back, but a request that is
+/// cancelled within a transaction leaves it open, with its locks, until the
+/// pooled connection is used again.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "15s";
+
 /// How long a notification claimed for an attempt stays with the instance
 /// that claimed it, unless that instance ends the attempt first. Another
 /// instance takes it over after this, so it must exceed the longest attempt:
@@ -127,7 +134,10 @@ impl PostgresStore {
 
     /// Connects without applying migrations; [`Self::open`] is the usual way.
     pub async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
-        let options = options.options([("statement_timeout", STATEMENT_TIMEOUT)]);
+        let options = options.options([
+            ("statement_timeout", STATEMENT_TIMEOUT),
+            ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT),
+        ]);
         // The pool reports a failed connection only as a timeout, so one
         // connection first shows why the database cannot be reached.
         let probe = tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&options))
