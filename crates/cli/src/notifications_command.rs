@@ -52,10 +52,11 @@ impl From<StatusArg> for NotificationStatus {
 pub async fn run(command: NotificationsCommand) -> anyhow::Result<()> {
     let NotificationsCommand::List(args) = command;
     // Opening creates a missing file, and an empty new database would hide a wrong path.
-    if let Location::Sqlite(path) = &args.db {
-        if !path.exists() {
+    match &args.db {
+        Location::Sqlite(path) if !path.exists() => {
             bail!("the database {} does not exist", path.display());
         }
+        _ => {}
     }
     let store = open_store(&args.db).await?;
     let Some(queue) = store.notification_queue() else {

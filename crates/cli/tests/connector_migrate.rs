@@ -17,8 +17,16 @@ fn migrate_sqlite_prints_schema_version() {
     let first = succeed(callouts().args(["connector", "migrate", "--db"]).arg(&db));
     let again = succeed(callouts().args(["connector", "migrate", "--db"]).arg(&db));
 
-    assert!(stdout(&first).contains(": schema version 1"), "{}", stdout(&first));
-    assert!(stdout(&again).contains(": schema version 1"), "{}", stdout(&again));
+    assert!(
+        stdout(&first).contains(": schema version 1"),
+        "{}",
+        stdout(&first)
+    );
+    assert!(
+        stdout(&again).contains(": schema version 1"),
+        "{}",
+        stdout(&again)
+    );
     assert!(db.exists());
 }
 
@@ -43,8 +51,13 @@ fn execute(admin_url: &str, sql: &str) {
         .build()
         .expect("build runtime");
     runtime.block_on(async {
-        let mut connection = sqlx::PgConnection::connect(admin_url).await.expect("connect");
-        sqlx::raw_sql(sql).execute(&mut connection).await.expect("run SQL");
+        let mut connection = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sql)
+            .execute(&mut connection)
+            .await
+            .expect("run SQL");
         connection.close().await.expect("close");
     });
 }
@@ -57,7 +70,10 @@ struct Schema<'a> {
 
 impl Drop for Schema<'_> {
     fn drop(&mut self) {
-        execute(self.admin_url, &format!("DROP SCHEMA {} CASCADE", self.name));
+        execute(
+            self.admin_url,
+            &format!("DROP SCHEMA {} CASCADE", self.name),
+        );
     }
 }
 
@@ -69,17 +85,40 @@ fn connector_commands_accept_postgres_url() {
     };
     let name = format!("callouts_test_{}", uuid::Uuid::new_v4().simple());
     execute(&admin_url, &format!("CREATE SCHEMA {name}"));
-    let _schema = Schema { admin_url: &admin_url, name: name.clone() };
+    let _schema = Schema {
+        admin_url: &admin_url,
+        name: name.clone(),
+    };
     let separator = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{separator}options=-c%20search_path%3D{name}");
     let dir = tempfile::tempdir().expect("temporary directory");
-    let file = write(dir.path(), "geo.csv", "parent,code,text\n,US,United States\n");
+    let file = write(
+        dir.path(),
+        "geo.csv",
+        "parent,code,text\n,US,United States\n",
+    );
 
     let migrated = succeed(callouts().args(["connector", "migrate", "--db", &url]));
-    let imported = succeed(callouts().args(["connector", "import", "list", "--name", "geo", "--db", &url]).arg(&file));
+    let imported = succeed(
+        callouts()
+            .args(["connector", "import", "list", "--name", "geo", "--db", &url])
+            .arg(&file),
+    );
     let listed = succeed(callouts().args(["connector", "notifications", "list", "--db", &url]));
 
-    assert!(stdout(&migrated).contains(": schema version 1"), "{}", stdout(&migrated));
-    assert!(stdout(&imported).contains("1 inserted, 0 updated"), "{}", stdout(&imported));
-    assert!(stdout(&listed).starts_with("ID\tSTATUS"), "{}", stdout(&listed));
+    assert!(
+        stdout(&migrated).contains(": schema version 1"),
+        "{}",
+        stdout(&migrated)
+    );
+    assert!(
+        stdout(&imported).contains("1 inserted, 0 updated"),
+        "{}",
+        stdout(&imported)
+    );
+    assert!(
+        stdout(&listed).starts_with("ID\tSTATUS"),
+        "{}",
+        stdout(&listed)
+    );
 }

@@ -10,7 +10,11 @@ use connector::store::{LaunchSession, LaunchStore, LaunchVersion, NonceOutcome};
 const NONCE: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 async fn open(database: &TestDatabase) -> Arc<dyn LaunchStore> {
-    database.open().await.launch_store().expect("the store keeps launch state")
+    database
+        .open()
+        .await
+        .launch_store()
+        .expect("the store keeps launch state")
 }
 
 fn session(expires_at_ms: i64) -> LaunchSession {
@@ -50,7 +54,10 @@ async fn nonce_replayed_through_other_store(database: TestDatabase) {
     let second_store = open(&database).await;
 
     let first = first_store.record_nonce(NONCE, 1_000, 2_000).await.unwrap();
-    let replayed = second_store.record_nonce(NONCE, 1_500, 2_500).await.unwrap();
+    let replayed = second_store
+        .record_nonce(NONCE, 1_500, 2_500)
+        .await
+        .unwrap();
 
     assert_eq!(first, NonceOutcome::Fresh);
     assert_eq!(replayed, NonceOutcome::Replayed);
@@ -99,7 +106,10 @@ async fn session_tokens_are_replaced(database: TestDatabase) {
     let store = open(&database).await;
     store.insert_session(&session(5_000)).await.unwrap();
 
-    store.replace_session_tokens(&[7; 32], &[9, 9]).await.unwrap();
+    store
+        .replace_session_tokens(&[7; 32], &[9, 9])
+        .await
+        .unwrap();
 
     let found = store.find_session(&[7; 32], 0).await.unwrap().unwrap();
     assert_eq!(found.sealed_tokens, Some(vec![9, 9]));

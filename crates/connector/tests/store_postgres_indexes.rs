@@ -46,16 +46,30 @@ fn query(text: &str, search_by: SearchBy) -> ListQuery {
 
 /// Asserts that the plan reads the named index and scans no table in full.
 fn assert_uses_index(plan: &str, index: &str) {
-    assert!(plan.contains(index), "the plan does not use {index}:\n{plan}");
-    assert!(!plan.contains("Seq Scan"), "the plan scans a whole table:\n{plan}");
+    assert!(
+        plan.contains(index),
+        "the plan does not use {index}:\n{plan}"
+    );
+    assert!(
+        !plan.contains("Seq Scan"),
+        "the plan scans a whole table:\n{plan}"
+    );
 }
 
 #[tokio::test]
 async fn text_prefix_search_uses_text_index() {
-    let Some((_database, store)) = store_with_list().await else { return };
+    let Some((_database, store)) = store_with_list().await else {
+        return;
+    };
 
-    let plan = store.explain_search_list(&query("city 012*", SearchBy::Text)).await.unwrap();
-    let found = store.search_list(&query("city 012*", SearchBy::Text)).await.unwrap();
+    let plan = store
+        .explain_search_list(&query("city 012*", SearchBy::Text))
+        .await
+        .unwrap();
+    let found = store
+        .search_list(&query("city 012*", SearchBy::Text))
+        .await
+        .unwrap();
 
     assert_uses_index(&plan, "list_item_texts_by_text ");
     assert_eq!(found.len(), 25);
@@ -64,10 +78,18 @@ async fn text_prefix_search_uses_text_index() {
 
 #[tokio::test]
 async fn text_suffix_search_uses_reversed_index() {
-    let Some((_database, store)) = store_with_list().await else { return };
+    let Some((_database, store)) = store_with_list().await else {
+        return;
+    };
 
-    let plan = store.explain_search_list(&query("*0042 town", SearchBy::Text)).await.unwrap();
-    let found = store.search_list(&query("*0042 town", SearchBy::Text)).await.unwrap();
+    let plan = store
+        .explain_search_list(&query("*0042 town", SearchBy::Text))
+        .await
+        .unwrap();
+    let found = store
+        .search_list(&query("*0042 town", SearchBy::Text))
+        .await
+        .unwrap();
 
     assert_uses_index(&plan, "list_item_texts_by_text_reversed");
     let texts: Vec<&str> = found.iter().map(|item| item.text.as_str()).collect();
@@ -76,10 +98,18 @@ async fn text_suffix_search_uses_reversed_index() {
 
 #[tokio::test]
 async fn code_prefix_search_uses_code_index() {
-    let Some((_database, store)) = store_with_list().await else { return };
+    let Some((_database, store)) = store_with_list().await else {
+        return;
+    };
 
-    let plan = store.explain_search_list(&query("c0299*", SearchBy::Code)).await.unwrap();
-    let found = store.search_list(&query("c0299*", SearchBy::Code)).await.unwrap();
+    let plan = store
+        .explain_search_list(&query("c0299*", SearchBy::Code))
+        .await
+        .unwrap();
+    let found = store
+        .search_list(&query("c0299*", SearchBy::Code))
+        .await
+        .unwrap();
 
     assert_uses_index(&plan, "list_items_by_code ");
     assert_eq!(found.len(), 10);
@@ -87,10 +117,18 @@ async fn code_prefix_search_uses_code_index() {
 
 #[tokio::test]
 async fn code_suffix_search_uses_reversed_index() {
-    let Some((_database, store)) = store_with_list().await else { return };
+    let Some((_database, store)) = store_with_list().await else {
+        return;
+    };
 
-    let plan = store.explain_search_list(&query("*2999x", SearchBy::Code)).await.unwrap();
-    let found = store.search_list(&query("*2999x", SearchBy::Code)).await.unwrap();
+    let plan = store
+        .explain_search_list(&query("*2999x", SearchBy::Code))
+        .await
+        .unwrap();
+    let found = store
+        .search_list(&query("*2999x", SearchBy::Code))
+        .await
+        .unwrap();
 
     assert_uses_index(&plan, "list_items_by_code_reversed");
     let codes: Vec<&str> = found.iter().map(|item| item.short_code.as_str()).collect();

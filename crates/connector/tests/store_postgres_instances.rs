@@ -44,15 +44,22 @@ async fn drain(store: PostgresStore) -> Vec<i64> {
     let mut taken = Vec::new();
     while let Some(pending) = store.begin_next_attempt(2_000).await.expect("claim") {
         taken.push(pending.id);
-        let done = Completion::Done { decision: "approve".to_owned() };
-        store.complete(pending.id, &done, 2_000).await.expect("complete");
+        let done = Completion::Done {
+            decision: "approve".to_owned(),
+        };
+        store
+            .complete(pending.id, &done, 2_000)
+            .await
+            .expect("complete");
     }
     taken
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_claims_take_each_notification_once() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
     let mut stored = HashSet::new();
     for report in 0..60 {
         let Enqueued::Stored(id) = enqueue(&first, &notification(&report.to_string())).await else {
@@ -77,7 +84,9 @@ async fn concurrent_claims_take_each_notification_once() {
 
 #[tokio::test]
 async fn claim_is_skipped_until_lease_ends() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
     first.set_claim_lease(std::time::Duration::from_secs(60));
     let Enqueued::Stored(id) = enqueue(&first, &notification("1")).await else {
         panic!("not stored");
@@ -89,20 +98,29 @@ async fn claim_is_skipped_until_lease_ends() {
     let due_for_first = first.next_attempt_time().await.unwrap();
 
     assert_eq!(claimed.id, id);
-    assert!(during_lease.is_none(), "the second instance took a claimed notification");
+    assert!(
+        during_lease.is_none(),
+        "the second instance took a claimed notification"
+    );
     assert_eq!(due_for_second, Some(62_000));
     assert_eq!(due_for_first, Some(1_000));
 }
 
 #[tokio::test]
 async fn lease_of_dropped_claimer_is_taken_over() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
     first.set_claim_lease(std::time::Duration::from_secs(60));
     enqueue(&first, &notification("1")).await;
     let claimed = first.begin_next_attempt(2_000).await.unwrap().expect("due");
     first.close().await;
 
-    let taken_over = second.begin_next_attempt(62_000).await.unwrap().expect("lease ended");
+    let taken_over = second
+        .begin_next_attempt(62_000)
+        .await
+        .unwrap()
+        .expect("lease ended");
 
     assert_eq!(taken_over.id, claimed.id);
     assert_eq!(taken_over.attempts, 2);
@@ -110,13 +128,21 @@ async fn lease_of_dropped_claimer_is_taken_over() {
 
 #[tokio::test]
 async fn late_completion_after_takeover_is_ignored() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
     first.set_claim_lease(std::time::Duration::from_secs(60));
     enqueue(&first, &notification("1")).await;
     let claimed = first.begin_next_attempt(2_000).await.unwrap().expect("due");
-    second.begin_next_attempt(62_000).await.unwrap().expect("lease ended");
+    second
+        .begin_next_attempt(62_000)
+        .await
+        .unwrap()
+        .expect("lease ended");
 
-    let late = Completion::Failed { error: "stopped".to_owned() };
+    let late = Completion::Failed {
+        error: "stopped".to_owned(),
+    };
     first.complete(claimed.id, &late, 63_000).await.unwrap();
     let rows = second.list_notifications(None, 10).await.unwrap();
 
@@ -127,7 +153,9 @@ async fn late_completion_after_takeover_is_ignored() {
 
 #[tokio::test]
 async fn object_order_holds_across_instances() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
     enqueue(&first, &notification("1")).await;
     let later = Notification {
         event_date_time: protocol::EventDateTime::parse("2026-12-04T11:00:00").unwrap(),
@@ -138,18 +166,30 @@ async fn object_order_holds_across_instances() {
     let claimed = first.begin_next_attempt(2_000).await.unwrap().expect("due");
     let other = second.begin_next_attempt(2_000).await.unwrap();
 
-    assert_eq!(claimed.notification.event_date_time.to_string(), "2026-12-04T10:00:00");
-    assert!(other.is_none(), "the second instance overtook the first notification of the report");
+    assert_eq!(
+        claimed.notification.event_date_time.to_string(),
+        "2026-12-04T10:00:00"
+    );
+    assert!(
+        other.is_none(),
+        "the second instance overtook the first notification of the report"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_equal_enqueues_store_one() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
     let same = notification("1");
 
     let mut tasks = Vec::new();
     for index in 0..16 {
-        let store = if index % 2 == 0 { first.clone() } else { second.clone() };
+        let store = if index % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
         let same = same.clone();
         tasks.push(tokio::spawn(async move { enqueue(&store, &same).await }));
     }
@@ -176,13 +216,22 @@ async fn concurrent_equal_enqueues_store_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_nonce_uses_record_one() {
-    let Some((_database, first, second)) = two_instances().await else { return };
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
 
     let mut tasks = Vec::new();
     for index in 0..16 {
-        let store = if index % 2 == 0 { first.clone() } else { second.clone() };
+        let store = if index % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
         tasks.push(tokio::spawn(async move {
-            store.record_nonce("nonce-1", 1_000, 2_000).await.expect("record nonce")
+            store
+                .record_nonce("nonce-1", 1_000, 2_000)
+                .await
+                .expect("record nonce")
         }));
     }
     let mut fresh = 0;
@@ -197,7 +246,9 @@ async fn concurrent_nonce_uses_record_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_starts_apply_migrations_once() {
-    let Some(database) = TestDatabase::postgres().await else { return };
+    let Some(database) = TestDatabase::postgres().await else {
+        return;
+    };
 
     let (first, second) = tokio::join!(database.open_postgres(), database.open_postgres());
 

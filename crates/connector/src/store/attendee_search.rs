@@ -13,10 +13,13 @@ pub(crate) const CUSTOM_SEPARATOR: char = '\u{1f}';
 /// Number of custom fields stored per attendee (the v2.0 count).
 pub(crate) const CUSTOM_FIELDS: usize = 25;
 
+/// Reads one text field of an attendee.
+pub(crate) type FieldReader = fn(&Attendee) -> &str;
+
 /// One criterion tested on each candidate, with the value it reads.
 struct Criterion {
     pattern: Pattern,
-    field: fn(&Attendee) -> &str,
+    field: FieldReader,
     custom_index: Option<usize>,
 }
 
@@ -37,7 +40,7 @@ pub(crate) struct Criteria {
 
 impl Criteria {
     pub fn new(query: &AttendeeQuery) -> Criteria {
-        let fields: [(&str, fn(&Attendee) -> &str); 7] = [
+        let fields: [(&str, FieldReader); 7] = [
             (&query.criteria.external_id, |a| &a.external_id),
             (&query.criteria.first_name, |a| &a.first_name),
             (&query.criteria.middle_initial, |a| &a.middle_initial),
@@ -69,7 +72,9 @@ impl Criteria {
 
     /// Tells whether the attendee matches every criterion.
     pub fn matches(&self, attendee: &Attendee) -> bool {
-        self.criteria.iter().all(|criterion| criterion.matches(attendee))
+        self.criteria
+            .iter()
+            .all(|criterion| criterion.matches(attendee))
     }
 }
 

@@ -20,9 +20,16 @@ pub fn pending<'a>(
     known: &'a [Migration],
     applied: &[i64],
 ) -> Result<Vec<&'a Migration>, UnknownVersion> {
-    let latest = known.iter().map(|migration| migration.version).max().unwrap_or(0);
+    let latest = known
+        .iter()
+        .map(|migration| migration.version)
+        .max()
+        .unwrap_or(0);
     if let Some(&newest) = applied.iter().max().filter(|&&newest| newest > latest) {
-        return Err(UnknownVersion { found: newest, latest });
+        return Err(UnknownVersion {
+            found: newest,
+            latest,
+        });
     }
     let mut missing: Vec<&Migration> = known
         .iter()
@@ -48,15 +55,31 @@ mod tests {
     use super::*;
 
     const KNOWN: [Migration; 2] = [
-        Migration { version: 1, name: "initial", sql: "" },
-        Migration { version: 2, name: "second", sql: "" },
+        Migration {
+            version: 1,
+            name: "initial",
+            sql: "",
+        },
+        Migration {
+            version: 2,
+            name: "second",
+            sql: "",
+        },
     ];
 
     #[test]
     fn pending_lists_missing_versions_in_order() {
-        let versions: Vec<i64> = pending(&KNOWN, &[]).unwrap().iter().map(|m| m.version).collect();
+        let versions: Vec<i64> = pending(&KNOWN, &[])
+            .unwrap()
+            .iter()
+            .map(|m| m.version)
+            .collect();
         assert_eq!(versions, [1, 2]);
-        let versions: Vec<i64> = pending(&KNOWN, &[1]).unwrap().iter().map(|m| m.version).collect();
+        let versions: Vec<i64> = pending(&KNOWN, &[1])
+            .unwrap()
+            .iter()
+            .map(|m| m.version)
+            .collect();
         assert_eq!(versions, [2]);
     }
 

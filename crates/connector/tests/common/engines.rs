@@ -89,7 +89,8 @@ impl TestDatabase {
         let _ = admin.close().await;
 
         let mut url = url::Url::parse(&admin_url).expect("valid PostgreSQL URL");
-        url.query_pairs_mut().append_pair("options", &format!("-c search_path={name}"));
+        url.query_pairs_mut()
+            .append_pair("options", &format!("-c search_path={name}"));
         TestDatabase {
             engine: Engine::Postgres,
             location: url.to_string(),
@@ -125,7 +126,9 @@ impl TestDatabase {
     /// another connector process or instance would.
     pub async fn open(&self) -> Arc<dyn Store> {
         match self.engine {
-            Engine::Sqlite => Arc::new(SqliteStore::open(&self.location).expect("open SQLite store")),
+            Engine::Sqlite => {
+                Arc::new(SqliteStore::open(&self.location).expect("open SQLite store"))
+            }
             Engine::Postgres => Arc::new(self.open_postgres().await),
         }
     }
@@ -142,7 +145,10 @@ impl TestDatabase {
                 let mut connection = sqlx::PgConnection::connect(&self.location)
                     .await
                     .expect("connect to the test database");
-                sqlx::raw_sql(sql).execute(&mut connection).await.expect("run SQL");
+                sqlx::raw_sql(sql)
+                    .execute(&mut connection)
+                    .await
+                    .expect("run SQL");
                 let _ = connection.close().await;
             }
         }
@@ -150,8 +156,14 @@ impl TestDatabase {
 
     /// Opens a PostgreSQL store; panics on a SQLite database.
     pub async fn open_postgres(&self) -> PostgresStore {
-        assert_eq!(self.engine, Engine::Postgres, "not a PostgreSQL test database");
-        PostgresStore::open(&self.location).await.expect("open PostgreSQL store")
+        assert_eq!(
+            self.engine,
+            Engine::Postgres,
+            "not a PostgreSQL test database"
+        );
+        PostgresStore::open(&self.location)
+            .await
+            .expect("open PostgreSQL store")
     }
 }
 
@@ -176,7 +188,9 @@ impl Drop for Schema {
                 // A store of a cancelled request may still hold locks in an
                 // open transaction, until the store's idle-in-transaction
                 // timeout ends its session; so wait briefly and try again.
-                sqlx::query("SET lock_timeout = '5s'").execute(&mut admin).await?;
+                sqlx::query("SET lock_timeout = '5s'")
+                    .execute(&mut admin)
+                    .await?;
                 let mut attempts = 0;
                 loop {
                     attempts += 1;
@@ -194,7 +208,10 @@ impl Drop for Schema {
         match dropped {
             Ok(Ok(())) => {}
             Ok(Err(error)) => eprintln!("failed to drop test schema {}: {error}", self.name),
-            Err(_) => eprintln!("failed to drop test schema {}: the thread panicked", self.name),
+            Err(_) => eprintln!(
+                "failed to drop test schema {}: the thread panicked",
+                self.name
+            ),
         }
     }
 }

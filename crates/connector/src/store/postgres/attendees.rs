@@ -3,7 +3,7 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
-use crate::store::attendee_search::{self, CUSTOM_FIELDS, CUSTOM_SEPARATOR};
+use crate::store::attendee_search::{self, CUSTOM_FIELDS, CUSTOM_SEPARATOR, FieldReader};
 use crate::store::pattern::{self, Access, Pattern};
 use crate::store::{AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, StoreError};
 use protocol::Attendee;
@@ -12,7 +12,7 @@ const COLUMNS: &str = "external_id, first_name, middle_initial, last_name, suffi
                        attendee_type_code, title, custom, owner_login_id";
 
 /// Folded column of each text field of the criteria; only some have an index.
-const FOLDED_FIELDS: [(fn(&Attendee) -> &str, &str); 7] = [
+const FOLDED_FIELDS: [(FieldReader, &str); 7] = [
     (|a| &a.external_id, "external_id_fold"),
     (|a| &a.first_name, "first_name_fold"),
     (|a| &a.middle_initial, "middle_initial_fold"),
@@ -28,25 +28,31 @@ const FOLDED_FIELDS: [(fn(&Attendee) -> &str, &str); 7] = [
 fn push_criterion(sql: &mut QueryBuilder<'_, Postgres>, column: &str, raw: &str) {
     let pattern = Pattern::begins_with(raw);
     if let Access::Prefix(prefix) | Access::Exact(prefix) = pattern.access() {
-        sql.push(format!(" AND {column} >= ")).push_bind(prefix.to_owned());
+        sql.push(format!(" AND {column} >= "))
+            .push_bind(prefix.to_owned());
         if let Some(upper) = pattern::prefix_upper_bound_text(prefix) {
             sql.push(format!(" AND {column} < ")).push_bind(upper);
         }
     }
     if !pattern.access_is_exact() {
-        sql.push(format!(" AND {column} LIKE ")).push_bind(pattern.to_like());
+        sql.push(format!(" AND {column} LIKE "))
+            .push_bind(pattern.to_like());
     }
 }
 
 /// Searches attendees. Every criterion is a condition of the statement,
 /// so the database returns the first `limit` matches in the order of the
 /// page, which is the order that the SQLite store sorts its page in.
-pub(super) async fn search(pool: &PgPool, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
+pub(super) async fn search(
+    pool: &PgPool,
+    query: &AttendeeQuery,
+) -> Result<Vec<Attendee>, StoreError> {
     if query.limit == 0 {
         return Ok(Vec::new());
     }
     let criteria = &query.criteria;
-    let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM attendees WHERE TRUE"));
+    let mut sql =
+        QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM attendees WHERE TRUE"));
     for (field, column) in FOLDED_FIELDS {
         let value = field(criteria);
         if !value.is_empty() {
@@ -57,11 +63,13 @@ pub(super) async fn search(pool: &PgPool, query: &AttendeeQuery) -> Result<Vec<A
         if !value.is_empty() {
             let column = format!("split_part(custom_fold, chr(31), {})", index + 1);
             let pattern = Pattern::begins_with(value);
-            sql.push(format!(" AND {column} LIKE ")).push_bind(pattern.to_like());
+            sql.push(format!(" AND {column} LIKE "))
+                .push_bind(pattern.to_like());
         }
     }
     if !criteria.attendee_type_code.is_empty() {
-        sql.push(" AND attendee_type_code = ").push_bind(criteria.attendee_type_code.clone());
+        sql.push(" AND attendee_type_code = ")
+            .push_bind(criteria.attendee_type_code.clone());
     }
     if let Some(owner) = &query.owner_login_id {
         sql.push(" AND owner_login_id = ").push_bind(owner.clone());
@@ -70,7 +78,10 @@ pub(super) async fn search(pool: &PgPool, query: &AttendeeQuery) -> Result<Vec<A
         .push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX));
 
     let rows = sql.build().fetch_all(pool).await?;
-    let found = rows.iter().map(read_attendee).collect::<Result<Vec<_>, _>>()?;
+    let found = rows
+        .iter()
+        .map(read_attendee)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(attendee_search::into_page(found, query.custom_field_count))
 }
 
@@ -91,7 +102,10 @@ fn read_attendee(row: &PgRow) -> Result<Attendee, sqlx::Error> {
     })
 }
 
-pub(super) async fn import(pool: &PgPool, records: &[AttendeeRecord]) -> Result<ImportSummary, ImportError> {
+pub(super) async fn import(
+    pool: &PgPool,
+    records: &[AttendeeRecord],
+) -> Result<ImportSummary, ImportError> {
     let mut transaction = pool.begin().await.map_err(StoreError::from)?;
     let result = import_and_analyze(&mut transaction, records).await;
     super::finish(transaction, result).await
@@ -117,7 +131,10 @@ async fn import_and_analyze(
 }
 
 /// Inserts or replaces one attendee; returns whether it was new.
-async fn upsert(connection: &mut PgConnection, record: &AttendeeRecord) -> Result<bool, StoreError> {
+async fn upsert(
+    connection: &mut PgConnection,
+    record: &AttendeeRecord,
+) -> Result<bool, StoreError> {
     let attendee = &record.attendee;
     let mut custom = attendee.custom.clone();
     custom.resize(CUSTOM_FIELDS, String::new());

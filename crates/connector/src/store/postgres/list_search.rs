@@ -25,7 +25,10 @@ struct Scope {
 
 /// Finds the list, language and parent of a query. Returns `None` when
 /// the search returns nothing: a limit of 0 or an unknown parent.
-async fn resolve(connection: &mut PgConnection, query: &ListQuery) -> Result<Option<Scope>, StoreError> {
+async fn resolve(
+    connection: &mut PgConnection,
+    query: &ListQuery,
+) -> Result<Option<Scope>, StoreError> {
     let list = find_list(connection, &query.list_name)
         .await?
         .ok_or_else(|| StoreError::ListNotFound(query.list_name.clone()))?;
@@ -36,7 +39,9 @@ async fn resolve(connection: &mut PgConnection, query: &ListQuery) -> Result<Opt
     let lang = if requested.is_empty() || requested == list.default_lang {
         None
     } else {
-        has_language(connection, list.id, &requested).await?.then_some(requested)
+        has_language(connection, list.id, &requested)
+            .await?
+            .then_some(requested)
     };
     let parent_id = if query.parent_long_code.is_empty() {
         0
@@ -91,7 +96,11 @@ pub(super) async fn explain(pool: &PgPool, query: &ListQuery) -> Result<String, 
     Ok(lines.join("\n"))
 }
 
-async fn has_language(connection: &mut PgConnection, list_id: i64, lang: &str) -> Result<bool, StoreError> {
+async fn has_language(
+    connection: &mut PgConnection,
+    list_id: i64,
+    lang: &str,
+) -> Result<bool, StoreError> {
     let found: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM list_languages WHERE list_id = $1 AND lang = $2)",
     )
@@ -158,7 +167,10 @@ async fn search_by_code(
     scope: &Scope,
     pattern: &Pattern,
 ) -> Result<Vec<Hit>, StoreError> {
-    let rows = code_statement("", scope, pattern).build().fetch_all(connection).await?;
+    let rows = code_statement("", scope, pattern)
+        .build()
+        .fetch_all(connection)
+        .await?;
     rows.into_iter()
         .map(|row| {
             let short_code: String = row.try_get(1)?;
@@ -202,13 +214,24 @@ fn text_statement(
         .push_bind(missing_lang.to_owned())
         .push(")");
     }
-    push_access(&mut sql, pattern, "t.text_fold", "t.text_reversed", "t.id", scope.limit);
+    push_access(
+        &mut sql,
+        pattern,
+        "t.text_fold",
+        "t.text_reversed",
+        "t.id",
+        scope.limit,
+    );
 
     sql
 }
 
 /// Builds the statement of a code search, preceded by `prefix`.
-fn code_statement(prefix: &str, scope: &Scope, pattern: &Pattern) -> QueryBuilder<'static, Postgres> {
+fn code_statement(
+    prefix: &str,
+    scope: &Scope,
+    pattern: &Pattern,
+) -> QueryBuilder<'static, Postgres> {
     let default_lang = scope.list.default_lang.clone();
     // The text comes from the unique (item_id, lang) index of the texts; an
     // item without a text in either language gets an empty one.
@@ -223,7 +246,14 @@ fn code_statement(prefix: &str, scope: &Scope, pattern: &Pattern) -> QueryBuilde
         .push_bind(scope.list.id)
         .push(" AND i.parent_id = ")
         .push_bind(scope.parent_id);
-    push_access(&mut sql, pattern, "i.code_fold", "i.code_reversed", "i.id", scope.limit);
+    push_access(
+        &mut sql,
+        pattern,
+        "i.code_fold",
+        "i.code_reversed",
+        "i.id",
+        scope.limit,
+    );
 
     sql
 }
@@ -244,7 +274,8 @@ fn push_access(
 ) {
     let order = match pattern.access() {
         Access::Exact(value) => {
-            sql.push(format!(" AND {folded} = ")).push_bind(value.to_owned());
+            sql.push(format!(" AND {folded} = "))
+                .push_bind(value.to_owned());
             folded
         }
         Access::Prefix(prefix) => {
@@ -261,7 +292,8 @@ fn push_access(
         Access::Contains(_) | Access::All => folded,
     };
     if !pattern.access_is_exact() {
-        sql.push(format!(" AND {folded} LIKE ")).push_bind(pattern.to_like());
+        sql.push(format!(" AND {folded} LIKE "))
+            .push_bind(pattern.to_like());
     }
     sql.push(format!(" ORDER BY {order}, {id} LIMIT "))
         .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
@@ -270,7 +302,8 @@ fn push_access(
 /// Appends `prefix <= column < upper`, which a btree index on the column
 /// (collation "C") answers as one range.
 fn push_range(sql: &mut QueryBuilder<'_, Postgres>, column: &str, prefix: &str) {
-    sql.push(format!(" AND {column} >= ")).push_bind(prefix.to_owned());
+    sql.push(format!(" AND {column} >= "))
+        .push_bind(prefix.to_owned());
     if let Some(upper) = pattern::prefix_upper_bound_text(prefix) {
         sql.push(format!(" AND {column} < ")).push_bind(upper);
     }

@@ -52,7 +52,9 @@ pub(super) async fn item_exists(
     let Some(list) = find_list(&mut connection, list_name).await? else {
         return Err(StoreError::ListNotFound(list_name.to_owned()));
     };
-    Ok(find_item_id(&mut connection, list.id, long_code).await?.is_some())
+    Ok(find_item_id(&mut connection, list.id, long_code)
+        .await?
+        .is_some())
 }
 
 /// Normalizes a language code as stored: trimmed and upper case (`EN`).
@@ -62,7 +64,10 @@ pub(super) fn normalize_lang(lang: &str) -> String {
 
 /// Imports a list in one transaction; every parent must exist in the file
 /// or the database, and every item needs a text in the list's default language.
-pub(super) async fn import(pool: &PgPool, import: &ListImport) -> Result<ImportSummary, ImportError> {
+pub(super) async fn import(
+    pool: &PgPool,
+    import: &ListImport,
+) -> Result<ImportSummary, ImportError> {
     let mut transaction = pool.begin().await.map_err(StoreError::from)?;
     let result = import_and_analyze(&mut transaction, import).await;
     super::finish(transaction, result).await
@@ -86,12 +91,14 @@ async fn import_rows(
     connection: &mut PgConnection,
     import: &ListImport,
 ) -> Result<ImportSummary, ImportError> {
-    sqlx::query("INSERT INTO lists (name, default_lang) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-        .bind(&import.list_name)
-        .bind(normalize_lang(&import.default_lang))
-        .execute(&mut *connection)
-        .await
-        .map_err(StoreError::from)?;
+    sqlx::query(
+        "INSERT INTO lists (name, default_lang) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(&import.list_name)
+    .bind(normalize_lang(&import.default_lang))
+    .execute(&mut *connection)
+    .await
+    .map_err(StoreError::from)?;
     let list = find_list(connection, &import.list_name)
         .await?
         .ok_or_else(|| StoreError::ListNotFound(import.list_name.clone()))?;
@@ -138,18 +145,26 @@ async fn import_rows(
             .map(normalize_lang)
             .filter(|lang| !lang.is_empty())
             .unwrap_or_else(|| list.default_lang.clone());
-        let text = Text { list_id: list.id, parent_id, item_id, lang: &lang, text: &row.text };
+        let text = Text {
+            list_id: list.id,
+            parent_id,
+            item_id,
+            lang: &lang,
+            text: &row.text,
+        };
         match upsert_text(connection, &text).await? {
             TextChange::Inserted => summary.inserted += 1,
             TextChange::Updated => summary.updated += 1,
             TextChange::Unchanged => {}
         }
-        sqlx::query("INSERT INTO list_languages (list_id, lang) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(list.id)
-            .bind(&lang)
-            .execute(&mut *connection)
-            .await
-            .map_err(StoreError::from)?;
+        sqlx::query(
+            "INSERT INTO list_languages (list_id, lang) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(list.id)
+        .bind(&lang)
+        .execute(&mut *connection)
+        .await
+        .map_err(StoreError::from)?;
     }
 
     if errors.is_empty() {
@@ -163,7 +178,11 @@ async fn import_rows(
 }
 
 fn depth(parent: &str) -> usize {
-    if parent.is_empty() { 0 } else { parent.matches('-').count() + 1 }
+    if parent.is_empty() {
+        0
+    } else {
+        parent.matches('-').count() + 1
+    }
 }
 
 async fn upsert_item(
@@ -208,7 +227,10 @@ enum TextChange {
     Unchanged,
 }
 
-async fn upsert_text(connection: &mut PgConnection, text: &Text<'_>) -> Result<TextChange, StoreError> {
+async fn upsert_text(
+    connection: &mut PgConnection,
+    text: &Text<'_>,
+) -> Result<TextChange, StoreError> {
     let existing: Option<String> =
         sqlx::query_scalar("SELECT text FROM list_item_texts WHERE item_id = $1 AND lang = $2")
             .bind(text.item_id)

@@ -136,7 +136,10 @@ impl PostgresStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
         let options = options.options([
             ("statement_timeout", STATEMENT_TIMEOUT),
-            ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT),
+            (
+                "idle_in_transaction_session_timeout",
+                IDLE_IN_TRANSACTION_TIMEOUT,
+            ),
         ]);
         // The pool reports a failed connection only as a timeout, so one
         // connection first shows why the database cannot be reached.
@@ -144,7 +147,11 @@ impl PostgresStore {
             .await
             .map_err(|_| {
                 StoreError::Database(
-                    format!("connecting timed out after {} seconds", ACQUIRE_TIMEOUT.as_secs()).into(),
+                    format!(
+                        "connecting timed out after {} seconds",
+                        ACQUIRE_TIMEOUT.as_secs()
+                    )
+                    .into(),
                 )
             })??;
         let _ = probe.close().await;
@@ -229,7 +236,9 @@ impl Store for PostgresStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT count(*) FROM lists").execute(&self.inner.pool).await?;
+        sqlx::query("SELECT count(*) FROM lists")
+            .execute(&self.inner.pool)
+            .await?;
         Ok(())
     }
 

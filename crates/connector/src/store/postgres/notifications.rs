@@ -9,8 +9,8 @@
 //! its next call, as the single worker of the SQLite store does.
 
 use protocol::{EventDateTime, Notification, ObjectType};
-use sqlx::{PgConnection, Row};
 use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
 
 use super::PostgresStore;
 use crate::store::{
@@ -61,7 +61,9 @@ fn read_pending(row: &PgRow) -> Result<PendingNotification, StoreError> {
         )));
     };
     let event_date_time = EventDateTime::parse(&event_date_time).map_err(|rule| {
-        invalid_row(format!("notification {id} has an invalid EventDateTime: {rule}"))
+        invalid_row(format!(
+            "notification {id} has an invalid EventDateTime: {rule}"
+        ))
     })?;
     Ok(PendingNotification {
         id,
@@ -282,7 +284,9 @@ impl NotificationQueue for PostgresStore {
     ) -> Result<(), StoreError> {
         let (status, decision, error) = match completion {
             Completion::Done { decision } => (NotificationStatus::Done, Some(decision), None),
-            Completion::Superseded { reason } => (NotificationStatus::Superseded, None, Some(reason)),
+            Completion::Superseded { reason } => {
+                (NotificationStatus::Superseded, None, Some(reason))
+            }
             Completion::Failed { error } => (NotificationStatus::Failed, None, Some(error)),
         };
         // A done notification keeps the error of its last failed attempt, if any.
