@@ -31,7 +31,7 @@ pub enum ConnectorCommand {
 pub const DB_HELP: &str = "SQLite database file, created when absent, or PostgreSQL URL \
                            (postgres://USER@HOST:PORT/DATABASE)";
 
-/// Reads a `--db` value; every value is a file path or a URL.
+/// Reads a `--db` value, which is a file path or a URL; only an empty value is invalid.
 pub fn parse_location(value: &str) -> Result<Location, String> {
     if value.is_empty() {
         return Err("must not be empty".to_owned());

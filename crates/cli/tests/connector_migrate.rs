@@ -32,7 +32,7 @@ fn migrate_sqlite_prints_schema_version() {
 
 #[test]
 fn migrate_unreachable_postgres_hides_password() {
-    // Port 1 on loopback refuses connections.
+    // Nothing listens on port 1 of loopback, so the connection is refused.
     let url = "postgres://app:s3cret-password@127.0.0.1:1/callouts";
 
     let output = run(callouts().args(["connector", "migrate", "--db", url]));

@@ -1,4 +1,4 @@
-//! Where a store lives, as the command line's `--db` names it.
+//! The location of a store, as the command line's `--db` names it.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Versioned schema changes. Each engine keeps its own numbered SQL files
-//! and records the versions it applied in the table `schema_migrations`;
-//! stores apply the missing ones when they open, and so does
+//! and records the versions it applied in the table `schema_migrations`.
+//! Stores apply the missing ones when they open, and so does
 //! `callouts connector migrate`.
 
 /// One schema change, applied in one transaction with the others of a run.

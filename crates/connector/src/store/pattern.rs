@@ -180,9 +180,9 @@ pub fn prefix_upper_bound(prefix: &str) -> Option<Vec<u8>> {
 }
 
 /// Returns the smallest string greater than every string that begins with
-/// `prefix` in code point order, which is also the byte order of UTF-8, for
-/// a range scan `prefix <= value < upper` on a column that only accepts
-/// valid UTF-8, such as PostgreSQL text. `None` means no upper bound: an
+/// `prefix` in code point order, which is also the byte order of UTF-8. It
+/// bounds a range scan `prefix <= value < upper` on a column that only
+/// accepts valid UTF-8, such as PostgreSQL text. `None` means no upper bound: an
 /// empty prefix, or one of `char::MAX` alone.
 pub fn prefix_upper_bound_text(prefix: &str) -> Option<String> {
     let mut characters: Vec<char> = prefix.chars().collect();

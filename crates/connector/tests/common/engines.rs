@@ -186,8 +186,8 @@ impl Drop for Schema {
             runtime.block_on(async {
                 let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
                 // A store of a cancelled request may still hold locks in an
-                // open transaction, until the store's idle-in-transaction
-                // timeout ends its session; so wait briefly and try again.
+                // open transaction until the store's idle-in-transaction
+                // timeout ends its session. So wait briefly and try again.
                 sqlx::query("SET lock_timeout = '5s'")
                     .execute(&mut admin)
                     .await?;

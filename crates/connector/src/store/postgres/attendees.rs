@@ -11,7 +11,7 @@ use protocol::Attendee;
 const COLUMNS: &str = "external_id, first_name, middle_initial, last_name, suffix, company, \
                        attendee_type_code, title, custom, owner_login_id";
 
-/// Folded column of each text field of the criteria; only some have an index.
+/// Folded column of each text field of the criteria. Only some have an index.
 const FOLDED_FIELDS: [(FieldReader, &str); 7] = [
     (|a| &a.external_id, "external_id_fold"),
     (|a| &a.first_name, "first_name_fold"),
@@ -23,7 +23,7 @@ const FOLDED_FIELDS: [(FieldReader, &str); 7] = [
 ];
 
 /// Appends the conditions of a "begins with" criterion on a folded column:
-/// a range on the literal prefix, which an index can answer, and `LIKE`
+/// a range on the literal prefix, which an index can read, and `LIKE`
 /// when the range alone does not decide the match (a `*` inside the value).
 fn push_criterion(sql: &mut QueryBuilder<'_, Postgres>, column: &str, raw: &str) {
     let pattern = Pattern::begins_with(raw);
@@ -130,7 +130,7 @@ async fn import_and_analyze(
     Ok(summary)
 }
 
-/// Inserts or replaces one attendee; returns whether it was new.
+/// Inserts or replaces one attendee and returns whether it was new.
 async fn upsert(
     connection: &mut PgConnection,
     record: &AttendeeRecord,
@@ -141,6 +141,7 @@ async fn upsert(
     let custom = custom.join(&CUSTOM_SEPARATOR.to_string());
     // Folding keeps U+001F, so the folded fields stay apart in custom_fold.
     let custom_fold = pattern::fold(&custom);
+
     // `xmax = 0` holds only for a row this statement inserted, not for one
     // it updated: PostgreSQL's usual way to tell the two apart in an upsert.
     let inserted: bool = sqlx::query_scalar(

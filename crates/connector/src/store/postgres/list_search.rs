@@ -13,7 +13,7 @@ struct Hit {
     item: ListItem,
 }
 
-/// Where a search looks, and how many items it returns.
+/// The list, parent and languages that a search reads, and its limit.
 struct Scope {
     list: ListInfo,
     parent_id: i64,
@@ -205,7 +205,7 @@ fn text_statement(
         .push(" AND t.lang = ")
         .push_bind(lang.to_owned());
     // Items already covered by the requested language are excluded from the
-    // default-language pass; the unique (item_id, lang) index answers it.
+    // default-language pass, with a lookup in the unique (item_id, lang) index.
     if let Some(missing_lang) = missing_lang {
         sql.push(
             " AND NOT EXISTS (SELECT 1 FROM list_item_texts own
@@ -300,7 +300,7 @@ fn push_access(
 }
 
 /// Appends `prefix <= column < upper`, which a btree index on the column
-/// (collation "C") answers as one range.
+/// (collation "C") reads as one range.
 fn push_range(sql: &mut QueryBuilder<'_, Postgres>, column: &str, prefix: &str) {
     sql.push(format!(" AND {column} >= "))
         .push_bind(prefix.to_owned());

@@ -62,7 +62,7 @@ pub(super) fn normalize_lang(lang: &str) -> String {
     lang.trim().to_uppercase()
 }
 
-/// Imports a list in one transaction; every parent must exist in the file
+/// Imports a list in one transaction. Every parent must exist in the file
 /// or the database, and every item needs a text in the list's default language.
 pub(super) async fn import(
     pool: &PgPool,

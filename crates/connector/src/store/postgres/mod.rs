@@ -1,10 +1,10 @@
 //! The PostgreSQL store: several connector instances can share one database.
 //!
-//! Searches and imports behave as in the SQLite store. The notification
-//! queue is claimed row by row (`FOR UPDATE SKIP LOCKED`) with a lease, so
-//! that each notification is attempted by one instance at a time, and the
-//! launch nonces are one table with a primary key, so that a nonce used
-//! through one instance is rejected by all others.
+//! Searches and imports behave as in the SQLite store. Instances claim
+//! notifications row by row (`FOR UPDATE SKIP LOCKED`) with a lease, so
+//! each notification is attempted by one instance at a time. The launch
+//! nonces are one table with a primary key, so a nonce used through one
+//! instance is rejected by all others.
 
 mod attendees;
 mod launch;
@@ -35,12 +35,12 @@ const MAX_CONNECTIONS: u32 = 10;
 /// How long a request waits for a free connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Longest time one statement may run. Imports run many short statements,
+/// Maximum time one statement may run. Imports run many short statements,
 /// and a migration that waits for another instance's migration waits at
 /// most this long for the lock.
 const STATEMENT_TIMEOUT: &str = "60s";
 
-/// Longest time a session may sit inside a transaction without running a
+/// Maximum time a session may sit inside a transaction without running a
 /// statement, after which PostgreSQL ends the session. The store's
 /// transactions run their statements back to back, but a request that is
 /// cancelled within a transaction leaves it open, with its locks, until the
@@ -107,8 +107,8 @@ pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
-                // Setting a password fails only for URLs without a host,
-                // which have none to hide.
+                // Setting a password fails only for URLs that cannot have
+                // one, such as those without a host, so none is shown.
                 let _ = parsed.set_password(Some("REDACTED"));
             }
             parsed.to_string()
@@ -203,7 +203,7 @@ impl PostgresStore {
         list_search::explain(&self.inner.pool, query).await
     }
 
-    /// The connection pool, for tests and tools that inspect the database.
+    /// Returns the connection pool, for tests and tools that inspect the database.
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
     }
