@@ -74,4 +74,15 @@ mod tests {
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("db.example.com:5432/callouts"), "{shown}");
     }
+
+    #[test]
+    fn display_hides_password_parameter() {
+        let location =
+            Location::parse("postgres://db.example.com/callouts?sslmode=require&password=s3cret");
+
+        let shown = location.to_string();
+
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
+    }
 }

@@ -102,19 +102,37 @@ pub fn is_postgres_url(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
-/// Returns the URL without its password, for messages and logs.
+/// Query parameters of a PostgreSQL URL whose values are secret.
+const SECRET_PARAMETERS: [&str; 2] = ["password", "sslpassword"];
+
+/// Returns the URL without its password, in the user part or in a
+/// `password` parameter, for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                // Setting a password fails only for URLs that cannot have
-                // one, such as those without a host, so none is shown.
-                let _ = parsed.set_password(Some("REDACTED"));
-            }
-            parsed.to_string()
-        }
-        Err(_) => "(an invalid PostgreSQL URL)".to_owned(),
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(an invalid PostgreSQL URL)".to_owned();
+    };
+    if parsed.password().is_some() {
+        // Setting a password fails only for URLs that cannot have one, such
+        // as those without a host, so none is shown.
+        let _ = parsed.set_password(Some("REDACTED"));
     }
+    let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    if pairs
+        .iter()
+        .any(|(key, _)| SECRET_PARAMETERS.contains(&key.as_str()))
+    {
+        let mut query = parsed.query_pairs_mut();
+        query.clear();
+        for (key, value) in &pairs {
+            let shown = if SECRET_PARAMETERS.contains(&key.as_str()) {
+                "REDACTED"
+            } else {
+                value
+            };
+            query.append_pair(key, shown);
+        }
+    }
+    parsed.to_string()
 }
 
 impl PostgresStore {
