@@ -425,3 +425,39 @@ async fn worker_resumes_after_restart() {
     assert_eq!(setup.host.state().workflow_bodies().len(), 1);
     assert_eq!(setup.host.state().calls_to(&report_path("42")).len(), 2);
 }
+
+/// Two connectors on one PostgreSQL database, whose workers start together
+/// on a queue of stored notifications: each notification is processed by
+/// one of them, once. Skips when `CALLOUTS_TEST_POSTGRES_URL` is not set,
+/// because the SQLite queue serves a single worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn worker_two_instances_process_each_once() {
+    let Some(database) = TestDatabase::postgres().await else { return };
+    let host = TestHost::start().await;
+    let (first_store, queue) = open_store(&database).await;
+    let second_store = database.open().await;
+    let mut object_uris = Vec::new();
+    for id in 0..12 {
+        let object_uri = host.add_report(passing_report(&id.to_string()));
+        let xml = notification_xml(&object_uri, "2026-12-04");
+        let notification = Notification::parse(xml.as_bytes()).unwrap();
+        queue.enqueue(&notification, &dedup_key(&notification), 0).await.unwrap();
+        object_uris.push(object_uri);
+    }
+
+    let first = spawn_connector(first_store, processing_config(&host)).await;
+    let second = spawn_connector(second_store, processing_config(&host)).await;
+    for object_uri in &object_uris {
+        let row = finished(&*queue, object_uri).await;
+        assert_eq!(row.status, NotificationStatus::Done, "{object_uri}");
+        assert_eq!(row.attempts, 1, "{object_uri}");
+    }
+
+    assert_eq!(host.state().workflow_bodies().len(), 12);
+    for id in 0..12 {
+        let workflow_path = format!("{}/workflow", report_path(&id.to_string()));
+        assert_eq!(host.state().calls_to(&workflow_path).len(), 1, "report {id}");
+    }
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+}
