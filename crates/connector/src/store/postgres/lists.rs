@@ -64,6 +64,11 @@ pub(super) fn normalize_lang(lang: &str) -> String {
 
 /// Imports a list in one transaction. Every parent must exist in the file
 /// or the database, and every item needs a text in the list's default language.
+///
+/// NOTE: each row costs several statements, each a round trip. The 3000
+/// rows of the index tests took about 2.5 seconds on loopback on a shared
+/// two-core machine, so a million rows would take about a quarter of an
+/// hour (an estimate).
 pub(super) async fn import(
     pool: &PgPool,
     import: &ListImport,

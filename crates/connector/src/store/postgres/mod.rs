@@ -51,6 +51,10 @@ const IDLE_IN_TRANSACTION_TIMEOUT: &str = "15s";
 /// that claimed it, unless that instance ends the attempt first. Another
 /// instance takes it over after this, so it must exceed the longest attempt:
 /// a few host requests, each bounded by the connector's outbound timeouts.
+///
+/// NOTE: each store gets a new instance id when it opens, so a notification
+/// that a stopped process had claimed waits for the end of this lease even
+/// when the same instance restarts.
 pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(300);
 
 /// PostgreSQL store shared by all request handlers of one connector instance.
