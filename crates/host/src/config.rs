@@ -143,6 +143,9 @@ pub struct WebServicesConfig {
     pub access_token_secs: u64,
     /// Lifetime of a refresh token, in seconds. Default 2592000 (30 days).
     pub refresh_token_secs: u64,
+    /// Lifetime of a Launch External URL v4 `client_auth_code`, in seconds.
+    /// Default 120.
+    pub launch_code_secs: u64,
 }
 
 impl Default for WebServicesConfig {
@@ -150,6 +153,7 @@ impl Default for WebServicesConfig {
         WebServicesConfig {
             access_token_secs: 3600,
             refresh_token_secs: 30 * 24 * 3600,
+            launch_code_secs: 120,
         }
     }
 }
@@ -290,6 +294,10 @@ impl Config {
             (
                 "web_services.refresh_token_secs",
                 self.web_services.refresh_token_secs,
+            ),
+            (
+                "web_services.launch_code_secs",
+                self.web_services.launch_code_secs,
             ),
         ];
         let counts = [
@@ -488,6 +496,25 @@ mod tests {
             error_key(&config).as_deref(),
             Some("verification.timeout_secs")
         );
+    }
+
+    #[test]
+    fn config_zero_launch_code_lifetime_names_key() {
+        let mut config = Config::default();
+        config.web_services.launch_code_secs = 0;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("web_services.launch_code_secs")
+        );
+    }
+
+    #[test]
+    fn config_web_services_section_sets_launch_code_lifetime() {
+        let config = Config::from_toml_str("[web_services]\nlaunch_code_secs = 30\n").unwrap();
+
+        assert_eq!(config.web_services.launch_code_secs, 30);
+        assert_eq!(config.web_services.access_token_secs, 3600);
     }
 
     #[test]

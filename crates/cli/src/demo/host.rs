@@ -11,6 +11,8 @@ use host::Secret;
 use host::domain::accounts::{self, AccountError, CompanyInput, UserInput};
 use host::domain::registration::{Registration, TestOutcome};
 use host::domain::services::{ConfiguredListInput, WorkflowStepInput};
+use host::domain::launch_admin::{create_launch_field, list_launch_fields};
+use host::domain::launch_fields::LaunchFieldInput;
 use host::domain::{Actor, RegistrationInput, ServiceInput, ServiceKind, ServiceSettingsInput};
 use host::store::SqliteHostStore;
 
@@ -21,6 +23,13 @@ pub const ADMIN_LOGIN: &str = "admin";
 pub const EMPLOYEE_LOGIN: &str = "employee";
 pub const APPROVER_LOGIN: &str = "approver";
 const REGISTRATION_NAME: &str = "Demo connector";
+/// The second registration of the demo connector: a registration's Launch
+/// External URL service has one version, and this one has version 4.
+const LAUNCH_V4_REGISTRATION_NAME: &str = "Demo connector, Launch External URL v4";
+/// The OAuth client id of the version 4 launch service.
+pub const LAUNCH_OAUTH_CLIENT_ID: &str = "demo-launch-v4";
+/// The entry field that version 1 launches fill, by picking an airport.
+pub const LAUNCH_V1_FIELD: &str = "DepartureAirport";
 
 /// Inputs of the demonstration host from the rest of the demonstration.
 pub struct HostSetup<'a> {
@@ -104,12 +113,31 @@ async fn create_accounts(store: &SqliteHostStore, secrets: &DemoSecrets) -> anyh
     Ok(())
 }
 
-/// Registers the demo connector at `connector_origin`, or points the
-/// existing registration there.
+/// Which of the demo connector's two registrations.
+#[derive(Debug, Clone, Copy)]
+pub enum DemoRegistration {
+    /// Searches, Event Notification and Launch External URL version 1.
+    Main,
+    /// Launch External URL version 4.
+    LaunchV4,
+}
+
+impl DemoRegistration {
+    fn name(self) -> &'static str {
+        match self {
+            DemoRegistration::Main => REGISTRATION_NAME,
+            DemoRegistration::LaunchV4 => LAUNCH_V4_REGISTRATION_NAME,
+        }
+    }
+}
+
+/// Registers the demo connector at `connector_origin` as `which`, or points
+/// the existing registration there.
 pub async fn ensure_registration(
     app: &host::HostApp,
     admin: &Actor,
     setup: &HostSetup<'_>,
+    which: DemoRegistration,
     connector_origin: &str,
 ) -> anyhow::Result<Registration> {
     let registrations = &app.registrations;
@@ -117,11 +145,11 @@ pub async fn ensure_registration(
         .list(admin)
         .await?
         .into_iter()
-        .find(|registration| registration.name.as_str() == REGISTRATION_NAME);
+        .find(|registration| registration.name.as_str() == which.name());
     let registration = match existing {
         None => {
             let input = RegistrationInput {
-                name: Some(REGISTRATION_NAME.to_owned()),
+                name: Some(which.name().to_owned()),
                 description: Some("The connector of `callouts demo`, on loopback".to_owned()),
                 host_name: Some(connector_origin.to_owned()),
                 user_name: Some(setup.connector_username.to_owned()),
@@ -149,12 +177,108 @@ pub async fn register_connector(
     setup: &HostSetup<'_>,
     connector_origin: &str,
 ) -> anyhow::Result<Registration> {
-    let registration = ensure_registration(app, admin, setup, connector_origin).await?;
+    let registration =
+        ensure_registration(app, admin, setup, DemoRegistration::Main, connector_origin).await?;
     let registration = app.registrations.test_connection(admin, registration.id).await?;
     if !registration.verified {
         return Ok(registration);
     }
-    enable_services(app, admin, registration.id).await
+    enable_services(app, admin, registration.id).await?;
+    enable_launch(app, admin, registration.id, LaunchVersionInput::V1).await
+}
+
+/// Points the version 4 registration at the running connector, runs Test
+/// Connection and, when it succeeds, enables its launch service with
+/// `redirect_url`, the connector's version 4 path.
+pub async fn register_launch_v4(
+    app: &host::HostApp,
+    admin: &Actor,
+    setup: &HostSetup<'_>,
+    connector_origin: &str,
+    redirect_url: &str,
+) -> anyhow::Result<Registration> {
+    let registration =
+        ensure_registration(app, admin, setup, DemoRegistration::LaunchV4, connector_origin)
+            .await?;
+    let registration = app.registrations.test_connection(admin, registration.id).await?;
+    if !registration.verified {
+        return Ok(registration);
+    }
+    enable_launch(app, admin, registration.id, LaunchVersionInput::V4 { redirect_url }).await
+}
+
+/// The version of a launch service to enable, with the settings of version 4.
+enum LaunchVersionInput<'a> {
+    V1,
+    V4 { redirect_url: &'a str },
+}
+
+async fn enable_launch(
+    app: &host::HostApp,
+    admin: &Actor,
+    id: host::domain::registration::RegistrationId,
+    version: LaunchVersionInput<'_>,
+) -> anyhow::Result<Registration> {
+    let settings = match version {
+        LaunchVersionInput::V1 => ServiceSettingsInput::LaunchExternalUrl {
+            version: Some("V1".to_owned()),
+            oauth_client_id: None,
+            redirect_url: None,
+        },
+        LaunchVersionInput::V4 { redirect_url } => ServiceSettingsInput::LaunchExternalUrl {
+            version: Some("V4".to_owned()),
+            oauth_client_id: Some(LAUNCH_OAUTH_CLIENT_ID.to_owned()),
+            redirect_url: Some(redirect_url.to_owned()),
+        },
+    };
+    let input = ServiceInput {
+        enabled: true,
+        endpoint_path: None,
+        settings,
+    };
+    Ok(app
+        .registrations
+        .configure_service(admin, id, ServiceKind::LaunchExternalUrl, &input)
+        .await?)
+}
+
+/// The demo's launch fields: code, label, object type and whether version 4.
+const LAUNCH_FIELDS: [(&str, &str, &str, bool); 4] = [
+    (LAUNCH_V1_FIELD, "Departure airport", "ENTRY", false),
+    ("TripAirport", "Trip airport", "HEADER", true),
+    ("ArrivalAirport", "Arrival airport", "ENTRY", true),
+    ("AllocationAirport", "Allocation airport", "ALLOCATION", true),
+];
+
+/// Creates the launch fields of [`LAUNCH_FIELDS`] that an earlier run did
+/// not: version 1 ones on `v1`, version 4 ones on `v4`.
+pub async fn ensure_launch_fields(
+    app: &host::HostApp,
+    admin: &Actor,
+    v1: &Registration,
+    v4: &Registration,
+) -> anyhow::Result<()> {
+    let store = app.store.as_ref();
+    let existing = list_launch_fields(store, admin).await?;
+    for (code, label, object_type, version_4) in LAUNCH_FIELDS {
+        if existing.iter().any(|field| field.code == code) {
+            continue;
+        }
+        let registration = if version_4 { v4 } else { v1 };
+        let input = LaunchFieldInput {
+            registration_id: Some(registration.id.0),
+            code: code.to_owned(),
+            label: label.to_owned(),
+            object_type: object_type.to_owned(),
+            multiline: false,
+            popup_width: Some(720),
+            popup_height: Some(560),
+        };
+        create_launch_field(store, admin, &input)
+            .await
+            .with_context(|| format!("cannot create the demo launch field {code}"))?;
+    }
+    Ok(())
 }
 
 /// Enables Fetch Attendee for the bundled attendee types and Fetch List for

@@ -18,6 +18,7 @@ use ::host::connector_access::{ClientCredentials, generate_client_credentials};
 
 use crate::bundled;
 use crate::connector_command::{open_sqlite_store, shutdown_signal};
+use host::DemoRegistration;
 use secrets::DemoSecrets;
 
 #[derive(Debug, Args)]
@@ -42,7 +43,15 @@ pub struct DemoArgs {
 
 const DEMO_USERNAME: &str = "demo-connector";
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub async fn run(mut args: DemoArgs) -> anyhow::Result<()> {
+    // The version 4 redirect URL names the connector's port before the
+    // connector starts, so port 0 is resolved here. Another process could
+    // take the port in between, which fails the start with a clear error.
+    if args.listen.port() == 0 {
+        let probe = std::net::TcpListener::bind(args.listen)
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        args.listen = probe.local_addr()?;
+    }
     std::fs::create_dir_all(&args.state_dir)
         .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
     let names = vec![
@@ -72,16 +81,22 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     // The connector needs client credentials before it starts, so the
     // registration is created first and pointed at the connector's port later.
-    let placeholder = format!("https://localhost:{}", args.listen.port().max(1));
-    let registration = host::ensure_registration(&started.app, &started.admin, &setup, &placeholder).await?;
-    let credentials = generate_client_credentials(
-        started.app.store.as_ref(),
-        &started.app.registrations,
-        &started.admin,
-        registration.id,
-    )
-    .await
-    .context("cannot generate the demo connector's client credentials")?;
+    let placeholder = format!("https://localhost:{}", args.listen.port());
+    let mut credentials = Vec::new();
+    for which in [DemoRegistration::Main, DemoRegistration::LaunchV4] {
+        let registration = host::ensure_registration(&started.app, &started.admin, &setup, which, &placeholder).await?;
+        let generated = generate_client_credentials(
+            started.app.store.as_ref(),
+            &started.app.registrations,
+            &started.admin,
+            registration.id,
+        )
+        .await
+        .with_context(|| format!("cannot generate the client credentials of the registration {which:?}"))?;
+        credentials.push(generated);
+    }
+    let launch_v4_credentials = credentials.pop().context("the version 4 registration has no credentials")?;
+    let credentials = credentials.pop().context("the main registration has no credentials")?;
 
     let store = open_sqlite_store(&args.state_dir.join("connector.db"))?;
     import_bundled_data(&store).await?;
@@ -89,6 +104,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     config.credentials.username = DEMO_USERNAME.to_owned();
     config.credentials.password = connector::Secret::new(secrets.connector_password.clone());
     validate_with_host(&mut config, &host_url, &credentials, &certificates.ca_certificate);
+    let redirect_url = format!("https://localhost:{}{}", args.listen.port(), connector::config::DEFAULT_LAUNCH_V4_PATH);
+    launch_pages(&mut config, &redirect_url, &launch_v4_credentials);
     let connector = connector::bind(connector::ServeOptions {
         store: Arc::new(store),
         config,
@@ -107,10 +124,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             return Err(error);
         }
     };
+    let redirect_url = format!("{connector_url}{}", connector::config::DEFAULT_LAUNCH_V4_PATH);
+    let launch_ready = enable_launch_fields(&started, &setup, &registration, &connector_url, &redirect_url).await;
+    if let Err(error) = launch_ready {
+        connector_task.abort();
+        return Err(error);
+    }
     let host_server = started.bound;
     print_connector_instructions(&connector_url, &secrets.connector_password, &certificates.ca_certificate);
     print_host_instructions(&host_url, &secrets, &host::describe_test(&registration));
     print_validation_instructions(&credentials.client_id);
+    print_launch_instructions();
     if args.exit_when_ready {
         connector_task.abort();
         return Ok(());
@@ -138,6 +162,38 @@ fn validate_with_host(config: &mut connector::Config, host_url: &str, credential
         required: false,
     });
     config.validation.amount_limits.insert("Meals".to_owned(), MEALS_LIMIT.to_owned());
+}
+
+/// Turns the connector's Launch External URL pages on: the employee picks
+/// an airport, which version 1 writes to the entry field
+/// [`host::LAUNCH_V1_FIELD`] with the main registration's client
+/// credentials, and version 4 to the field it was launched from, with the
+/// code exchanged under the version 4 registration's `credentials`.
+fn launch_pages(config: &mut connector::Config, redirect_url: &str, credentials: &ClientCredentials) {
+    config.launch.list = bundled::AIRPORTS_LIST_NAME.to_owned();
+    config.launch.v1_field = host::LAUNCH_V1_FIELD.to_owned();
+    config.launch.oauth_client_id = host::LAUNCH_OAUTH_CLIENT_ID.to_owned();
+    config.launch.redirect_url = redirect_url.to_owned();
+    config.launch.oauth_client_secret = connector::Secret::new(credentials.client_secret.expose().to_owned());
+}
+
+/// Registers the version 4 launch service and creates the launch fields,
+/// once the main registration is verified.
+async fn enable_launch_fields(
+    started: &host::StartedHost,
+    setup: &host::HostSetup<'_>,
+    main: &::host::domain::registration::Registration,
+    connector_url: &str,
+    redirect_url: &str,
+) -> anyhow::Result<()> {
+    if !main.verified {
+        return Ok(());
+    }
+    let v4 = host::register_launch_v4(&started.app, &started.admin, setup, connector_url, redirect_url).await?;
+    if !v4.verified {
+        anyhow::bail!("Test Connection of the version 4 registration failed: {}", host::describe_test(&v4));
+    }
+    host::ensure_launch_fields(&started.app, &started.admin, main, &v4).await
 }
 
 /// Imports the bundled lists and attendees unless an earlier run did.
@@ -211,6 +267,16 @@ fn print_validation_instructions(client_id: &str) {
     println!("  2. Reload the report: the connector has sent it back, and the page shows both reasons.");
     println!("  3. Replace the entry with a Meals entry of 60.00 whose list field is Location, and submit again: the connector approves it.");
     println!("  4. Sign in as the approver and approve it on Approvals; the connector approves it again and it is Ready for extract.");
+    println!();
+}
+
+fn print_launch_instructions() {
+    println!("Launch External URL: the connector's pages pick an airport and write it back through the host web services.");
+    println!("  1. Sign in as the employee, create a report with an entry, and open the entry.");
+    println!("  2. Version 1: click Launch beside Departure airport, search `London Heath` (or the code `LHR`), choose London Heathrow Airport, click Done.");
+    println!("     The window closes and the entry shows the airport. Version 4 works the same way from Trip airport on the");
+    println!("     report, Arrival airport on the entry and Allocation airport on an allocation of the entry.");
+    println!("  3. Submit the report and sign in as the approver: Approvals shows the values read-only, with no Launch button.");
     println!();
 }
 

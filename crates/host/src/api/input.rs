@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::errors::ApiError;
 use crate::domain::fields::{FieldErrors, rules};
+use crate::domain::launch_fields::{LaunchFieldInput, launch_rules};
 use crate::domain::services::{ConfiguredListInput, WorkflowStepInput};
 use crate::domain::{RegistrationInput, ServiceInput, ServiceKind, ServiceSettingsInput};
 
@@ -65,11 +66,21 @@ impl<'a> ObjectReader<'a> {
     }
 
     fn integer(&mut self, name: &'static str, errors: &mut FieldErrors) -> Option<i64> {
+        self.integer_or(name, rules::CONNECTED_LIST_LEVEL, errors)
+    }
+
+    /// Reads a whole number, recording `rule` when the member is of another type.
+    fn integer_or(
+        &mut self,
+        name: &'static str,
+        rule: &'static str,
+        errors: &mut FieldErrors,
+    ) -> Option<i64> {
         let value = self.member(name)?;
         match value.as_i64() {
             Some(number) => Some(number),
             None => {
-                errors.push(self.field(name), rules::CONNECTED_LIST_LEVEL);
+                errors.push(self.field(name), rule);
                 None
             }
         }
@@ -202,6 +213,33 @@ fn workflow_step(
     };
     reader.finish(errors);
     Some(step)
+}
+
+/// Reads a launch field: `registration_id`, `code`, `label`, `object_type`,
+/// `multiline` (default false), `popup_width` and `popup_height`. A missing
+/// member breaks the rule of its value, which the domain reports.
+pub(super) fn launch_field_input(body: &Value) -> Result<LaunchFieldInput, ApiError> {
+    let mut errors = FieldErrors::default();
+    let Some(mut reader) = ObjectReader::new(body, "", &mut errors) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let input = LaunchFieldInput {
+        registration_id: reader.integer_or(
+            "registration_id",
+            launch_rules::REGISTRATION_UNKNOWN,
+            &mut errors,
+        ),
+        code: reader.string("code", &mut errors).unwrap_or_default(),
+        label: reader.string("label", &mut errors).unwrap_or_default(),
+        object_type: reader
+            .string("object_type", &mut errors)
+            .unwrap_or_default(),
+        multiline: reader.boolean("multiline", &mut errors).unwrap_or(false),
+        popup_width: reader.integer_or("popup_width", launch_rules::POPUP_SIZE, &mut errors),
+        popup_height: reader.integer_or("popup_height", launch_rules::POPUP_SIZE, &mut errors),
+    };
+    reader.finish(&mut errors);
+    errors.into_result(input).map_err(ApiError::Invalid)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! The JSON API: registrations and their verification under `/api/v1`, the
-//! notification API under `/api/platform/notifications/v1.0`, the host web
-//! services of validating connectors ([`web_services`]), bearer tokens, and
-//! `/healthz`.
+//! The JSON API: registrations, their verification and launch fields under
+//! `/api/v1`, the notification API under `/api/platform/notifications/v1.0`,
+//! the host web services of validating connectors ([`web_services`]), bearer
+//! tokens, and `/healthz`.
 //!
 //! Every route is declared once in [`endpoints`], which builds the router
 //! and lists the operations, so that a test can compare them with the
@@ -12,6 +12,7 @@ mod body;
 mod connectors;
 pub mod errors;
 mod input;
+mod launch_fields;
 mod notifications;
 mod verification;
 pub mod views;
@@ -89,6 +90,7 @@ const NOTIFICATION_API_PATH_WITH_ID: &str = "/api/platform/notifications/v1.0/no
 fn endpoints() -> Vec<Endpoint> {
     const CONNECTORS: &str = "/api/v1/connectors";
     const CONNECTOR: &str = "/api/v1/connectors/{id}";
+    const LAUNCH_FIELDS: &str = "/api/v1/launch-fields";
     vec![
         Endpoint::new(Method::GET, "/healthz", get(healthz)),
         Endpoint::new(Method::GET, "/api/v1/openapi.json", get(openapi)),
@@ -120,6 +122,8 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/connectors/{id}/audit",
             get(connectors::audit_trail),
         ),
+        Endpoint::new(Method::GET, LAUNCH_FIELDS, get(launch_fields::list)),
+        Endpoint::new(Method::POST, LAUNCH_FIELDS, post(launch_fields::create)),
         Endpoint::new(
             Method::GET,
             NOTIFICATION_API_PATH,

@@ -1,4 +1,5 @@
-//! JSON shapes of registrations, services, Test Connection results, audit entries and verifications.
+//! JSON shapes of registrations, services, Test Connection results, audit
+//! entries, verifications and launch fields.
 //!
 //! No view has a password member: the sealed password stays in the store.
 
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::domain::launch_fields::LaunchField;
 use crate::domain::services::{LaunchVersion, ServiceConfig, ServiceSettings};
 use crate::domain::{AuditEntry, Registration, TestConnectionResult, TestOutcome, Verification};
 
@@ -181,6 +183,36 @@ impl<'a> From<&'a Verification> for VerificationView<'a> {
             duration_ms: verification.duration_ms,
             actor: &verification.actor_login,
             report: &verification.report,
+        }
+    }
+}
+
+/// A launch field as the API returns it.
+#[derive(Debug, Serialize)]
+pub struct LaunchFieldView {
+    pub id: i64,
+    pub registration_id: i64,
+    pub code: String,
+    pub label: String,
+    pub object_type: &'static str,
+    pub multiline: bool,
+    pub popup_width: u16,
+    pub popup_height: u16,
+    pub created_at: String,
+}
+
+impl From<&LaunchField> for LaunchFieldView {
+    fn from(field: &LaunchField) -> Self {
+        LaunchFieldView {
+            id: field.id.0,
+            registration_id: field.registration_id.0,
+            code: field.code.clone(),
+            label: field.label.clone(),
+            object_type: field.object_type.as_str(),
+            multiline: field.multiline,
+            popup_width: field.popup_width,
+            popup_height: field.popup_height,
+            created_at: timestamp(field.created_at),
         }
     }
 }

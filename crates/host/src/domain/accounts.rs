@@ -96,6 +96,29 @@ pub struct Company {
     pub development_partner: bool,
 }
 
+impl Company {
+    /// Returns the company's domain, sent as `xcompanydomain` and
+    /// `company_domain` in Launch External URL queries.
+    pub fn domain(&self) -> String {
+        company_domain(&self.name)
+    }
+}
+
+/// Returns the domain of a company name: lowercased, each run of characters
+/// other than a-z and 0-9 replaced by `-`, trimmed of `-`, followed by
+/// `.example`, so "Demo Company" becomes `demo-company.example`.
+pub fn company_domain(name: &str) -> String {
+    let mut label = String::with_capacity(name.len());
+    for character in name.to_lowercase().chars() {
+        if character.is_ascii_lowercase() || character.is_ascii_digit() {
+            label.push(character);
+        } else if !label.ends_with('-') {
+            label.push('-');
+        }
+    }
+    format!("{}.example", label.trim_matches('-'))
+}
+
 /// A user of a company.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -381,6 +404,19 @@ fn unknown_user_hash() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn company_domain_cases() {
+        let cases = [
+            ("Demo Company", "demo-company.example"),
+            ("  ACME, Inc. ", "acme-inc.example"),
+            ("Müller & Söhne 2", "m-ller-s-hne-2.example"),
+            ("a--b", "a-b.example"),
+        ];
+        for (name, domain) in cases {
+            assert_eq!(company_domain(name), domain, "{name}");
+        }
+    }
 
     fn company(edition: Edition, development_partner: bool) -> Company {
         Company {

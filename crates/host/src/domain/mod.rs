@@ -3,12 +3,14 @@
 pub mod accounts;
 pub mod callout_log;
 pub mod fields;
+pub mod launch_admin;
+pub mod launch_fields;
 pub mod registration;
 pub mod registrations;
 pub mod services;
 pub mod verification;
 
-pub use accounts::{Actor, Company, CompanyId, Edition, Role, User, UserId};
+pub use accounts::{Actor, Company, CompanyId, Edition, Role, User, UserId, company_domain};
 pub use fields::{FieldError, FieldErrors, rules};
 pub use registration::{
     AuditAction, AuditEntry, Registration, RegistrationId, TestConnectionResult, TestOutcome,

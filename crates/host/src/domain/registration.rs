@@ -98,6 +98,8 @@ pub enum AuditAction {
     TestConnection,
     /// A run of Verify services, the conformance suite.
     Verification,
+    /// A launch field bound to the registration was created.
+    LaunchFieldCreated,
 }
 
 impl AuditAction {
@@ -108,6 +110,7 @@ impl AuditAction {
             AuditAction::ServiceConfigured => "service_configured",
             AuditAction::TestConnection => "test_connection",
             AuditAction::Verification => "verification",
+            AuditAction::LaunchFieldCreated => "launch_field_created",
         }
     }
 
@@ -118,6 +121,7 @@ impl AuditAction {
             AuditAction::ServiceConfigured,
             AuditAction::TestConnection,
             AuditAction::Verification,
+            AuditAction::LaunchFieldCreated,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)

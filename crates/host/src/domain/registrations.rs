@@ -466,7 +466,7 @@ fn fields(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
 }
 
-fn entry(
+pub(crate) fn entry(
     actor: &Actor,
     at: OffsetDateTime,
     action: AuditAction,

@@ -249,6 +249,12 @@ impl Expenses {
         Ok(())
     }
 
+    /// Checks an entry's fields as [`Self::update_entry`] would, without saving them.
+    pub async fn check_entry(&self, actor: &Actor, input: &EntryInput) -> Result<(), ExpenseError> {
+        let sources = self.sources(actor).await?;
+        parse_entry(input, &sources).map(|_| ())
+    }
+
     /// Deletes an entry with its attendees.
     pub async fn delete_entry(
         &self,

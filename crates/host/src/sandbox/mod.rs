@@ -5,6 +5,7 @@
 //! - [`requests`]: the callout requests built from an entry and a search;
 //! - [`callouts`]: the trait through which searches reach connectors;
 //! - [`expenses`]: the operations, each checking the employee role and ownership;
+//! - [`launch`]: launch field values and the signed URLs of Launch External URL;
 //! - [`travel`]: travel requests, whose expected expenses have the fields of entries;
 //! - `pages`: the pages under `/expenses` and `/travel`, mounted by [`crate::web::router`].
 //!
@@ -13,6 +14,7 @@
 
 pub mod callouts;
 pub mod expenses;
+pub mod launch;
 pub mod model;
 pub(crate) mod pages;
 pub mod requests;

@@ -1,11 +1,14 @@
-//! Expense reports and entries as stored: ids, the entry's fields, its list value and attendees.
+//! Expense reports, entries and allocations as stored: ids, fields, list values, attendees, and the objects launch fields attach to.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::values::{Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName};
+use crate::domain::launch_fields::LaunchObjectType;
 use crate::domain::{CompanyId, RegistrationId, UserId};
-use crate::workflow::Step;
+use crate::workflow::{Step, WorkflowItem};
 
 /// Identifier of an expense report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,4 +130,99 @@ pub struct NewExpenseReport {
     pub owner: UserId,
     pub name: ReportName,
     pub created_at: OffsetDateTime,
+}
+
+/// Identifier of an expense allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExpenseAllocationId(pub i64);
+
+/// A share of an expense entry. The percentages of one entry add up to at most 100.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpenseAllocation {
+    pub id: ExpenseAllocationId,
+    pub entry_id: ExpenseEntryId,
+    /// A whole number from 1 to 100.
+    pub percentage: u8,
+    pub created_at: OffsetDateTime,
+}
+
+/// The result of adding an allocation to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocationAdded {
+    Added(ExpenseAllocationId),
+    /// The entry does not belong to the report; nothing was added.
+    EntryNotFound,
+    /// The entry's allocations would add up to more than 100; nothing was
+    /// added. `allocated` is the sum already allocated.
+    OverFullAllocation {
+        allocated: u32,
+    },
+}
+
+/// An object that can carry launch fields: a report (its header), an entry
+/// or an allocation, named by its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LaunchObject {
+    Header(ExpenseReportId),
+    Entry(ExpenseEntryId),
+    Allocation(ExpenseAllocationId),
+}
+
+impl LaunchObject {
+    pub fn object_type(self) -> LaunchObjectType {
+        match self {
+            LaunchObject::Header(_) => LaunchObjectType::Header,
+            LaunchObject::Entry(_) => LaunchObjectType::Entry,
+            LaunchObject::Allocation(_) => LaunchObjectType::Allocation,
+        }
+    }
+
+    /// Returns the id of the report, entry or allocation.
+    pub fn id(self) -> i64 {
+        match self {
+            LaunchObject::Header(id) => id.0,
+            LaunchObject::Entry(id) => id.0,
+            LaunchObject::Allocation(id) => id.0,
+        }
+    }
+
+    pub fn new(object_type: LaunchObjectType, id: i64) -> LaunchObject {
+        match object_type {
+            LaunchObjectType::Header => LaunchObject::Header(ExpenseReportId(id)),
+            LaunchObjectType::Entry => LaunchObject::Entry(ExpenseEntryId(id)),
+            LaunchObjectType::Allocation => LaunchObject::Allocation(ExpenseAllocationId(id)),
+        }
+    }
+
+    /// Parses the form value `HEADER:{id}`, `ENTRY:{id}` or `ALLOCATION:{id}`
+    /// with a positive decimal id.
+    pub fn parse(text: &str) -> Option<LaunchObject> {
+        let (object_type, id) = text.split_once(':')?;
+        let object_type = LaunchObjectType::parse(object_type)?;
+        if id.is_empty() || !id.bytes().all(|byte| byte.is_ascii_digit()) {
+            return None;
+        }
+        let id: i64 = id.parse().ok().filter(|id| *id > 0)?;
+        Some(LaunchObject::new(object_type, id))
+    }
+}
+
+impl fmt::Display for LaunchObject {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}:{}", self.object_type().as_str(), self.id())
+    }
+}
+
+/// An object that carries launch fields, with its report (owner, company
+/// and step), and for an entry or allocation the entry; the item web
+/// services and the launch read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchItem {
+    pub object: LaunchObject,
+    /// The report itself, or the report of the entry or allocation.
+    pub report: WorkflowItem,
+    /// The entry itself, or the entry of the allocation; `None` for a header.
+    pub entry: Option<ExpenseEntry>,
+    /// `Some` only for an allocation.
+    pub allocation: Option<ExpenseAllocation>,
 }

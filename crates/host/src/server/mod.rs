@@ -20,6 +20,7 @@ use crate::dispatch::Dispatcher;
 use crate::domain::Registrations;
 use crate::notifications::{NotificationAdmin, NotificationDispatcher, NotificationWaker};
 use crate::public_origin::PublicOrigin;
+use crate::sandbox::launch::Launcher;
 use crate::store::HostStore;
 use crate::tester::{ConnectionTester, outbound_tester};
 use crate::verification::{Trust, Verifier};
@@ -46,6 +47,8 @@ pub struct HostApp {
     pub verifier: Arc<Verifier>,
     /// Issues and checks the access tokens of the host web services.
     pub tokens: Arc<TokenService>,
+    /// Builds the URLs of Launch External URL buttons.
+    pub launcher: Arc<Launcher>,
     pub config: Arc<Config>,
 }
 
@@ -93,8 +96,14 @@ impl HostApp {
         let public_origin = PublicOrigin::new(config.public_origin.as_deref());
         let notification_admin = NotificationAdmin::new(Arc::clone(&store), waker.clone());
         let workflow = Workflow::new(Arc::clone(&store), public_origin.clone(), waker);
-        let registrations = Registrations::new(Arc::clone(&store), cipher, tester);
-        let tokens = TokenService::new(Arc::clone(&store), &config.web_services);
+        let registrations = Registrations::new(Arc::clone(&store), Arc::clone(&cipher), tester);
+        let tokens = Arc::new(TokenService::new(Arc::clone(&store), &config.web_services));
+        let launcher = Launcher::new(
+            Arc::clone(&store),
+            cipher,
+            public_origin.clone(),
+            Arc::clone(&tokens),
+        );
         Ok(HostApp {
             store,
             registrations: Arc::new(registrations),
@@ -104,7 +113,8 @@ impl HostApp {
             notification_admin: Arc::new(notification_admin),
             public_origin,
             verifier: Arc::new(verifier),
-            tokens: Arc::new(tokens),
+            tokens,
+            launcher: Arc::new(launcher),
             config: Arc::new(config),
         })
     }

@@ -57,7 +57,8 @@ pub trait ExpenseStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Deletes an entry of `report` with its attendees.
+    /// Deletes an entry of `report` with its attendees, its allocations and
+    /// the custom field values of both.
     async fn delete_expense_entry(
         &self,
         report: ExpenseReportId,

@@ -1,12 +1,13 @@
 //! Persistence of companies, users, API tokens, registrations, the audit
 //! trail, verification reports, the sandbox's reports and travel requests,
-//! their workflow and the notification queue. It also keeps the client
-//! credentials and tokens of the host web services, and what connectors
-//! record on objects. Traits hide SQLite, so that another engine can replace it.
+//! their workflow, launch fields and allocations, and the notification
+//! queue. It also keeps the client credentials and tokens of the host web
+//! services, and what connectors record on objects. Traits hide SQLite, so that another engine can replace it.
 
 pub mod callout_log;
 pub mod connector_access;
 pub mod expenses;
+pub mod launch;
 pub mod notifications;
 pub mod sqlite;
 pub mod travel;
@@ -29,6 +30,7 @@ use crate::domain::{
 pub use callout_log::CalloutLogStore;
 pub use connector_access::ConnectorAccessStore;
 pub use expenses::ExpenseStore;
+pub use launch::LaunchStore;
 pub use notifications::NotificationStore;
 pub use sqlite::SqliteHostStore;
 pub use travel::TravelStore;
@@ -111,6 +113,7 @@ pub trait HostStore:
     + ConnectorAccessStore
     + ValidationStore
     + ExpenseStore
+    + LaunchStore
     + TravelStore
     + WorkflowStore
     + NotificationStore

@@ -37,6 +37,11 @@ impl FormFields {
         Ok(FormFields(fields))
     }
 
+    /// Returns the name of every field, in order, repeated names included.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
     /// Returns the first value of `name`.
     pub(crate) fn text(&self, name: &str) -> Option<&str> {
         self.0

@@ -21,16 +21,31 @@ pub(crate) const SCRIPTED_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; s
 /// `no-store`, because they show a user's registrations; a handler that
 /// sets its own `Cache-Control` (the stylesheet) keeps it.
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
-    with_security_headers(next.run(request).await, CONTENT_SECURITY_POLICY)
+    with_security_headers(
+        next.run(request).await,
+        CONTENT_SECURITY_POLICY,
+        "same-origin",
+    )
 }
 
 /// Adds the security headers with [`SCRIPTED_CONTENT_SECURITY_POLICY`], for
-/// the expense pages.
+/// the expense pages. Their opener policy is `same-origin-allow-popups`,
+/// because with `same-origin` a browser severs the page from the Launch
+/// popup once it loads the connector's origin, and `popup.closed` is then
+/// true at once, so the page could not tell when the popup closes.
 pub(crate) async fn scripted_security_headers(request: Request, next: Next) -> Response {
-    with_security_headers(next.run(request).await, SCRIPTED_CONTENT_SECURITY_POLICY)
+    with_security_headers(
+        next.run(request).await,
+        SCRIPTED_CONTENT_SECURITY_POLICY,
+        "same-origin-allow-popups",
+    )
 }
 
-fn with_security_headers(mut response: Response, policy: &'static str) -> Response {
+fn with_security_headers(
+    mut response: Response,
+    policy: &'static str,
+    opener_policy: &'static str,
+) -> Response {
     let headers = response.headers_mut();
     let fixed = [
         (header::CONTENT_SECURITY_POLICY, policy),
@@ -39,7 +54,7 @@ fn with_security_headers(mut response: Response, policy: &'static str) -> Respon
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (
             HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
+            opener_policy,
         ),
     ];
     for (name, value) in fixed {

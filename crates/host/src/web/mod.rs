@@ -27,6 +27,7 @@ use connector::config::ThrottleConfig;
 use crate::api::BodyLimits;
 use crate::domain::Registrations;
 use crate::notifications::NotificationAdmin;
+use crate::sandbox::launch::Launcher;
 use crate::sandbox::travel::TravelRequests;
 use crate::sandbox::{ExpenseCallouts, Expenses};
 use crate::server::HostApp;
@@ -67,7 +68,7 @@ impl WebOptions {
 /// State shared by the page handlers.
 #[derive(Clone)]
 pub(crate) struct WebState {
-    store: Arc<dyn HostStore>,
+    pub(crate) store: Arc<dyn HostStore>,
     registrations: Arc<Registrations>,
     verifier: Arc<Verifier>,
     sessions: Arc<session::SessionSettings>,
@@ -77,6 +78,7 @@ pub(crate) struct WebState {
     pub(crate) travel: Arc<TravelRequests>,
     pub(crate) workflow: Arc<Workflow>,
     pub(crate) notifications: Arc<NotificationAdmin>,
+    pub(crate) launcher: Arc<Launcher>,
 }
 
 /// Builds the router of the pages with its state applied. It sets no
@@ -107,10 +109,11 @@ pub fn router_with_callouts(
         travel: Arc::new(TravelRequests::new(Arc::clone(&app.store))),
         workflow: Arc::clone(&app.workflow),
         notifications: Arc::clone(&app.notification_admin),
+        launcher: Arc::clone(&app.launcher),
     };
 
     use pages::{
-        approvals, audit, client_credentials, home, login, notifications, registrations, services, verification,
+        approvals, audit, client_credentials, home, launch_fields, login, notifications, registrations, services, verification,
     };
     Router::new()
         .route("/", get(home::show))
@@ -141,6 +144,10 @@ pub fn router_with_callouts(
             get(services::form).post(services::configure),
         )
         .route("/registrations/{id}/audit", get(audit::show))
+        .route(
+            "/launch-fields",
+            get(launch_fields::list).post(launch_fields::create),
+        )
         .route("/approvals", get(approvals::show))
         .route("/approvals/decide", post(approvals::decide))
         .route("/notifications", get(notifications::list))

@@ -109,6 +109,21 @@ pub async fn host_spki_hash(host: &TestHost) -> anyhow::Result<String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(digest.as_ref()))
 }
 
+/// Returns the hash of the first certificate of `chain_pem` in the form of
+/// [`host_spki_hash`], for a server other than the host.
+pub fn spki_hash_of_pem(chain_pem: &str) -> anyhow::Result<String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes())
+        .map_err(|error| anyhow::anyhow!("unreadable PEM: {error}"))?;
+    let certificate = pem
+        .parse_x509()
+        .map_err(|error| anyhow::anyhow!("unreadable certificate: {error}"))?;
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        certificate.tbs_certificate.subject_pki.raw,
+    );
+    Ok(base64::engine::general_purpose::STANDARD.encode(digest.as_ref()))
+}
+
 pub async fn open_browser(
     driver: &Chromedriver,
     chromium: &Path,
@@ -234,8 +249,20 @@ impl BrowserWindow {
     /// Starts chromedriver and Chromium trusting the host's certificate, or
     /// returns `None` when the browser test is skipped (see [`browser_programs`]).
     pub async fn open(host: &TestHost) -> Option<BrowserWindow> {
+        BrowserWindow::open_trusting(host, &[]).await
+    }
+
+    /// Starts the browser like [`BrowserWindow::open`], also accepting the
+    /// certificates whose key hashes are `other_spki_hashes`, such as a
+    /// connector's for Launch External URL windows.
+    pub async fn open_trusting(
+        host: &TestHost,
+        other_spki_hashes: &[String],
+    ) -> Option<BrowserWindow> {
         let (chromium, chromedriver) = browser_programs()?;
-        let spki_hash = host_spki_hash(host).await.expect("host certificate hash");
+        let mut hashes = vec![host_spki_hash(host).await.expect("host certificate hash")];
+        hashes.extend_from_slice(other_spki_hashes);
+        let spki_hash = hashes.join(",");
         let driver = start_chromedriver(&chromedriver)
             .await
             .expect("start chromedriver");

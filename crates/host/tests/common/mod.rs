@@ -97,6 +97,8 @@ pub struct TestHost {
     pub client: reqwest::Client,
     /// TLS client configuration trusting only the test CA, for raw clients.
     pub tls_client: Arc<rustls::ClientConfig>,
+    /// The test CA that issued the host's certificate, for other clients to trust.
+    pub ca_pem: Vec<u8>,
     /// Directory of the database file and its WAL.
     pub dir: tempfile::TempDir,
     pub store: SqliteHostStore,
@@ -174,6 +176,7 @@ pub async fn spawn_host_mounting(
         address,
         client,
         tls_client,
+        ca_pem,
         dir,
         store,
         shutdown: Some(shutdown),
@@ -425,10 +428,18 @@ pub fn registration_body(name: &str) -> Value {
 /// Serves `router` over TLS on 127.0.0.1:0 with a certificate for
 /// `localhost` from `ca`, until the returned sender is used or dropped.
 /// Returns `https://localhost:PORT` and the sender.
-pub async fn serve_tls(ca: &tls::dev_ca::DevCa, router: axum::Router) -> (String, oneshot::Sender<()>) {
-    let issued = ca.issue_server(&[SERVER_NAME.to_owned()]).expect("issue certificate");
-    let server_tls = tls::server::server_config_from_pem(issued.chain_pem.as_bytes(), issued.private_key_pem.as_bytes())
-        .expect("server TLS configuration");
+pub async fn serve_tls(
+    ca: &tls::dev_ca::DevCa,
+    router: axum::Router,
+) -> (String, oneshot::Sender<()>) {
+    let issued = ca
+        .issue_server(&[SERVER_NAME.to_owned()])
+        .expect("issue certificate");
+    let server_tls = tls::server::server_config_from_pem(
+        issued.chain_pem.as_bytes(),
+        issued.private_key_pem.as_bytes(),
+    )
+    .expect("server TLS configuration");
     let settings = connector::server::ListenerSettings {
         tls_handshake: Duration::from_secs(5),
         header_read: Duration::from_secs(5),
@@ -437,9 +448,14 @@ pub async fn serve_tls(ca: &tls::dev_ca::DevCa, router: axum::Router) -> (String
         max_connections_per_client: 64,
         shutdown_grace: Duration::from_millis(100),
     };
-    let listener = connector::server::HttpListener::bind("127.0.0.1:0".parse().unwrap(), router, Some(server_tls), &settings)
-        .await
-        .expect("bind TLS listener");
+    let listener = connector::server::HttpListener::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        router,
+        Some(server_tls),
+        &settings,
+    )
+    .await
+    .expect("bind TLS listener");
     let port = listener.local_addr().port();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(listener.run(async move {

@@ -1,5 +1,6 @@
 //! A real connector on loopback over TLS, for Test Connection and search callouts from the host.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use connector::import::{self, CsvSource};
@@ -14,6 +15,8 @@ pub struct RunningConnector {
     pub origin: String,
     /// The CA that issued the connector's certificate, for the host to trust.
     pub ca_pem: Vec<u8>,
+    /// The connector's own certificate, for a browser to accept by its key.
+    pub certificate_pem: String,
     _dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -29,6 +32,26 @@ pub async fn spawn_connector() -> RunningConnector {
 pub async fn spawn_connector_importing(
     attendees_csv: Option<&str>,
     lists: &[(&str, &str)],
+) -> RunningConnector {
+    let ca = tls::dev_ca::DevCa::generate("connector test CA").unwrap();
+    spawn_connector_configured(
+        attendees_csv,
+        lists,
+        "127.0.0.1:0".parse().unwrap(),
+        &ca,
+        |_| {},
+    )
+    .await
+}
+
+/// Starts a connector like [`spawn_connector_importing`] on `listen`, with
+/// a certificate that `ca` issues, after `configure` has changed its configuration.
+pub async fn spawn_connector_configured(
+    attendees_csv: Option<&str>,
+    lists: &[(&str, &str)],
+    listen: SocketAddr,
+    ca: &tls::dev_ca::DevCa,
+    configure: impl FnOnce(&mut connector::Config),
 ) -> RunningConnector {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("connector.db")).unwrap();
@@ -49,8 +72,8 @@ pub async fn spawn_connector_importing(
     let mut config = connector::Config::default();
     config.credentials.username = CONNECTOR_USER.to_owned();
     config.credentials.password = connector::Secret::new(CONNECTOR_PASSWORD);
+    configure(&mut config);
 
-    let ca = tls::dev_ca::DevCa::generate("connector test CA").unwrap();
     let issued = ca
         .issue_server(&["localhost".to_owned(), "127.0.0.1".to_owned()])
         .unwrap();
@@ -62,7 +85,7 @@ pub async fn spawn_connector_importing(
     let bound = connector::bind(connector::ServeOptions {
         store: Arc::new(store),
         config,
-        listen: "127.0.0.1:0".parse().unwrap(),
+        listen,
         tls: Some(server_tls),
     })
     .await
@@ -75,6 +98,7 @@ pub async fn spawn_connector_importing(
     RunningConnector {
         origin: format!("https://localhost:{port}"),
         ca_pem: ca.certificate_pem().as_bytes().to_vec(),
+        certificate_pem: issued.chain_pem.clone(),
         _dir: dir,
         _stop: stop,
     }

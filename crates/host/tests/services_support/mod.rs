@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use host::Config;
+use host::domain::RegistrationId;
 use host::workflow::ObjectRef;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -26,6 +27,20 @@ pub async fn validating(config: Config) -> Validating {
         client_id,
         client_secret,
     }
+}
+
+/// Registers a second connector of the same company with both steps, and
+/// returns it with its registration; the connector stops when dropped.
+pub async fn second_registration(setup: &Notifying) -> (ScriptedConnector, RegistrationId) {
+    let connector = setup.ca.spawn(&[], Reply::Status(200)).await;
+    let id = register(
+        &setup.host,
+        &setup.admin_token,
+        &connector.origin,
+        both_steps(),
+    )
+    .await;
+    (connector, id)
 }
 
 /// Generates client credentials through the API and returns id and secret.

@@ -22,7 +22,10 @@ impl CookieJar {
     }
 
     pub fn insert(&self, name: &str, value: &str) {
-        self.cookies.lock().unwrap().insert(name.to_owned(), value.to_owned());
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
     }
 
     /// Returns the value of a `Cookie` header with every cookie, or `None` when the jar is empty.
@@ -31,14 +34,21 @@ impl CookieJar {
         if cookies.is_empty() {
             return None;
         }
-        let pairs: Vec<String> = cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        let pairs: Vec<String> = cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
         Some(pairs.join("; "))
     }
 
     /// Stores the cookies that the `Set-Cookie` headers of a response set or remove.
     pub fn store(&self, headers: &HeaderMap) {
         let mut cookies = self.cookies.lock().unwrap();
-        for header in headers.get_all(SET_COOKIE).iter().filter_map(|value| value.to_str().ok()) {
+        for header in headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+        {
             let pair = header.split(';').next().unwrap_or_default();
             let Some((name, value)) = pair.split_once('=') else {
                 continue;

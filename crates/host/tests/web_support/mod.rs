@@ -167,14 +167,22 @@ impl Browser {
 
     /// Posts `fields` as a urlencoded form, exactly as given.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_accepting(path, fields, false).await
+    }
+
+    /// Posts `fields` like [`Self::post`], with `Accept: application/json` when `json` is set.
+    pub async fn post_accepting(&self, path: &str, fields: &[(&str, &str)], json: bool) -> Page {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let request = self
+        let mut request = self
             .client
             .post(format!("{}{path}", self.base))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(body);
+        if json {
+            request = request.header("Accept", "application/json");
+        }
         self.send(request).await
     }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::caller::ConnectorCaller;
 use super::error::ServiceError;
 use super::objects::object_ref;
-use crate::api::{ApiState, has_media_type, read_limited};
+use crate::api::{ApiState, BodyLimits, has_media_type, read_limited};
 use crate::connector_access::ConnectorGrant;
 use crate::objects::records::{MAX_CODE_CHARS, MAX_MESSAGE_CHARS};
 use crate::objects::{NewException, add_exception, set_approved_amount};
@@ -27,7 +27,7 @@ pub(in crate::api) async fn workflow<const TRAVEL: bool>(
     request: Request,
 ) -> Result<Response, ServiceError> {
     let object = path_object::<TRAVEL>(path)?;
-    let body = json_object(request, &state).await?;
+    let body = json_object(request, &state.limits).await?;
     only_members(&body, &["action", "comment"])?;
     let decision = match text_member(&body, "action")? {
         "approve" => {
@@ -74,7 +74,7 @@ pub(in crate::api) async fn exceptions<const TRAVEL: bool>(
     request: Request,
 ) -> Result<Response, ServiceError> {
     let object = path_object::<TRAVEL>(path)?;
-    let body = json_object(request, &state).await?;
+    let body = json_object(request, &state.limits).await?;
     only_members(&body, &["entry_id", "code", "message"])?;
     let entry_id = match body.get("entry_id") {
         None | Some(Value::Null) => None,
@@ -115,7 +115,7 @@ pub(in crate::api) async fn approved_amount<const TRAVEL: bool>(
         return Err(ServiceError::not_found());
     };
     let object = object_ref::<TRAVEL>(&id)?;
-    let body = json_object(request, &state).await?;
+    let body = json_object(request, &state.limits).await?;
     only_members(&body, &["amount"])?;
     let amount = parse_approved(text_member(&body, "amount")?)?;
     let set = set_approved_amount(state.store.as_ref(), grant, object, &entry_id, amount).await;
@@ -147,10 +147,10 @@ fn path_object<const TRAVEL: bool>(
     object_ref::<TRAVEL>(&id)
 }
 
-/// Reads a bounded JSON body that must be an object.
-async fn json_object(
+/// Reads a JSON body within `limits` that must be an object.
+pub(super) async fn json_object(
     request: Request,
-    state: &ApiState,
+    limits: &BodyLimits,
 ) -> Result<Map<String, Value>, ServiceError> {
     let content_type = request
         .headers()
@@ -163,7 +163,7 @@ async fn json_object(
             "Content-Type must be application/json",
         ));
     }
-    let bytes = read_limited(request, &state.limits).await?;
+    let bytes = read_limited(request, limits).await?;
     // serde_json's message may quote the body, so only the position is kept.
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(object)) => Ok(object),
@@ -179,7 +179,7 @@ async fn json_object(
     }
 }
 
-fn only_members(body: &Map<String, Value>, known: &[&str]) -> Result<(), ServiceError> {
+pub(super) fn only_members(body: &Map<String, Value>, known: &[&str]) -> Result<(), ServiceError> {
     match body.keys().find(|name| !known.contains(&name.as_str())) {
         Some(name) => {
             let name: String = name.chars().take(64).collect();
@@ -189,7 +189,10 @@ fn only_members(body: &Map<String, Value>, known: &[&str]) -> Result<(), Service
     }
 }
 
-fn text_member<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, ServiceError> {
+pub(super) fn text_member<'a>(
+    body: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a str, ServiceError> {
     match body.get(name) {
         Some(Value::String(text)) => Ok(text),
         None | Some(Value::Null) => Err(ServiceError::invalid(name, "is required")),

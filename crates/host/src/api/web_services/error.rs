@@ -96,8 +96,8 @@ impl From<TokenError> for ServiceError {
             TokenError::InvalidClient(rule) => {
                 ServiceError::new(StatusCode::UNAUTHORIZED, "invalid_client", rule)
             }
-            TokenError::InvalidGrant => {
-                ServiceError::new(StatusCode::BAD_REQUEST, "invalid_grant", error.to_string())
+            TokenError::InvalidGrant(rule) => {
+                ServiceError::new(StatusCode::BAD_REQUEST, "invalid_grant", rule)
             }
             TokenError::InvalidToken => {
                 ServiceError::new(StatusCode::UNAUTHORIZED, "invalid_token", error.to_string())

@@ -1,6 +1,6 @@
-//! The host web services that validating connectors call: the token
-//! endpoint, the objects named by notifications' `ObjectURI`, and the
-//! decisions on them. Administrators generate a registration's client
+//! The host web services that connectors call: the token endpoint, the
+//! objects named by notifications' `ObjectURI` and the decisions on them,
+//! and the items that Launch External URL launches name by `item_url`. Administrators generate a registration's client
 //! credentials under `/api/v1`.
 //!
 //! Errors of the token endpoint and of the object calls have the body
@@ -10,6 +10,7 @@ mod caller;
 mod credentials;
 mod decisions;
 mod error;
+mod items;
 mod objects;
 mod token;
 
@@ -65,6 +66,36 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             Method::PUT,
             "/api/travel/v1/requests/{id}/entries/{entry_id}/approved-amount",
             put(decisions::approved_amount::<true>),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/expense/v1/items/reports/{id}",
+            get(items::get_item::<{ items::HEADER }>),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/expense/v1/items/entries/{id}",
+            get(items::get_item::<{ items::ENTRY }>),
+        ),
+        Endpoint::new(
+            Method::GET,
+            "/api/expense/v1/items/allocations/{id}",
+            get(items::get_item::<{ items::ALLOCATION }>),
+        ),
+        Endpoint::new(
+            Method::PUT,
+            "/api/expense/v1/items/reports/{id}/custom-fields/{code}",
+            put(items::put_custom_field::<{ items::HEADER }>),
+        ),
+        Endpoint::new(
+            Method::PUT,
+            "/api/expense/v1/items/entries/{id}/custom-fields/{code}",
+            put(items::put_custom_field::<{ items::ENTRY }>),
+        ),
+        Endpoint::new(
+            Method::PUT,
+            "/api/expense/v1/items/allocations/{id}/custom-fields/{code}",
+            put(items::put_custom_field::<{ items::ALLOCATION }>),
         ),
     ]
 }

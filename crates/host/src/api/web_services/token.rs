@@ -1,5 +1,7 @@
-//! `POST /oauth2/v0/token`: the `client_credentials` and `refresh_token`
-//! grants, with the form and error bodies of RFC 6749.
+//! `POST /oauth2/v0/token`: the `client_credentials`, `refresh_token` and
+//! `authorization_code` grants, with the form and error bodies of RFC 6749.
+//! The `authorization_code` grant exchanges the `client_auth_code` of a
+//! Launch External URL v4 launch.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -14,7 +16,14 @@ use crate::connector_access::TokenPair;
 const FORM_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Form fields the grants read. Any other field is ignored, as RFC 6749 section 3.2 requires.
-const KNOWN_FIELDS: [&str; 4] = ["grant_type", "client_id", "client_secret", "refresh_token"];
+const KNOWN_FIELDS: [&str; 6] = [
+    "grant_type",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "code",
+    "redirect_uri",
+];
 
 /// Fields of a token request. [`TokenForm::parse`] rejects a repeated one.
 #[derive(Debug, Default)]
@@ -90,21 +99,39 @@ pub(in crate::api) async fn token(
             log_grant(grant_type, &issued);
             issued?
         }
+        "authorization_code" => {
+            let code = form.required("code")?;
+            let client_id = form.required("client_id")?;
+            let redirect_uri = form.required("redirect_uri")?;
+            let client_secret = form.required("client_secret")?;
+            let issued = state
+                .tokens
+                .authorization_code_grant(code, client_id, redirect_uri, client_secret)
+                .await;
+            log_grant(grant_type, &issued);
+            issued?
+        }
         _ => {
             return Err(ServiceError::new(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "grant_type must be client_credentials or refresh_token",
+                "grant_type must be client_credentials, refresh_token or authorization_code",
             ));
         }
     };
 
+    // A pair from a launch code reaches only the reports of its user.
+    let scope = if issued.user.is_some() {
+        "user"
+    } else {
+        "company"
+    };
     let body = json!({
         "access_token": issued.access_token.expose(),
         "token_type": "Bearer",
         "expires_in": issued.expires_in.as_secs(),
         "refresh_token": issued.refresh_token.expose(),
-        "scope": "company",
+        "scope": scope,
     });
     let mut response = (StatusCode::OK, Json(body)).into_response();
     let headers = response.headers_mut();
@@ -121,6 +148,7 @@ fn log_grant(grant_type: &str, issued: &Result<TokenPair, crate::connector_acces
             tracing::info!(
                 grant_type,
                 registration_id = pair.registration_id.0,
+                user_id = pair.user.map(|user| user.0),
                 "access token issued"
             );
         }

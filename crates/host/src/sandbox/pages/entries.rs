@@ -1,4 +1,5 @@
-//! The entry pages: New entry, the entry page with its list field and attendees, Save and Delete.
+//! The entry pages: New entry, the entry page with its list field,
+//! attendees, launch fields and allocations, Save and Delete.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -7,14 +8,24 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use std::collections::BTreeMap;
+
+use super::allocations::{AllocationSection, RejectedAllocation, allocation_section};
+use super::launch::{
+    CustomFieldView, FieldMode, SaveError, field_views, page_error, save_object_form,
+    submitted_values,
+};
 use super::results::{AttendeeTableView, ItemView, ListResultsView, failure_text};
 use super::{
-    Employee, SCRIPT_PATH, entry_id, entry_path, notice_text, report_id, require_employee,
+    Employee, LAUNCH_SCRIPT_PATH, SCRIPT_PATH, entry_id, entry_path, notice_text, report_id,
+    require_employee,
 };
 use crate::domain::FieldErrors;
+use crate::domain::launch_fields::LaunchObjectType;
 use crate::sandbox::expenses::{EntryInput, ExpenseError, list_key};
 use crate::sandbox::model::{
-    EntryAttendee, ExpenseEntry, ExpenseEntryId, ExpenseReport, ExpenseReportId, ListChoice,
+    EntryAttendee, ExpenseEntry, ExpenseEntryId, ExpenseReport, ExpenseReportId, LaunchObject,
+    ListChoice,
 };
 use crate::sandbox::requests::AttendeeSearchInput;
 use crate::sandbox::sources::Sources;
@@ -28,10 +39,10 @@ use crate::web::pages::{ErrorPlacement, Layout, render_with_status, see_other};
 use crate::web::session::SignedIn;
 
 /// Shown above an entry form that failed validation.
-const NOT_SAVED: &str = "The entry was not saved. Correct the fields marked below.";
+pub(super) const NOT_SAVED: &str = "The entry was not saved. Correct the fields marked below.";
 
 /// One option of a drop-down.
-pub(super) struct OptionView {
+pub(crate) struct OptionView {
     pub value: String,
     pub label: String,
     pub selected: bool,
@@ -160,6 +171,12 @@ struct EntryPage {
     form: EntryForm,
     list: Option<ListSection>,
     attendees: Option<AttendeeSection>,
+    launch_script_path: &'static str,
+    /// The `launch_object` of the entry form, `ENTRY:{id}`.
+    launch_object: String,
+    custom_fields: Vec<CustomFieldView>,
+    /// `None` on the New entry page.
+    allocations: Option<AllocationSection>,
     notice: Option<&'static str>,
     message: Option<String>,
 }
@@ -204,6 +221,10 @@ pub(super) struct PageExtras {
     pub form: Option<(EntryInput, ErrorPlacement)>,
     pub list_search: Option<ListSearch>,
     pub attendee_search: Option<AttendeeSearch>,
+    /// Submitted launch field values of the entry form, with the form.
+    pub custom: Option<BTreeMap<String, String>>,
+    /// A rejected change of an allocation.
+    pub allocation: Option<RejectedAllocation>,
     pub notice: Option<&'static str>,
     pub message: Option<String>,
 }
@@ -225,7 +246,7 @@ fn stored_input(entry: &ExpenseEntry, sources: &Sources) -> EntryInput {
 }
 
 /// Reads the entry form.
-fn submitted_input(fields: &FormFields) -> EntryInput {
+pub(super) fn submitted_input(fields: &FormFields) -> EntryInput {
     let text = |name: &str| fields.text(name).unwrap_or_default().to_owned();
     EntryInput {
         expense_type: text("expense_type"),
@@ -364,9 +385,19 @@ pub(super) async fn entry_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let sources = state.expenses.sources(&signed_in.actor).await?;
-    let (values, errors) = extras
+    let (values, mut errors) = extras
         .form
         .unwrap_or_else(|| (stored_input(entry, &sources), ErrorPlacement::none()));
+    let object = LaunchObject::Entry(entry.id);
+    let mode = FieldMode::for_owner(report.step);
+    let stored = state
+        .launcher
+        .values(&signed_in.actor, LaunchObjectType::Entry, entry.id.0)
+        .await
+        .map_err(page_error)?;
+    let custom_fields = field_views(stored, object, mode, extras.custom.as_ref(), &mut errors);
+    let allocations =
+        allocation_section(state, signed_in, report, entry.id, mode, extras.allocation).await?;
     let title = format!(
         "{} entry of {}",
         entry.fields.expense_type.label(),
@@ -383,6 +414,10 @@ pub(super) async fn entry_page(
         form: EntryForm::new(values, &sources, errors),
         list: list_section(report.id, entry, &sources, extras.list_search),
         attendees: Some(attendee_section(entry, &sources, extras.attendee_search)),
+        launch_script_path: LAUNCH_SCRIPT_PATH,
+        launch_object: object.to_string(),
+        custom_fields,
+        allocations: Some(allocations),
         notice: extras.notice,
         message: extras.message,
     };
@@ -427,6 +462,10 @@ async fn new_entry_page(
         form: EntryForm::new(values, &sources, errors),
         list: None,
         attendees: None,
+        launch_script_path: LAUNCH_SCRIPT_PATH,
+        launch_object: String::new(),
+        custom_fields: Vec::new(),
+        allocations: None,
         notice: None,
         message,
     };
@@ -584,20 +623,21 @@ pub(crate) async fn update(
     form: CheckedForm,
 ) -> Result<Response, PageError> {
     let (report, entry) = posted_entry(&state, &form, &report, &entry).await?;
-    let input = submitted_input(&form.fields);
-
-    match state
-        .expenses
-        .update_entry(&form.signed_in.actor, report.id, entry.id, &input)
+    let item = state
+        .launcher
+        .owned_item(&form.signed_in.actor, LaunchObject::Entry(entry.id))
         .await
-    {
+        .map_err(page_error)?;
+
+    match save_object_form(&state, &form, &item).await {
         Ok(()) => Ok(see_other(&format!(
             "{}?notice=entry-saved",
             entry_path(report.id, entry.id)
         ))),
-        Err(ExpenseError::Invalid(errors)) => {
+        Err(SaveError::Invalid(errors)) => {
             let extras = PageExtras {
-                form: Some((input, ErrorPlacement::new(errors))),
+                form: Some((submitted_input(&form.fields), ErrorPlacement::new(errors))),
+                custom: Some(submitted_values(&form.fields)),
                 message: Some(NOT_SAVED.to_owned()),
                 ..PageExtras::default()
             };
@@ -611,7 +651,7 @@ pub(crate) async fn update(
             )
             .await
         }
-        Err(other) => Err(other.into()),
+        Err(SaveError::Page(error)) => Err(error),
     }
 }
 

@@ -5,17 +5,21 @@
 //! Every search is a GET form to which the server responds with a page of
 //! results, and every change is a POST form with the session's CSRF token,
 //! so the pages work without JavaScript. With JavaScript, `expenses.js`
-//! (served from the host, the only script these pages allow) calls the
+//! (served from the host, like every script these pages allow) calls the
 //! JSON endpoints while the employee types and fills in the same result
-//! lists.
+//! lists, and `launch.js` opens the popup of a Launch button.
 
+mod allocations;
 mod api;
 mod entries;
+pub(crate) mod launch;
 mod reports;
 mod results;
 mod searches;
 mod travel;
 pub(crate) mod workflow;
+
+pub(crate) use entries::OptionView;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -35,8 +39,13 @@ use crate::web::session::SignedIn;
 
 const SCRIPT: &str = include_str!("expenses.js");
 
-/// Path of the script, the only one the expense pages load.
+/// Path of the script of search-as-you-type.
 pub(crate) const SCRIPT_PATH: &str = "/expenses/static/expenses.js";
+
+const LAUNCH_SCRIPT: &str = include_str!("launch.js");
+
+/// Path of the script that opens the popup of a Launch button.
+pub(crate) const LAUNCH_SCRIPT_PATH: &str = "/expenses/static/launch.js";
 
 /// Builds the routes of the expense pages, with the security headers that
 /// allow the host's own script.
@@ -66,7 +75,22 @@ pub(crate) fn routes() -> Router<WebState> {
         )
         .route("/expenses/api/list-search", get(api::list_search))
         .route("/expenses/api/attendee-search", get(api::attendee_search))
+        .route("/expenses/launch", post(launch::launch))
+        .route(
+            "/expenses/reports/{report}/fields",
+            post(reports::save_fields),
+        )
+        .route(&format!("{ENTRY}/allocations"), post(allocations::add))
+        .route(
+            &format!("{ENTRY}/allocations/{{allocation}}"),
+            post(allocations::save),
+        )
+        .route(
+            &format!("{ENTRY}/allocations/{{allocation}}/delete"),
+            post(allocations::remove),
+        )
         .route(SCRIPT_PATH, get(script))
+        .route(LAUNCH_SCRIPT_PATH, get(launch_script))
         .route("/travel", get(travel::list))
         .route("/travel/requests", post(travel::create))
         .route("/travel/requests/{request}", get(travel::show))
@@ -84,6 +108,15 @@ pub(crate) fn routes() -> Router<WebState> {
 
 /// Serves the script of search-as-you-type.
 async fn script() -> Response {
+    javascript(SCRIPT)
+}
+
+/// Serves the script of the Launch buttons.
+async fn launch_script() -> Response {
+    javascript(LAUNCH_SCRIPT)
+}
+
+fn javascript(source: &'static str) -> Response {
     (
         [
             (
@@ -95,7 +128,7 @@ async fn script() -> Response {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        SCRIPT,
+        source,
     )
         .into_response()
 }
@@ -161,6 +194,10 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "entry-created" => Some("The entry was saved. Fill in its list field and attendees below."),
         "entry-saved" => Some("The entry was saved."),
         "entry-deleted" => Some("The entry was deleted."),
+        "fields-saved" => Some("The report's fields were saved."),
+        "allocation-added" => Some("The allocation was added."),
+        "allocation-saved" => Some("The allocation was saved."),
+        "allocation-removed" => Some("The allocation was removed."),
         "list-chosen" => Some("The list item was chosen."),
         "list-cleared" => Some("The list choice was cleared."),
         "attendee-added" => Some("The attendee was added."),

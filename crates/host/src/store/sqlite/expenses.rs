@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use time::OffsetDateTime;
 
-use super::{SqliteHostStore, from_millis, invalid_value, to_millis, workflow};
+use super::{SqliteHostStore, from_millis, invalid_value, launch, to_millis, workflow};
 use crate::domain::{CompanyId, RegistrationId, UserId};
 use crate::sandbox::model::{
     EntryAttendee, EntryFields, EntryList, ExpenseEntry, ExpenseEntryId, ExpenseReport,
@@ -153,6 +153,7 @@ impl ExpenseStore for SqliteHostStore {
              (SELECT id FROM expense_entries WHERE id = ?1 AND report_id = ?2)",
             params![entry.0, report.0],
         )?;
+        launch::delete_entry_allocations(&transaction, report, entry)?;
         transaction.execute(
             "DELETE FROM expense_entries WHERE id = ?1 AND report_id = ?2",
             params![entry.0, report.0],
@@ -312,6 +313,25 @@ fn entries(
             entry_from_row(row, attendees)
         })
         .collect()
+}
+
+/// Returns one entry of `report` with its attendees.
+pub(super) fn entry(
+    connection: &Connection,
+    report: ExpenseReportId,
+    entry: ExpenseEntryId,
+) -> Result<Option<ExpenseEntry>, StoreError> {
+    let row = connection
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM expense_entries WHERE id = ?1 AND report_id = ?2"
+        ))?
+        .query_row([entry.0, report.0], entry_row)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let attendees = attendees(connection, entry)?;
+    entry_from_row(row, attendees).map(Some)
 }
 
 /// The field columns of an expense entry or an expected expense, as read.

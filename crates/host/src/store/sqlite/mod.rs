@@ -10,6 +10,7 @@ mod accounts;
 mod callout_log;
 mod connector_access;
 mod expenses;
+mod launch;
 mod notifications;
 mod registrations;
 mod sessions;
@@ -85,6 +86,7 @@ impl SqliteHostStore {
              PRAGMA foreign_keys = ON;",
         )?;
         connection.execute_batch(SCHEMA)?;
+        connector_access::upgrade_oauth_tokens(&connection)?;
         connection.set_prepared_statement_cache_capacity(32);
         Ok(SqliteHostStore {
             inner: Arc::new(Inner {

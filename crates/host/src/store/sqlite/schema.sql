@@ -292,7 +292,9 @@ CREATE TABLE IF NOT EXISTS client_credentials (
 );
 
 -- OAuth 2.0 token pairs issued to registrations; only SHA-256 hashes are
--- kept. Deleting a row revokes both tokens of the pair.
+-- kept. Deleting a row revokes both tokens of the pair. A pair from the
+-- authorization_code grant stores the user it acts for and the hash of its
+-- launch code, and a refresh keeps both. Both are NULL for client_credentials.
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     access_hash TEXT PRIMARY KEY,
     refresh_hash TEXT NOT NULL UNIQUE,
@@ -300,11 +302,31 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
     company_id INTEGER NOT NULL REFERENCES companies (id),
     access_expires_at INTEGER NOT NULL,
     refresh_expires_at INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    user_id INTEGER REFERENCES users (id),
+    code_hash TEXT
 );
 
 CREATE INDEX IF NOT EXISTS oauth_tokens_by_registration
     ON oauth_tokens (registration_id);
+
+-- The index on oauth_tokens (code_hash) is created in Rust by
+-- upgrade_oauth_tokens, after it adds the columns that older databases lack.
+
+-- Single-use client_auth_code values of Launch External URL v4, stored as
+-- SHA-256 hashes. Each is bound to the launching user, the registration and
+-- its V4 OAuth client. used_at is set by the exchange for tokens.
+CREATE TABLE IF NOT EXISTS launch_codes (
+    code_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    client_id TEXT NOT NULL,
+    redirect_url TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL
+);
 
 -- Exceptions connectors added to reports and travel requests; entry_id is
 -- NULL for an exception on the header.
@@ -331,4 +353,44 @@ CREATE TABLE IF NOT EXISTS approved_amounts (
     registration_id INTEGER NOT NULL REFERENCES registrations (id),
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (object_type, entry_id)
+);
+
+-- Custom fields with a Launch button that opens the Launch External URL
+-- form of a registration. Codes are unique within a company without regard
+-- to case, so that `/custom-fields/{code}` cannot name two fields.
+CREATE TABLE IF NOT EXISTS launch_fields (
+    id INTEGER PRIMARY KEY,
+    company_id INTEGER NOT NULL REFERENCES companies (id),
+    registration_id INTEGER NOT NULL REFERENCES registrations (id),
+    code TEXT NOT NULL,
+    label TEXT NOT NULL,
+    object_type TEXT NOT NULL CHECK (object_type IN ('HEADER', 'ENTRY', 'ALLOCATION')),
+    multiline INTEGER NOT NULL CHECK (multiline IN (0, 1)),
+    -- Size of the popup window, in CSS pixels.
+    popup_width INTEGER NOT NULL CHECK (popup_width BETWEEN 200 AND 2000),
+    popup_height INTEGER NOT NULL CHECK (popup_height BETWEEN 200 AND 2000),
+    created_at INTEGER NOT NULL,
+    UNIQUE (company_id, code COLLATE NOCASE)
+);
+
+-- Allocations split an expense entry by percentage; the percentages of one
+-- entry add up to at most 100.
+CREATE TABLE IF NOT EXISTS expense_allocations (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES expense_entries (id),
+    percentage INTEGER NOT NULL CHECK (percentage BETWEEN 1 AND 100),
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS expense_allocations_by_entry
+    ON expense_allocations (entry_id, id);
+
+-- The value of a launch field on one object. `object_id` is a report, an
+-- entry or an allocation id, as the field's object type says.
+CREATE TABLE IF NOT EXISTS custom_field_values (
+    field_id INTEGER NOT NULL REFERENCES launch_fields (id),
+    object_id INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (field_id, object_id)
 );

@@ -109,6 +109,23 @@ impl RawItem {
     }
 }
 
+/// Returns an object of `company` with its step.
+pub(super) fn item(
+    connection: &Connection,
+    company: CompanyId,
+    object: ObjectRef,
+) -> Result<Option<WorkflowItem>, StoreError> {
+    let tables = tables(object.object_type);
+    let raw = connection
+        .prepare_cached(&format!(
+            "{} WHERE o.company_id = ?1 AND o.id = ?2",
+            tables.select_items()
+        ))?
+        .query_row(params![company.0, object.id], |row| tables.item(row))
+        .optional()?;
+    raw.map(RawItem::into_item).transpose()
+}
+
 /// Returns the stored step of an object; NOT_SUBMITTED when it has no state row.
 pub(super) fn step_of(connection: &Connection, object: ObjectRef) -> Result<Step, StoreError> {
     let stored: Option<String> = connection
@@ -148,16 +165,7 @@ impl WorkflowStore for SqliteHostStore {
         company: CompanyId,
         object: ObjectRef,
     ) -> Result<Option<WorkflowItem>, StoreError> {
-        let tables = tables(object.object_type);
-        let connection = self.connection();
-        let raw = connection
-            .prepare_cached(&format!(
-                "{} WHERE o.company_id = ?1 AND o.id = ?2",
-                tables.select_items()
-            ))?
-            .query_row(params![company.0, object.id], |row| tables.item(row))
-            .optional()?;
-        raw.map(RawItem::into_item).transpose()
+        item(&self.connection(), company, object)
     }
 
     async fn workflow_items(

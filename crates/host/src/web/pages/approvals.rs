@@ -1,5 +1,6 @@
-//! The approval page: objects waiting for an approver, and objects waiting
-//! in an External Validation step, where administrators may intervene.
+//! The approval page: objects waiting for an approver with the launch
+//! fields of their reports, read-only, and objects waiting in an External
+//! Validation step, where administrators may intervene.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -7,7 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use protocol::ObjectType;
 
-use super::{Layout, NoticeQuery, display_time, path_id, render, render_with_status, see_other};
+use super::{
+    ErrorPlacement, Layout, NoticeQuery, display_time, path_id, render, render_with_status,
+    see_other,
+};
+use crate::domain::launch_fields::LaunchObjectType;
+use crate::sandbox::model::{ExpenseReportId, LaunchObject};
+use crate::sandbox::pages::launch::{CustomFieldView, FieldMode, field_views, page_error};
 use crate::web::WebState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -24,6 +31,8 @@ struct ItemRow {
     entry_count: u64,
     step: &'static str,
     since: String,
+    /// Launch fields of the report, its entries and allocations, read-only.
+    custom_fields: Vec<CustomFieldView>,
 }
 
 impl From<&WorkflowItem> for ItemRow {
@@ -40,6 +49,7 @@ impl From<&WorkflowItem> for ItemRow {
             entry_count: item.entry_count,
             step: item.step.label(),
             since: item.step_changed_at.map(display_time).unwrap_or_default(),
+            custom_fields: Vec::new(),
         }
     }
 }
@@ -64,12 +74,16 @@ async fn approvals_page(
     message: Option<String>,
 ) -> Result<ApprovalsPage, PageError> {
     let waiting = state.workflow.waiting_for(&signed_in.actor).await?;
+    let mut approval: Vec<ItemRow> = waiting.approval.iter().map(ItemRow::from).collect();
+    for (row, item) in approval.iter_mut().zip(&waiting.approval) {
+        row.custom_fields = report_fields(state, signed_in, item).await?;
+    }
     Ok(ApprovalsPage {
         layout: Layout::signed_in("Approvals", signed_in),
         csrf_token: signed_in.session.csrf_token.clone(),
         approver: signed_in.actor.is_approver(),
         administrator: signed_in.actor.may_manage_registrations(),
-        approval: waiting.approval.iter().map(ItemRow::from).collect(),
+        approval,
         external_validation: waiting
             .external_validation
             .iter()
@@ -78,6 +92,79 @@ async fn approvals_page(
         notice,
         message,
     })
+}
+
+/// Returns the launch fields of an expense report waiting for approval,
+/// of its entries and of their allocations, all read-only. Each label
+/// names the entry or allocation it belongs to.
+async fn report_fields(
+    state: &WebState,
+    signed_in: &SignedIn,
+    item: &WorkflowItem,
+) -> Result<Vec<CustomFieldView>, PageError> {
+    if item.object.object_type != ObjectType::ExpenseReport {
+        return Ok(Vec::new());
+    }
+    let actor = &signed_in.actor;
+    let report_id = ExpenseReportId(item.object.id);
+    let Some(report) = state
+        .store
+        .expense_report(item.company_id, item.owner, report_id)
+        .await
+        .map_err(PageError::StoreUnavailable)?
+    else {
+        return Ok(Vec::new());
+    };
+    let launcher = &state.launcher;
+    let mut none = ErrorPlacement::none();
+    let mode = FieldMode::READ_ONLY;
+
+    let header = launcher
+        .values(actor, LaunchObjectType::Header, report.id.0)
+        .await
+        .map_err(page_error)?;
+    let mut views = field_views(
+        header,
+        LaunchObject::Header(report.id),
+        mode,
+        None,
+        &mut none,
+    );
+    for entry in &report.entries {
+        let values = launcher
+            .values(actor, LaunchObjectType::Entry, entry.id.0)
+            .await
+            .map_err(page_error)?;
+        let mut entry_views =
+            field_views(values, LaunchObject::Entry(entry.id), mode, None, &mut none);
+        let entry_label = format!("Entry {}", entry.id.0);
+        for view in &mut entry_views {
+            view.label = format!("{entry_label}: {}", view.label);
+        }
+        views.extend(entry_views);
+
+        let allocations = state
+            .store
+            .expense_allocations(entry.id)
+            .await
+            .map_err(PageError::StoreUnavailable)?;
+        for allocation in allocations {
+            let values = launcher
+                .values(actor, LaunchObjectType::Allocation, allocation.id.0)
+                .await
+                .map_err(page_error)?;
+            let object = LaunchObject::Allocation(allocation.id);
+            let mut allocation_views = field_views(values, object, mode, None, &mut none);
+            for view in &mut allocation_views {
+                view.label = format!(
+                    "{entry_label}, allocation of {}%: {}",
+                    allocation.percentage, view.label
+                );
+            }
+            views.extend(allocation_views);
+        }
+    }
+    Ok(views)
 }
 
 /// Requires the approver role or the permission to manage registrations.

@@ -30,6 +30,7 @@ impl From<&AuditEntry> for EntryRow {
             (AuditAction::ServiceConfigured, None) => "Configured a service".to_owned(),
             (AuditAction::TestConnection, _) => "Test Connection".to_owned(),
             (AuditAction::Verification, _) => "Verify services".to_owned(),
+            (AuditAction::LaunchFieldCreated, _) => "Created a launch field".to_owned(),
         };
         EntryRow {
             at: display_time(entry.at),

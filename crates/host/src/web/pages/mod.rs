@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod callout_log;
 pub(crate) mod client_credentials;
 pub(crate) mod home;
+pub(crate) mod launch_fields;
 pub(crate) mod login;
 pub(crate) mod notifications;
 pub(crate) mod registrations;
