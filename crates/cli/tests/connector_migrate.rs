@@ -83,7 +83,7 @@ fn connector_commands_accept_postgres_url() {
         println!("skipping PostgreSQL: {POSTGRES_URL_VARIABLE} is not set");
         return;
     };
-    let name = format!("callouts_test_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("connector_test_{}", uuid::Uuid::new_v4().simple());
     execute(&admin_url, &format!("CREATE SCHEMA {name}"));
     let _schema = Schema {
         admin_url: &admin_url,

@@ -78,7 +78,7 @@ impl TestDatabase {
     }
 
     async fn postgres_at(admin_url: String) -> TestDatabase {
-        let name = format!("callouts_test_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("connector_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|error| panic!("connect to {POSTGRES_URL_VARIABLE}: {error}"));
