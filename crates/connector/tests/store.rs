@@ -401,6 +401,22 @@ async fn import_list_upserts_by_code_path(database: TestDatabase) {
     assert_eq!(found, ["San Francisco City"]);
 }
 
+async fn import_list_counts_only_changes(database: TestDatabase) {
+    let fixture = fixture(database).await;
+    let geo = write_file(&fixture.dir_path, "geo.csv", GEO);
+    let french = write_file(&fixture.dir_path, "french.csv", "parent,code,text,lang\nDE,BY,Bavière,FR\n");
+
+    let again = import::import_list(&*fixture.store, CsvSource::open(&geo).expect("open"), "geo", "EN")
+        .await
+        .expect("import again");
+    let added = import::import_list(&*fixture.store, CsvSource::open(&french).expect("open"), "geo", "EN")
+        .await
+        .expect("import French");
+
+    assert_eq!((again.inserted, again.updated), (0, 0));
+    assert_eq!((added.inserted, added.updated), (1, 0));
+}
+
 async fn import_list_reads_gzip(database: TestDatabase) {
     let fixture = fixture(database).await;
     let path = fixture.dir_path.join("airports.csv.gz");
@@ -489,6 +505,7 @@ engine_tests!(
     import_list_rejects_missing_parent,
     import_list_reports_each_rule,
     import_list_upserts_by_code_path,
+    import_list_counts_only_changes,
     import_list_reads_gzip,
     import_attendees_rejects_response_rules_atomically,
     import_attendees_rejects_unknown_column,

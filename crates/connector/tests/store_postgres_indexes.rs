@@ -8,10 +8,11 @@ use common::engines::TestDatabase;
 use connector::store::{ListImport, ListQuery, ListRow, PostgresStore, Store};
 use protocol::SearchBy;
 
-const ITEMS: usize = 3_000;
+const ITEMS: usize = 6_000;
 
 /// Opens a store with the list `cities` of [`ITEMS`] first-level items,
-/// whose codes and texts differ at both ends.
+/// whose codes and texts differ at both ends. The PostgreSQL store writes
+/// them in two batches.
 async fn store_with_list() -> Option<(TestDatabase, PostgresStore)> {
     let database = TestDatabase::postgres().await?;
     let store = database.open_postgres().await;
