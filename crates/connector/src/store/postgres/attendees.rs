@@ -116,12 +116,10 @@ async fn import_and_analyze(
     records: &[AttendeeRecord],
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
-    for record in records {
-        if upsert(connection, record).await? {
-            summary.inserted += 1;
-        } else {
-            summary.updated += 1;
-        }
+    for batch in records.chunks(BATCH_ROWS) {
+        let inserted = upsert_batch(connection, batch).await?;
+        summary.inserted += inserted;
+        summary.updated += batch.len() as u64 - inserted;
     }
     sqlx::query("ANALYZE attendees")
         .execute(connection)
@@ -130,59 +128,99 @@ async fn import_and_analyze(
     Ok(summary)
 }
 
-/// Inserts or replaces one attendee and returns whether it was new.
-async fn upsert(
-    connection: &mut PgConnection,
-    record: &AttendeeRecord,
-) -> Result<bool, StoreError> {
+/// Attendees that one statement writes. The statement binds each column as
+/// one array, and this bound keeps those arrays to a few megabytes.
+const BATCH_ROWS: usize = 2_000;
+
+/// Columns that an import writes, in the order of [`row_values`].
+const IMPORTED_COLUMNS: [&str; 18] = [
+    "external_id",
+    "first_name",
+    "middle_initial",
+    "last_name",
+    "suffix",
+    "company",
+    "attendee_type_code",
+    "title",
+    "custom",
+    "owner_login_id",
+    "external_id_fold",
+    "first_name_fold",
+    "middle_initial_fold",
+    "last_name_fold",
+    "suffix_fold",
+    "company_fold",
+    "title_fold",
+    "custom_fold",
+];
+
+/// Returns the values of [`IMPORTED_COLUMNS`] for one attendee.
+fn row_values(record: &AttendeeRecord) -> [String; 18] {
     let attendee = &record.attendee;
     let mut custom = attendee.custom.clone();
     custom.resize(CUSTOM_FIELDS, String::new());
     let custom = custom.join(&CUSTOM_SEPARATOR.to_string());
     // Folding keeps U+001F, so the folded fields stay apart in custom_fold.
     let custom_fold = pattern::fold(&custom);
+    [
+        attendee.external_id.clone(),
+        attendee.first_name.clone(),
+        attendee.middle_initial.clone(),
+        attendee.last_name.clone(),
+        attendee.suffix.clone(),
+        attendee.company.clone(),
+        attendee.attendee_type_code.clone(),
+        attendee.title.clone(),
+        custom,
+        record.owner_login_id.clone(),
+        pattern::fold(&attendee.external_id),
+        pattern::fold(&attendee.first_name),
+        pattern::fold(&attendee.middle_initial),
+        pattern::fold(&attendee.last_name),
+        pattern::fold(&attendee.suffix),
+        pattern::fold(&attendee.company),
+        pattern::fold(&attendee.title),
+        custom_fold,
+    ]
+}
 
+/// Inserts or replaces attendees by ExternalID, which the import has
+/// checked to be unique in the file, and returns how many were new.
+async fn upsert_batch(
+    connection: &mut PgConnection,
+    records: &[AttendeeRecord],
+) -> Result<u64, StoreError> {
+    let mut columns: Vec<Vec<String>> =
+        vec![Vec::with_capacity(records.len()); IMPORTED_COLUMNS.len()];
+    for record in records {
+        for (column, value) in columns.iter_mut().zip(row_values(record)) {
+            column.push(value);
+        }
+    }
+
+    let names = IMPORTED_COLUMNS.join(", ");
+    let arrays: Vec<String> = (1..=IMPORTED_COLUMNS.len())
+        .map(|n| format!("${n}::text[]"))
+        .collect();
+    let updates: Vec<String> = IMPORTED_COLUMNS[1..]
+        .iter()
+        .map(|name| format!("{name} = excluded.{name}"))
+        .collect();
     // `xmax = 0` holds only for a row this statement inserted, not for one
     // it updated: PostgreSQL's usual way to tell the two apart in an upsert.
-    let inserted: bool = sqlx::query_scalar(
-        "INSERT INTO attendees (external_id, first_name, middle_initial, last_name, suffix,
-             company, attendee_type_code, title, custom, owner_login_id,
-             external_id_fold, first_name_fold, middle_initial_fold, last_name_fold,
-             suffix_fold, company_fold, title_fold, custom_fold)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-         ON CONFLICT (external_id) DO UPDATE SET
-             first_name = excluded.first_name, middle_initial = excluded.middle_initial,
-             last_name = excluded.last_name, suffix = excluded.suffix,
-             company = excluded.company, attendee_type_code = excluded.attendee_type_code,
-             title = excluded.title, custom = excluded.custom,
-             owner_login_id = excluded.owner_login_id,
-             external_id_fold = excluded.external_id_fold,
-             first_name_fold = excluded.first_name_fold,
-             middle_initial_fold = excluded.middle_initial_fold,
-             last_name_fold = excluded.last_name_fold, suffix_fold = excluded.suffix_fold,
-             company_fold = excluded.company_fold, title_fold = excluded.title_fold,
-             custom_fold = excluded.custom_fold
+    let sql = format!(
+        "INSERT INTO attendees ({names})
+         SELECT {names} FROM UNNEST({arrays}) WITH ORDINALITY AS a({names}, position)
+         ORDER BY position
+         ON CONFLICT (external_id) DO UPDATE SET {updates}
          RETURNING (xmax = 0)",
-    )
-    .bind(&attendee.external_id)
-    .bind(&attendee.first_name)
-    .bind(&attendee.middle_initial)
-    .bind(&attendee.last_name)
-    .bind(&attendee.suffix)
-    .bind(&attendee.company)
-    .bind(&attendee.attendee_type_code)
-    .bind(&attendee.title)
-    .bind(custom)
-    .bind(&record.owner_login_id)
-    .bind(pattern::fold(&attendee.external_id))
-    .bind(pattern::fold(&attendee.first_name))
-    .bind(pattern::fold(&attendee.middle_initial))
-    .bind(pattern::fold(&attendee.last_name))
-    .bind(pattern::fold(&attendee.suffix))
-    .bind(pattern::fold(&attendee.company))
-    .bind(pattern::fold(&attendee.title))
-    .bind(custom_fold)
-    .fetch_one(connection)
-    .await?;
-    Ok(inserted)
+        arrays = arrays.join(", "),
+        updates = updates.join(", "),
+    );
+    let mut query = sqlx::query_scalar(&sql);
+    for column in &columns {
+        query = query.bind(column);
+    }
+    let inserted: Vec<bool> = query.fetch_all(connection).await?;
+    Ok(inserted.iter().filter(|&&is_new| is_new).count() as u64)
 }
