@@ -1,7 +1,10 @@
-//! Case-insensitive search beyond ASCII, on a real SQLite store: Greek
-//! final sigma, German sharp s, Turkish dotted capital I, and databases
-//! whose stored folds were computed before these rules.
+//! Case-insensitive search beyond ASCII, on a real store of each engine:
+//! Greek final sigma, German sharp s, Turkish dotted capital I, and SQLite
+//! databases whose stored folds were computed before these rules.
 
+mod common;
+
+use common::engines::TestDatabase;
 use connector::import::{self, CsvSource};
 use connector::store::{AttendeeQuery, ListQuery, SqliteStore, Store};
 use protocol::{Attendee, SearchBy};
@@ -19,32 +22,32 @@ EXT-2,Jörg,Großmann
 ";
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    store: SqliteStore,
+    store: std::sync::Arc<dyn Store>,
+    /// Declared last, so that the stores close before it drops the database.
+    database: TestDatabase,
 }
 
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(dir.path().join("connector.db")).expect("open store");
-    let places = dir.path().join("places.csv");
-    let attendees = dir.path().join("attendees.csv");
+async fn fixture(database: TestDatabase) -> Fixture {
+    let store = database.open().await;
+    let places = database.directory().join("places.csv");
+    let attendees = database.directory().join("attendees.csv");
     std::fs::write(&places, PLACES).expect("write places");
     std::fs::write(&attendees, ATTENDEES).expect("write attendees");
     import::import_list(
-        &store,
+        &*store,
         CsvSource::open(&places).expect("open"),
         "places",
         "EN",
     )
     .await
     .expect("import places");
-    import::import_attendees(&store, CsvSource::open(&attendees).expect("open"))
+    import::import_attendees(&*store, CsvSource::open(&attendees).expect("open"))
         .await
         .expect("import attendees");
-    Fixture { dir, store }
+    Fixture { store, database }
 }
 
-async fn texts(store: &SqliteStore, query: &str, search_by: SearchBy) -> Vec<String> {
+async fn texts(store: &dyn Store, query: &str, search_by: SearchBy) -> Vec<String> {
     let query = ListQuery {
         list_name: "places".into(),
         parent_long_code: String::new(),
@@ -57,7 +60,7 @@ async fn texts(store: &SqliteStore, query: &str, search_by: SearchBy) -> Vec<Str
     items.into_iter().map(|item| item.text).collect()
 }
 
-async fn last_names(store: &SqliteStore, last_name: &str) -> Vec<String> {
+async fn last_names(store: &dyn Store, last_name: &str) -> Vec<String> {
     let query = AttendeeQuery {
         criteria: Attendee {
             last_name: last_name.into(),
@@ -78,66 +81,60 @@ async fn last_names(store: &SqliteStore, last_name: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn list_capital_sigma_before_wildcard() {
-    let fixture = fixture().await;
+async fn list_capital_sigma_before_wildcard(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
-    assert_eq!(texts(&fixture.store, "ΑΣ*", SearchBy::Text).await, ["Ασία"]);
+    assert_eq!(texts(&*fixture.store, "ΑΣ*", SearchBy::Text).await, ["Ασία"]);
 }
 
-#[tokio::test]
-async fn list_capital_sigma_in_code() {
-    let fixture = fixture().await;
+async fn list_capital_sigma_in_code(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     assert_eq!(
-        texts(&fixture.store, "λασ", SearchBy::Code).await,
+        texts(&*fixture.store, "λασ", SearchBy::Code).await,
         ["Λασίθι"]
     );
 }
 
-#[tokio::test]
-async fn list_sharp_s_matches_double_s() {
-    let fixture = fixture().await;
+async fn list_sharp_s_matches_double_s(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     assert_eq!(
-        texts(&fixture.store, "STRASSE", SearchBy::Text).await,
+        texts(&*fixture.store, "STRASSE", SearchBy::Text).await,
         ["Straße"]
     );
     assert_eq!(
-        texts(&fixture.store, "*asse", SearchBy::Text).await,
+        texts(&*fixture.store, "*asse", SearchBy::Text).await,
         ["Straße"]
     );
 }
 
-#[tokio::test]
-async fn list_dotted_capital_i_matches_i() {
-    let fixture = fixture().await;
+async fn list_dotted_capital_i_matches_i(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     assert_eq!(
-        texts(&fixture.store, "istanbul", SearchBy::Text).await,
+        texts(&*fixture.store, "istanbul", SearchBy::Text).await,
         ["İstanbul"]
     );
     assert_eq!(
-        texts(&fixture.store, "*stanb*", SearchBy::Text).await,
+        texts(&*fixture.store, "*stanb*", SearchBy::Text).await,
         ["İstanbul"]
     );
 }
 
-#[tokio::test]
-async fn attendee_capital_sigma_prefix() {
-    let fixture = fixture().await;
+async fn attendee_capital_sigma_prefix(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     assert_eq!(
-        last_names(&fixture.store, "ΠΑΠΑΣ").await,
+        last_names(&*fixture.store, "ΠΑΠΑΣ").await,
         ["Παπασταθόπουλος"]
     );
 }
 
-#[tokio::test]
-async fn attendee_sharp_s_prefix() {
-    let fixture = fixture().await;
+async fn attendee_sharp_s_prefix(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
-    assert_eq!(last_names(&fixture.store, "GROSS").await, ["Großmann"]);
+    assert_eq!(last_names(&*fixture.store, "GROSS").await, ["Großmann"]);
 }
 
 /// Puts the folds back as `str::to_lowercase` computed them and marks the
@@ -203,10 +200,10 @@ fn store_lowercase_folds(path: &std::path::Path) {
 
 #[tokio::test]
 async fn open_refolds_older_database() {
-    let fixture = fixture().await;
-    let path = fixture.dir.path().join("connector.db");
+    let fixture = fixture(TestDatabase::sqlite()).await;
+    let path = fixture.database.location().to_owned();
     drop(fixture.store);
-    store_lowercase_folds(&path);
+    store_lowercase_folds(std::path::Path::new(&path));
 
     let store = SqliteStore::open(&path).expect("reopen store");
 
@@ -216,3 +213,12 @@ async fn open_refolds_older_database() {
     assert_eq!(texts(&store, "λασ", SearchBy::Code).await, ["Λασίθι"]);
     assert_eq!(last_names(&store, "ΠΑΠΑΣ").await, ["Παπασταθόπουλος"]);
 }
+
+engine_tests!(
+    list_capital_sigma_before_wildcard,
+    list_capital_sigma_in_code,
+    list_sharp_s_matches_double_s,
+    list_dotted_capital_i_matches_i,
+    attendee_capital_sigma_prefix,
+    attendee_sharp_s_prefix,
+);

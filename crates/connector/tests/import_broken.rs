@@ -1,20 +1,25 @@
-//! Broken import files: each error names line, column and rule, and nothing is imported.
+//! Broken import files: each error names line, column and rule, and
+//! nothing is imported, on a real store of each engine.
+
+mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use common::engines::TestDatabase;
 use connector::import::{self, CsvSource, ImportFailure};
-use connector::store::{SqliteStore, Store};
+use connector::store::Store;
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    store: SqliteStore,
+    store: Arc<dyn Store>,
+    /// Declared last, so that the stores close before it drops the database.
+    database: TestDatabase,
 }
 
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(dir.path().join("connector.db")).expect("open store");
-    Fixture { dir, store }
+async fn fixture(database: TestDatabase) -> Fixture {
+    let store = database.open().await;
+    Fixture { store, database }
 }
 
 fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -25,9 +30,9 @@ fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// Imports `bytes` as the list `broken` and returns the row errors.
 async fn list_errors(fixture: &Fixture, bytes: &[u8]) -> Vec<String> {
-    let path = write_bytes(fixture.dir.path(), "list.csv", bytes);
+    let path = write_bytes(fixture.database.directory(), "list.csv", bytes);
     let source = CsvSource::open(&path).expect("open");
-    let failure = import::import_list(&fixture.store, source, "broken", "EN")
+    let failure = import::import_list(&*fixture.store, source, "broken", "EN")
         .await
         .expect_err("import must fail");
     row_errors(failure)
@@ -35,9 +40,9 @@ async fn list_errors(fixture: &Fixture, bytes: &[u8]) -> Vec<String> {
 
 /// Imports `bytes` as attendees and returns the row errors.
 async fn attendee_errors(fixture: &Fixture, bytes: &[u8]) -> Vec<String> {
-    let path = write_bytes(fixture.dir.path(), "attendees.csv", bytes);
+    let path = write_bytes(fixture.database.directory(), "attendees.csv", bytes);
     let source = CsvSource::open(&path).expect("open");
-    let failure = import::import_attendees(&fixture.store, source)
+    let failure = import::import_attendees(&*fixture.store, source)
         .await
         .expect_err("import must fail");
     row_errors(failure)
@@ -61,9 +66,8 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("finish")
 }
 
-#[tokio::test]
-async fn list_text_after_closing_quote() {
-    let fixture = fixture();
+async fn list_text_after_closing_quote(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(&fixture, b"parent,code,text\n,US,\"a\"b\"c\"\n").await;
 
@@ -76,9 +80,8 @@ async fn list_text_after_closing_quote() {
     assert!(list_is_absent(&fixture).await);
 }
 
-#[tokio::test]
-async fn list_quote_inside_unquoted_field() {
-    let fixture = fixture();
+async fn list_quote_inside_unquoted_field(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(&fixture, b"parent,code,text\n,US,United States\n,UK,x\"y\n").await;
 
@@ -91,9 +94,8 @@ async fn list_quote_inside_unquoted_field() {
     assert!(list_is_absent(&fixture).await);
 }
 
-#[tokio::test]
-async fn list_unterminated_quote() {
-    let fixture = fixture();
+async fn list_unterminated_quote(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(&fixture, b"parent,code,text\n,US,\"United States\n").await;
 
@@ -105,9 +107,8 @@ async fn list_unterminated_quote() {
     assert!(list_is_absent(&fixture).await);
 }
 
-#[tokio::test]
-async fn list_quoting_line_after_quoted_newline() {
-    let fixture = fixture();
+async fn list_quoting_line_after_quoted_newline(database: TestDatabase) {
+    let fixture = fixture(database).await;
     let file = b"parent,code,text\n,US,\"United\nStates\"\n,UK,x\"y\n";
 
     let errors = list_errors(&fixture, file).await;
@@ -120,14 +121,13 @@ async fn list_quoting_line_after_quoted_newline() {
     );
 }
 
-#[tokio::test]
-async fn list_valid_quoting_is_accepted() {
-    let fixture = fixture();
+async fn list_valid_quoting_is_accepted(database: TestDatabase) {
+    let fixture = fixture(database).await;
     let file = "\u{feff}\"parent\",code,text\r\n,US,\"say \"\"hi\"\", Sam\"\r\n";
-    let path = write_bytes(fixture.dir.path(), "list.csv", file.as_bytes());
+    let path = write_bytes(fixture.database.directory(), "list.csv", file.as_bytes());
 
     let source = CsvSource::open(&path).expect("open");
-    let imported = import::import_list(&fixture.store, source, "quoted", "EN").await;
+    let imported = import::import_list(&*fixture.store, source, "quoted", "EN").await;
 
     assert!(
         imported.is_ok(),
@@ -136,9 +136,8 @@ async fn list_valid_quoting_is_accepted() {
     );
 }
 
-#[tokio::test]
-async fn list_code_with_edge_white_space() {
-    let fixture = fixture();
+async fn list_code_with_edge_white_space(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(&fixture, b"parent,code,text\n, US ,United States\n").await;
 
@@ -151,9 +150,8 @@ async fn list_code_with_edge_white_space() {
     assert!(list_is_absent(&fixture).await);
 }
 
-#[tokio::test]
-async fn list_text_with_leading_white_space() {
-    let fixture = fixture();
+async fn list_text_with_leading_white_space(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(&fixture, b"parent,code,text\n,US,\tUnited States\n").await;
 
@@ -164,9 +162,8 @@ async fn list_text_with_leading_white_space() {
     );
 }
 
-#[tokio::test]
-async fn list_noncharacter_in_text() {
-    let fixture = fixture();
+async fn list_noncharacter_in_text(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(
         &fixture,
@@ -183,9 +180,8 @@ async fn list_noncharacter_in_text() {
     assert!(list_is_absent(&fixture).await);
 }
 
-#[tokio::test]
-async fn list_invalid_utf8_names_column() {
-    let fixture = fixture();
+async fn list_invalid_utf8_names_column(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = list_errors(&fixture, b"parent,code,text\n,US,United \xff States\n").await;
 
@@ -197,9 +193,8 @@ async fn list_invalid_utf8_names_column() {
     assert!(errors[0].contains("UTF-8"), "{errors:?}");
 }
 
-#[tokio::test]
-async fn list_truncated_gzip_names_line() {
-    let fixture = fixture();
+async fn list_truncated_gzip_names_line(database: TestDatabase) {
+    let fixture = fixture(database).await;
     let mut csv = b"parent,code,text\n".to_vec();
     for index in 0..20_000 {
         csv.extend_from_slice(format!(",C{index},Text {index}\n").as_bytes());
@@ -215,9 +210,8 @@ async fn list_truncated_gzip_names_line() {
     assert!(list_is_absent(&fixture).await);
 }
 
-#[tokio::test]
-async fn attendee_text_after_closing_quote() {
-    let fixture = fixture();
+async fn attendee_text_after_closing_quote(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors = attendee_errors(
         &fixture,
@@ -232,9 +226,8 @@ async fn attendee_text_after_closing_quote() {
     );
 }
 
-#[tokio::test]
-async fn attendee_invalid_utf8_names_column() {
-    let fixture = fixture();
+async fn attendee_invalid_utf8_names_column(database: TestDatabase) {
+    let fixture = fixture(database).await;
 
     let errors =
         attendee_errors(&fixture, b"ExternalID,FirstName,LastName\nE1,Ann,L\xffee\n").await;
@@ -245,3 +238,18 @@ async fn attendee_invalid_utf8_names_column() {
         "{errors:?}"
     );
 }
+
+engine_tests!(
+    list_text_after_closing_quote,
+    list_quote_inside_unquoted_field,
+    list_unterminated_quote,
+    list_quoting_line_after_quoted_newline,
+    list_valid_quoting_is_accepted,
+    list_code_with_edge_white_space,
+    list_text_with_leading_white_space,
+    list_noncharacter_in_text,
+    list_invalid_utf8_names_column,
+    list_truncated_gzip_names_line,
+    attendee_text_after_closing_quote,
+    attendee_invalid_utf8_names_column,
+);

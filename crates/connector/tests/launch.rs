@@ -3,14 +3,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::launch::*;
 use common::test_host::{CLIENT_SECRET, LAUNCH_CLIENT_ID, REDIRECT_URL, RecordedCall, TestHost};
 use common::{TestConnector, USERNAME, spawn_connector};
 use connector::{Config, Secret};
-use connector::store::{SqliteStore, Store};
+use common::engines::TestDatabase;
 use protocol::LaunchCredentials;
 use serde_json::json;
 
@@ -25,13 +24,14 @@ struct Setup {
     host: TestHost,
     connector: TestConnector,
     browser: reqwest::Client,
-    _directory: tempfile::TempDir,
+    /// Declared last, so that the stores close before it drops the database.
+    _database: TestDatabase,
 }
 
 async fn setup_with(change: impl FnOnce(&mut Config)) -> Setup {
     let host = TestHost::start().await;
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let store = open_store(&directory.path().join("connector.db")).await;
+    let database = TestDatabase::from_environment().await;
+    let store = open_store(&database).await;
     let mut config = launch_config(&host);
     change(&mut config);
     let connector = spawn_connector(store, config).await;
@@ -40,7 +40,7 @@ async fn setup_with(change: impl FnOnce(&mut Config)) -> Setup {
         host,
         connector,
         browser,
-        _directory: directory,
+        _database: database,
     }
 }
 
@@ -291,8 +291,7 @@ async fn launch_replayed_nonce_is_rejected() {
 #[tokio::test]
 async fn launch_replay_after_restart_is_rejected() {
     let host = TestHost::start().await;
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let database = directory.path().join("connector.db");
+    let database = TestDatabase::from_environment().await;
     let query = v1_launch(&host, "ann").to_query(credentials());
 
     let first = spawn_connector(open_store(&database).await, launch_config(&host)).await;
@@ -304,14 +303,36 @@ async fn launch_replay_after_restart_is_rejected() {
     assert_eq!(opened.status(), 303);
     first.stop().await.expect("connector stops");
 
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database).expect("reopen store"));
-    let second = spawn_connector(store, launch_config(&host)).await;
+    let second = spawn_connector(database.open().await, launch_config(&host)).await;
     let replayed = browser(&second)
         .get(second.url(&format!("{V1_PATH}?{query}")))
         .send()
         .await
         .expect("send request");
 
+    assert_rejected(replayed, 403, "nonce already used").await;
+}
+
+#[tokio::test]
+async fn launch_replay_to_other_instance_is_rejected() {
+    let host = TestHost::start().await;
+    let database = TestDatabase::from_environment().await;
+    let query = v1_launch(&host, "ann").to_query(credentials());
+    let first = spawn_connector(open_store(&database).await, launch_config(&host)).await;
+    let second = spawn_connector(database.open().await, launch_config(&host)).await;
+
+    let opened = browser(&first)
+        .get(first.url(&format!("{V1_PATH}?{query}")))
+        .send()
+        .await
+        .expect("send request");
+    let replayed = browser(&second)
+        .get(second.url(&format!("{V1_PATH}?{query}")))
+        .send()
+        .await
+        .expect("send request");
+
+    assert_eq!(opened.status(), 303);
     assert_rejected(replayed, 403, "nonce already used").await;
 }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use common::captured_log::Captured;
+use common::engines::TestDatabase;
 use common::launch::*;
 use common::spawn_connector;
 use common::test_host::{CLIENT_SECRET, TestHost};
@@ -13,8 +14,8 @@ use common::test_host::{CLIENT_SECRET, TestHost};
 async fn launch_log_names_outcome_and_hides_secrets() {
     let captured = Captured::install();
     let host = TestHost::start().await;
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let store = open_store(&directory.path().join("connector.db")).await;
+    let database = TestDatabase::from_environment().await;
+    let store = open_store(&database).await;
     let connector = spawn_connector(store, launch_config(&host)).await;
     let browser = browser(&connector);
     let launch = v4_launch(&host, "en");

@@ -2,12 +2,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
+use common::engines::TestDatabase;
 use common::test_host::notification_xml;
 use common::*;
 use connector::ServeOptions;
-use connector::store::SqliteStore;
 
 #[tokio::test]
 async fn metrics_count_callouts_and_auth_failures() {
@@ -20,10 +18,9 @@ async fn metrics_count_callouts_and_auth_failures() {
     .unwrap();
     let mut config = test_config();
     config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
-    let directory = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(directory.path().join("connector.db")).unwrap();
+    let database = TestDatabase::from_environment().await;
     let bound = connector::bind(ServeOptions {
-        store: Arc::new(store),
+        store: database.open().await,
         config,
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: Some(server_tls),

@@ -2,33 +2,32 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use common::engines::{Engine, TestDatabase};
 use common::test_host::notification_xml;
 use common::*;
 use connector::Config;
-use connector::store::{NotificationRecord, NotificationStatus, SqliteStore};
+use connector::store::{NotificationQueue, NotificationRecord, NotificationStatus};
 
 const OBJECT_URI: &str = "https://host.example.com/api/expense/v1/reports/42";
 
 struct Intake {
     connector: TestConnector,
-    store: SqliteStore,
-    db: PathBuf,
-    _directory: tempfile::TempDir,
+    queue: Arc<dyn NotificationQueue>,
+    /// Declared last, so that the stores close before it drops the database.
+    database: TestDatabase,
 }
 
 async fn start_with(config: Config) -> Intake {
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let db = directory.path().join("connector.db");
-    let store = SqliteStore::open(&db).expect("open store");
-    let connector = spawn_connector(Arc::new(store.clone()), config).await;
+    let database = TestDatabase::from_environment().await;
+    let store = database.open().await;
+    let queue = store.notification_queue().expect("the store keeps a notification queue");
+    let connector = spawn_connector(store, config).await;
     Intake {
         connector,
-        store,
-        db,
-        _directory: directory,
+        queue,
+        database,
     }
 }
 
@@ -36,10 +35,11 @@ async fn start() -> Intake {
     start_with(test_config()).await
 }
 
-fn stored(intake: &Intake) -> Vec<NotificationRecord> {
+async fn stored(intake: &Intake) -> Vec<NotificationRecord> {
     intake
-        .store
-        .list_notifications_now(None, 100)
+        .queue
+        .list_notifications(None, 100)
+        .await
         .expect("list notifications")
 }
 
@@ -53,7 +53,7 @@ async fn notification_valid_is_stored() {
         .await;
 
     assert_eq!(response.status(), 200);
-    let rows = stored(&intake);
+    let rows = stored(&intake).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, NotificationStatus::Received);
     assert_eq!(rows[0].attempts, 0);
@@ -107,7 +107,7 @@ async fn notification_malformed_is_400_and_not_stored() {
         let text = response.text().await.unwrap();
         assert!(text.contains(element), "{element}: {text}");
     }
-    assert!(stored(&intake).is_empty());
+    assert!(stored(&intake).await.is_empty());
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn notification_duplicate_is_stored_once() {
 
     assert_eq!(first.status(), 200);
     assert_eq!(second.status(), 200);
-    assert_eq!(stored(&intake).len(), 1);
+    assert_eq!(stored(&intake).await.len(), 1);
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn notification_both_date_forms_are_kept() {
         assert_eq!(response.status(), 200, "{date}");
     }
 
-    let dates: Vec<String> = stored(&intake)
+    let dates: Vec<String> = stored(&intake).await
         .into_iter()
         .map(|row| row.event_date_time)
         .collect();
@@ -145,27 +145,33 @@ async fn notification_both_date_forms_are_kept() {
 #[tokio::test]
 async fn notification_store_failure_is_503() {
     let intake = start().await;
-    let blocker = rusqlite::Connection::open(&intake.db).expect("open database");
-    blocker
-        .execute_batch(
+    let (reject, accept) = match intake.database.engine {
+        Engine::Sqlite => (
             "CREATE TRIGGER reject_notifications BEFORE INSERT ON notifications
              BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-        )
-        .expect("create trigger");
+            "DROP TRIGGER reject_notifications;",
+        ),
+        Engine::Postgres => (
+            "CREATE FUNCTION reject_notification() RETURNS trigger LANGUAGE plpgsql
+                 AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+             CREATE TRIGGER reject_notifications BEFORE INSERT ON notifications
+                 FOR EACH ROW EXECUTE FUNCTION reject_notification();",
+            "DROP TRIGGER reject_notifications ON notifications;",
+        ),
+    };
+    intake.database.execute(reject).await;
     let body = notification_xml(OBJECT_URI, "2026-12-04");
 
     let failed = intake.connector.post_xml(NOTIFY_PATH, body.clone()).await;
 
     assert_eq!(failed.status(), 503);
     assert!(!failed.text().await.unwrap().contains("disk full"));
-    assert!(stored(&intake).is_empty());
+    assert!(stored(&intake).await.is_empty());
 
-    blocker
-        .execute_batch("DROP TRIGGER reject_notifications;")
-        .expect("drop trigger");
+    intake.database.execute(accept).await;
     let redelivered = intake.connector.post_xml(NOTIFY_PATH, body).await;
     assert_eq!(redelivered.status(), 200);
-    assert_eq!(stored(&intake).len(), 1);
+    assert_eq!(stored(&intake).await.len(), 1);
 }
 
 #[tokio::test]
@@ -183,7 +189,7 @@ async fn notification_without_credentials_is_401() {
         .unwrap();
 
     assert_eq!(response.status(), 401);
-    assert!(stored(&intake).is_empty());
+    assert!(stored(&intake).await.is_empty());
 }
 
 #[tokio::test]
@@ -196,7 +202,7 @@ async fn notification_over_body_limit_is_413() {
     let response = intake.connector.post_xml(NOTIFY_PATH, body).await;
 
     assert_eq!(response.status(), 413);
-    assert!(stored(&intake).is_empty());
+    assert!(stored(&intake).await.is_empty());
 }
 
 #[tokio::test]
@@ -211,5 +217,5 @@ async fn notification_configured_path_is_served() {
 
     assert_eq!(at_default.status(), 404);
     assert_eq!(at_configured.status(), 200);
-    assert_eq!(stored(&intake).len(), 1);
+    assert_eq!(stored(&intake).await.len(), 1);
 }

@@ -4,23 +4,24 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use common::engines::TestDatabase;
 use common::test_host::{CLIENT_SECRET, TestHost, entry, notification_xml, processing_config, projects_list, report};
 use common::captured_log::Captured;
 use common::*;
-use connector::store::{NotificationStatus, SqliteStore};
+use connector::store::NotificationStatus;
 use serde_json::json;
 
 #[tokio::test]
 async fn notification_log_hides_secret_and_tokens() {
     let captured = Captured::install();
     let host = TestHost::start().await;
-    let directory = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(directory.path().join("connector.db")).unwrap();
-    store.import_list_now(&projects_list()).unwrap();
-    let connector = spawn_connector(Arc::new(store.clone()), processing_config(&host)).await;
+    let database = TestDatabase::from_environment().await;
+    let store = database.open().await;
+    store.import_list(projects_list()).await.unwrap();
+    let queue = store.notification_queue().unwrap();
+    let connector = spawn_connector(store, processing_config(&host)).await;
     // The first read gets 401, so the token is refreshed and the refresh token sent too.
     host.state().injected.insert("object", [401].into());
     let object_uri = host.add_report(report(
@@ -33,8 +34,8 @@ async fn notification_log_hides_secret_and_tokens() {
         .post_xml(NOTIFY_PATH, notification_xml(&object_uri, "2026-12-04"))
         .await;
     assert_eq!(response.status(), 200);
-    wait_for("processing", Duration::from_secs(20), || {
-        let rows = store.list_notifications_now(None, 1).unwrap();
+    wait_for_async("processing", Duration::from_secs(20), || async {
+        let rows = queue.list_notifications(None, 1).await.unwrap();
         (rows[0].status != NotificationStatus::Received).then_some(())
     })
     .await;

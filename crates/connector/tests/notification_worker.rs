@@ -13,7 +13,8 @@ use common::*;
 use connector::Config;
 use connector::config::{FailureAction, ListValueRule};
 use connector::notifications::dedup_key;
-use connector::store::{NotificationQueue, NotificationRecord, NotificationStatus, SqliteStore};
+use common::engines::TestDatabase;
+use connector::store::{NotificationQueue, NotificationRecord, NotificationStatus, Store};
 use protocol::Notification;
 use serde_json::{Value, json};
 
@@ -23,28 +24,38 @@ const PROCESSING_TIMEOUT: Duration = Duration::from_secs(20);
 struct Setup {
     host: TestHost,
     connector: Option<TestConnector>,
-    store: SqliteStore,
+    store: Arc<dyn Store>,
+    queue: Arc<dyn NotificationQueue>,
     config: Config,
-    _directory: tempfile::TempDir,
+    /// Declared last, so that the stores close before it drops the database.
+    _database: TestDatabase,
+}
+
+/// Opens a store on `database` with the `Projects` list, and its queue.
+async fn open_store(database: &TestDatabase) -> (Arc<dyn Store>, Arc<dyn NotificationQueue>) {
+    let store = database.open().await;
+    store.import_list(projects_list()).await.expect("import list");
+    let queue = store.notification_queue().expect("the store keeps a notification queue");
+    (store, queue)
 }
 
 /// Starts a test host, a store with the `Projects` list and the connector
 /// with the processing configuration as `configure` leaves it.
 async fn setup(configure: impl FnOnce(&mut Config)) -> Setup {
     let host = TestHost::start().await;
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(directory.path().join("connector.db")).expect("open store");
-    store.import_list_now(&projects_list()).expect("import list");
+    let database = TestDatabase::from_environment().await;
+    let (store, queue) = open_store(&database).await;
     let mut config = processing_config(&host);
     configure(&mut config);
 
-    let connector = spawn_connector(Arc::new(store.clone()), config.clone()).await;
+    let connector = spawn_connector(Arc::clone(&store), config.clone()).await;
     Setup {
         host,
         connector: Some(connector),
         store,
+        queue,
         config,
-        _directory: directory,
+        _database: database,
     }
 }
 
@@ -64,7 +75,7 @@ impl Setup {
 
     /// Waits until the newest notification for `object_uri` is no longer received.
     async fn finished(&self, object_uri: &str) -> NotificationRecord {
-        finished(&self.store, object_uri).await
+        finished(&*self.queue, object_uri).await
     }
 
     /// Adds a report, notifies and waits for the end of processing.
@@ -84,9 +95,9 @@ impl Setup {
 }
 
 /// Waits until the newest notification for `object_uri` in `store` is no longer received.
-async fn finished(store: &SqliteStore, object_uri: &str) -> NotificationRecord {
-    wait_for("the end of processing", PROCESSING_TIMEOUT, || {
-        let rows = store.list_notifications_now(None, 100).unwrap();
+async fn finished(queue: &dyn NotificationQueue, object_uri: &str) -> NotificationRecord {
+    wait_for_async("the end of processing", PROCESSING_TIMEOUT, || async {
+        let rows = queue.list_notifications(None, 100).await.unwrap();
         let newest = rows.into_iter().rev().find(|row| row.object_uri == object_uri);
         newest.filter(|row| row.status != NotificationStatus::Received)
     })
@@ -357,7 +368,7 @@ async fn worker_other_origin_never_gets_token() {
     assert_eq!(response.status(), 400);
     let text = response.text().await.unwrap();
     assert!(text.contains("Notification/ObjectURI"), "{text}");
-    assert!(setup.store.list_notifications_now(None, 10).unwrap().is_empty());
+    assert!(setup.queue.list_notifications(None, 10).await.unwrap().is_empty());
     assert!(other.state().calls.is_empty());
 }
 
@@ -366,18 +377,17 @@ async fn worker_rejects_stored_foreign_object_uri() {
     let host = TestHost::start().await;
     let other = TestHost::start().await;
     let foreign_uri = other.add_report(passing_report("42"));
-    let directory = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(directory.path().join("connector.db")).unwrap();
-    store.import_list_now(&projects_list()).unwrap();
+    let database = TestDatabase::from_environment().await;
+    let (store, queue) = open_store(&database).await;
     // Stored while another host origin was configured.
     let notification = Notification::parse(notification_xml(&foreign_uri, "2026-12-04").as_bytes()).unwrap();
-    store
+    queue
         .enqueue(&notification, &dedup_key(&notification), 0)
         .await
         .unwrap();
 
-    let connector = spawn_connector(Arc::new(store.clone()), processing_config(&host)).await;
-    let row = finished(&store, &foreign_uri).await;
+    let connector = spawn_connector(store, processing_config(&host)).await;
+    let row = finished(&*queue, &foreign_uri).await;
 
     assert_eq!(row.status, NotificationStatus::Failed);
     assert_eq!(row.attempts, 1);
@@ -401,11 +411,11 @@ async fn worker_resumes_after_restart() {
     })
     .await;
     setup.connector.take().unwrap().stop().await.unwrap();
-    let unfinished = setup.store.list_notifications_now(None, 10).unwrap();
+    let unfinished = setup.queue.list_notifications(None, 10).await.unwrap();
     assert_eq!(unfinished[0].status, NotificationStatus::Received);
 
     setup.host.state().workflow_response_delay = None;
-    let restarted = spawn_connector(Arc::new(setup.store.clone()), setup.config.clone()).await;
+    let restarted = spawn_connector(Arc::clone(&setup.store), setup.config.clone()).await;
     setup.connector = Some(restarted);
     let row = setup.finished(&object_uri).await;
 
@@ -414,4 +424,40 @@ async fn worker_resumes_after_restart() {
     assert_eq!(row.attempts, 2);
     assert_eq!(setup.host.state().workflow_bodies().len(), 1);
     assert_eq!(setup.host.state().calls_to(&report_path("42")).len(), 2);
+}
+
+/// Two connectors on one PostgreSQL database, whose workers start together
+/// on a queue of stored notifications: each notification is processed by
+/// one of them, once. Skips when `CALLOUTS_TEST_POSTGRES_URL` is not set,
+/// because the SQLite queue serves a single worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn worker_two_instances_process_each_once() {
+    let Some(database) = TestDatabase::postgres().await else { return };
+    let host = TestHost::start().await;
+    let (first_store, queue) = open_store(&database).await;
+    let second_store = database.open().await;
+    let mut object_uris = Vec::new();
+    for id in 0..12 {
+        let object_uri = host.add_report(passing_report(&id.to_string()));
+        let xml = notification_xml(&object_uri, "2026-12-04");
+        let notification = Notification::parse(xml.as_bytes()).unwrap();
+        queue.enqueue(&notification, &dedup_key(&notification), 0).await.unwrap();
+        object_uris.push(object_uri);
+    }
+
+    let first = spawn_connector(first_store, processing_config(&host)).await;
+    let second = spawn_connector(second_store, processing_config(&host)).await;
+    for object_uri in &object_uris {
+        let row = finished(&*queue, object_uri).await;
+        assert_eq!(row.status, NotificationStatus::Done, "{object_uri}");
+        assert_eq!(row.attempts, 1, "{object_uri}");
+    }
+
+    assert_eq!(host.state().workflow_bodies().len(), 12);
+    for id in 0..12 {
+        let workflow_path = format!("{}/workflow", report_path(&id.to_string()));
+        assert_eq!(host.state().calls_to(&workflow_path).len(), 1, "report {id}");
+    }
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
 }

@@ -4,11 +4,10 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
+use common::engines::TestDatabase;
 use common::{ATTENDEE_V1_PATH, ATTENDEE_V2_PATH, LIST_PATH, TestConnector, spawn_connector, test_config};
 use connector::import::{self, CsvSource};
-use connector::store::SqliteStore;
 use protocol::{AttendeeSearchResponse, AttendeeVersion, FetchListResponse};
 
 const EXAMPLE_LIST_REQUEST: &[u8] = include_bytes!("../../protocol/tests/fixtures/fetch_list_request.xml");
@@ -58,20 +57,20 @@ EXT-0003,Seán,O'Brien,Smith & Sons,BUSGUEST,
     csv
 }
 
-async fn connector_with_data() -> (TestConnector, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(dir.path().join("connector.db")).expect("open store");
-    let cities = dir.path().join("cities.csv");
+async fn connector_with_data() -> (TestConnector, TestDatabase) {
+    let database = TestDatabase::from_environment().await;
+    let store = database.open().await;
+    let cities = database.directory().join("cities.csv");
     std::fs::write(&cities, cities_csv()).expect("write cities");
-    let attendees = dir.path().join("attendees.csv");
+    let attendees = database.directory().join("attendees.csv");
     std::fs::write(&attendees, attendees_csv()).expect("write attendees");
-    import::import_list(&store, CsvSource::open(&cities).expect("open"), "Cities", "EN")
+    import::import_list(&*store, CsvSource::open(&cities).expect("open"), "Cities", "EN")
         .await
         .expect("import cities");
-    import::import_attendees(&store, CsvSource::open(&attendees).expect("open"))
+    import::import_attendees(&*store, CsvSource::open(&attendees).expect("open"))
         .await
         .expect("import attendees");
-    (spawn_connector(Arc::new(store), test_config()).await, dir)
+    (spawn_connector(store, test_config()).await, database)
 }
 
 async fn fetch_list(connector: &TestConnector, body: impl Into<reqwest::Body>) -> FetchListResponse {
@@ -118,7 +117,7 @@ fn external_ids(response: &AttendeeSearchResponse) -> Vec<&str> {
 
 #[tokio::test]
 async fn list_spec_example_connected_list() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response = fetch_list(&connector, EXAMPLE_LIST_REQUEST).await;
     let codes: Vec<&str> = response.items.iter().map(|item| item.code.as_str()).collect();
     assert_eq!(codes, ["US-W-CA-SD", "US-W-CA-SF", "US-W-CA-SJ"]);
@@ -130,7 +129,7 @@ async fn list_spec_example_connected_list() {
 
 #[tokio::test]
 async fn list_each_wildcard_form() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let cases: [(&str, &[&str]); 5] = [
         ("*", &["Los Angeles", "Sacramento", "San Diego", "San Francisco", "San Jose"]),
         ("san*", &["San Diego", "San Francisco", "San Jose"]),
@@ -146,14 +145,14 @@ async fn list_each_wildcard_form() {
 
 #[tokio::test]
 async fn list_exact_does_not_match_prefix() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response = fetch_list(&connector, list_request("US-W-CA", "San", "TEXT", "EN", "25")).await;
     assert!(response.items.is_empty());
 }
 
 #[tokio::test]
 async fn list_search_by_code() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response = fetch_list(&connector, list_request("US-W-CA", "S*", "CODE", "EN", "25")).await;
     let codes: Vec<&str> = response.items.iter().map(|item| item.short_code.as_str()).collect();
     assert_eq!(codes, ["SAC", "SD", "SF", "SJ"]);
@@ -162,7 +161,7 @@ async fn list_search_by_code() {
 
 #[tokio::test]
 async fn list_stays_under_parent() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     // Sanborn is under US-E-NY, not under US-W-CA.
     let response = fetch_list(&connector, list_request("US-W-CA", "Sanb*", "TEXT", "EN", "25")).await;
     assert!(response.items.is_empty());
@@ -170,7 +169,7 @@ async fn list_stays_under_parent() {
 
 #[tokio::test]
 async fn list_first_level() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response = fetch_list(&connector, list_request("", "*", "TEXT", "EN", "25")).await;
     assert_eq!(texts(&response), ["United States"]);
     assert_eq!(response.items[0].code, "US");
@@ -178,7 +177,7 @@ async fn list_first_level() {
 
 #[tokio::test]
 async fn list_user_language_with_fallback() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response = fetch_list(&connector, list_request("US-W-CA", "Los*", "TEXT", "es", "25")).await;
     assert_eq!(texts(&response), ["Los Ángeles"]);
     let fallback = fetch_list(&connector, list_request("US-W-CA", "San F*", "TEXT", "es", "25")).await;
@@ -187,7 +186,7 @@ async fn list_user_language_with_fallback() {
 
 #[tokio::test]
 async fn list_num_to_return_limits() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let two = fetch_list(&connector, list_request("US-W-MANY", "*", "TEXT", "EN", "2")).await;
     assert_eq!(two.items.len(), 2);
     let capped = fetch_list(&connector, list_request("US-W-MANY", "*", "TEXT", "EN", "500")).await;
@@ -203,7 +202,7 @@ async fn list_num_to_return_limits() {
 
 #[tokio::test]
 async fn attendee_spec_example_applies_and_rule() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response =
         fetch_attendees(&connector, ATTENDEE_V2_PATH, AttendeeVersion::V2_0, EXAMPLE_ATTENDEE_REQUEST_V2).await;
     assert_eq!(external_ids(&response), ["EXT-0001"]);
@@ -211,7 +210,7 @@ async fn attendee_spec_example_applies_and_rule() {
 
 #[tokio::test]
 async fn attendee_and_rule_excludes_other_company() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let body = attendee_request("<LastName>Doe</LastName><Company>Acme</Company>", "10");
     let response = fetch_attendees(&connector, ATTENDEE_V2_PATH, AttendeeVersion::V2_0, body).await;
     assert_eq!(external_ids(&response), ["EXT-0001"]);
@@ -219,7 +218,7 @@ async fn attendee_and_rule_excludes_other_company() {
 
 #[tokio::test]
 async fn attendee_entities_and_non_ascii() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let body = attendee_request("<LastName>O&apos;B</LastName><Company>Smith &amp; S</Company>", "10");
     let response = fetch_attendees(&connector, ATTENDEE_V2_PATH, AttendeeVersion::V2_0, body).await;
     assert_eq!(external_ids(&response), ["EXT-0003"]);
@@ -229,7 +228,7 @@ async fn attendee_entities_and_non_ascii() {
 
 #[tokio::test]
 async fn attendee_versions_follow_path() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let v2 = fetch_attendees(&connector, ATTENDEE_V2_PATH, AttendeeVersion::V2_0, EXAMPLE_ATTENDEE_REQUEST_V2).await;
     assert_eq!(v2.attendees[0].custom.len(), 25);
     assert_eq!(v2.attendees[0].custom[20], "extra");
@@ -239,7 +238,7 @@ async fn attendee_versions_follow_path() {
 
 #[tokio::test]
 async fn attendee_maximum_number_records_limits() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let three = fetch_attendees(
         &connector,
         ATTENDEE_V2_PATH,
@@ -260,7 +259,7 @@ async fn attendee_maximum_number_records_limits() {
 
 #[tokio::test]
 async fn attendee_no_match_is_empty_response() {
-    let (connector, _dir) = connector_with_data().await;
+    let (connector, _database) = connector_with_data().await;
     let response = fetch_attendees(
         &connector,
         ATTENDEE_V2_PATH,

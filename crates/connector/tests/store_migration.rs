@@ -291,3 +291,34 @@ async fn migration_runs_once() {
 
     assert_eq!(found, ["California", "Colorado"]);
 }
+
+#[tokio::test]
+async fn old_database_gets_schema_version_1() {
+    let fixture = open_old_database();
+
+    let version = fixture.store.schema_version().expect("schema version");
+
+    assert_eq!(version, 1);
+    assert!(schema_has(&fixture.store, "schema_migrations"));
+    assert!(schema_has(&fixture.store, "notifications"));
+}
+
+#[tokio::test]
+async fn newer_schema_version_is_rejected() {
+    let fixture = open_old_database();
+    let path = fixture.dir.path().join("connector.db");
+    drop(fixture.store);
+    let connection = Connection::open(&path).expect("open database");
+    connection
+        .execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)",
+            [],
+        )
+        .expect("record a future version");
+
+    let error = SqliteStore::open(&path).err().expect("opening must fail");
+
+    let cause = std::error::Error::source(&error).map(ToString::to_string);
+    let message = format!("{error}: {}", cause.unwrap_or_default());
+    assert!(message.contains("schema version 99"), "{message}");
+}

@@ -1,13 +1,13 @@
 //! Launch External URL support: the list, the configuration, signed launches
 //! and a browser-like client.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use connector::store::{ListImport, ListRow, SqliteStore, Store};
+use connector::store::{ListImport, ListRow, Store};
 use connector::{Config, Secret};
 use protocol::{LaunchCredentials, LaunchSource, LaunchV1, LaunchV4};
 
+use super::engines::TestDatabase;
 use super::test_host::{CLIENT_ID, CLIENT_SECRET, LAUNCH_CLIENT_ID, REDIRECT_URL, TestHost};
 use super::{PASSWORD, TestConnector, USERNAME, test_config};
 
@@ -44,11 +44,11 @@ pub fn cities() -> ListImport {
     }
 }
 
-/// Opens the store at `path` and imports the list of cities into it.
-pub async fn open_store(path: &Path) -> Arc<dyn Store> {
-    let store = SqliteStore::open(path).expect("open store");
+/// Opens a store on `database` and imports the list of cities into it.
+pub async fn open_store(database: &TestDatabase) -> Arc<dyn Store> {
+    let store = database.open().await;
     store.import_list(cities()).await.expect("import cities");
-    Arc::new(store)
+    store
 }
 
 pub fn launch_config(host: &TestHost) -> Config {

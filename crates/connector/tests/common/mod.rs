@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod captured_log;
+pub mod engines;
 pub mod launch;
 pub mod memory_store;
 pub mod test_host;
@@ -187,6 +188,25 @@ pub async fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() 
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} did not happen within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls the async `probe` every 20 ms until it returns a value, and fails
+/// the test with `what` when none came within `timeout`.
+pub async fn wait_for_async<T, F>(what: &str, timeout: Duration, mut probe: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
             return value;
         }
         assert!(
