@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use connector::import::{self, CsvSource, ImportFailure};
-use connector::store::{ImportSummary, SqliteStore};
+use connector::store::{ImportSummary, Location, PostgresStore, SqliteStore, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
@@ -19,13 +19,30 @@ pub enum ConnectorCommand {
     /// Shows the stored event notifications.
     #[command(subcommand)]
     Notifications(crate::notifications_command::NotificationsCommand),
+    /// Applies the missing schema migrations to the database and prints
+    /// its schema version. Serving and importing apply them too.
+    Migrate {
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
+    },
+}
+
+/// Help text of every `--db` option.
+pub const DB_HELP: &str = "SQLite database file, created when absent, or PostgreSQL URL \
+                           (postgres://USER@HOST:PORT/DATABASE)";
+
+/// Reads a `--db` value; every value is a file path or a URL.
+pub fn parse_location(value: &str) -> Result<Location, String> {
+    if value.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    Ok(Location::parse(value))
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// SQLite database file; created when absent.
-    #[arg(long)]
-    pub db: PathBuf,
+    #[arg(long, value_parser = parse_location, help = DB_HELP)]
+    pub db: Location,
     /// Address and port to listen on, for example 0.0.0.0:8443.
     #[arg(long)]
     pub listen: SocketAddr,
@@ -48,9 +65,8 @@ pub struct ServeArgs {
 pub enum ImportCommand {
     /// Imports a list from CSV with the header `parent,code,text[,lang]`.
     List {
-        /// SQLite database file; created when absent.
-        #[arg(long)]
-        db: PathBuf,
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
         /// Name of the list; an existing list is updated.
         #[arg(long)]
         name: String,
@@ -62,9 +78,8 @@ pub enum ImportCommand {
     },
     /// Imports attendees from CSV with a header of Attendee element names.
     Attendees {
-        /// SQLite database file; created when absent.
-        #[arg(long)]
-        db: PathBuf,
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
         /// CSV file, optionally gzip-compressed.
         file: PathBuf,
     },
@@ -76,22 +91,47 @@ pub async fn run(command: ConnectorCommand) -> anyhow::Result<()> {
         // The file is opened first, so that a wrong path leaves no new database behind.
         ConnectorCommand::Import(ImportCommand::List { db, name, default_lang, file }) => {
             let source = CsvSource::open(&file)?;
-            let store = open_store(&db)?;
-            let summary = import::import_list(&store, source, &name, &default_lang).await;
+            let store = open_store(&db).await?;
+            let summary = import::import_list(&*store, source, &name, &default_lang).await;
             report_import(&file, summary)
         }
         ConnectorCommand::Import(ImportCommand::Attendees { db, file }) => {
             let source = CsvSource::open(&file)?;
-            let store = open_store(&db)?;
-            let summary = import::import_attendees(&store, source).await;
+            let store = open_store(&db).await?;
+            let summary = import::import_attendees(&*store, source).await;
             report_import(&file, summary)
         }
-        ConnectorCommand::Notifications(command) => crate::notifications_command::run(command),
+        ConnectorCommand::Notifications(command) => crate::notifications_command::run(command).await,
+        ConnectorCommand::Migrate { db } => migrate(&db).await,
     }
 }
 
-pub fn open_store(db: &std::path::Path) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(db).with_context(|| format!("cannot open the database {}", db.display()))
+/// Opens the store, applying the missing schema migrations.
+pub async fn open_store(db: &Location) -> anyhow::Result<Arc<dyn Store>> {
+    db.open().await.with_context(|| format!("cannot open the database {db}"))
+}
+
+/// Opens a SQLite store, for the demo, which keeps its state in files.
+pub fn open_sqlite_store(path: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(path).with_context(|| format!("cannot open the database {}", path.display()))
+}
+
+async fn migrate(db: &Location) -> anyhow::Result<()> {
+    let version = match db {
+        Location::Sqlite(path) => open_sqlite_store(path)?
+            .schema_version()
+            .with_context(|| format!("cannot read the schema version of {db}"))?,
+        Location::Postgres(url) => {
+            let store = PostgresStore::open(url)
+                .await
+                .with_context(|| format!("cannot migrate the database {db}"))?;
+            let version = store.schema_version().await;
+            store.close().await;
+            version.with_context(|| format!("cannot read the schema version of {db}"))?
+        }
+    };
+    println!("{db}: schema version {version}");
+    Ok(())
 }
 
 fn report_import(file: &std::path::Path, result: Result<ImportSummary, ImportFailure>) -> anyhow::Result<()> {
@@ -128,7 +168,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
         _ => None,
     };
-    let store = Arc::new(open_store(&args.db)?);
+    let store = open_store(&args.db).await?;
     let options = connector::ServeOptions {
         store,
         config,

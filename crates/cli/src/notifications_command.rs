@@ -1,13 +1,11 @@
 //! `callouts connector notifications list`: the stored event notifications and their processing state.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use connector::store::{NotificationRecord, NotificationStatus};
+use connector::store::{Location, NotificationRecord, NotificationStatus};
 
 use crate::check_command::Format;
-use crate::connector_command::open_store;
+use crate::connector_command::{DB_HELP, open_store, parse_location};
 
 #[derive(Debug, Subcommand)]
 pub enum NotificationsCommand {
@@ -18,9 +16,8 @@ pub enum NotificationsCommand {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// SQLite database file of the connector.
-    #[arg(long)]
-    pub db: PathBuf,
+    #[arg(long, value_parser = parse_location, help = DB_HELP)]
+    pub db: Location,
     /// Lists only notifications in this state.
     #[arg(long, value_enum)]
     pub status: Option<StatusArg>,
@@ -52,16 +49,22 @@ impl From<StatusArg> for NotificationStatus {
     }
 }
 
-pub fn run(command: NotificationsCommand) -> anyhow::Result<()> {
+pub async fn run(command: NotificationsCommand) -> anyhow::Result<()> {
     let NotificationsCommand::List(args) = command;
     // Opening creates a missing file, and an empty new database would hide a wrong path.
-    if !args.db.exists() {
-        bail!("the database {} does not exist", args.db.display());
+    if let Location::Sqlite(path) = &args.db {
+        if !path.exists() {
+            bail!("the database {} does not exist", path.display());
+        }
     }
-    let store = open_store(&args.db)?;
-    let records = store
-        .list_notifications_now(args.status.map(NotificationStatus::from), args.limit)
-        .with_context(|| format!("failed to read notifications from {}", args.db.display()))?;
+    let store = open_store(&args.db).await?;
+    let Some(queue) = store.notification_queue() else {
+        bail!("the database {} keeps no notification queue", args.db);
+    };
+    let records = queue
+        .list_notifications(args.status.map(NotificationStatus::from), args.limit)
+        .await
+        .with_context(|| format!("failed to read notifications from {}", args.db))?;
 
     match args.format {
         Format::Text => print!("{}", to_text(&records)),

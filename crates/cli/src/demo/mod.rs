@@ -17,7 +17,7 @@ use connector::store::{SqliteStore, Store};
 use ::host::connector_access::{ClientCredentials, generate_client_credentials};
 
 use crate::bundled;
-use crate::connector_command::{open_store, shutdown_signal};
+use crate::connector_command::{open_sqlite_store, shutdown_signal};
 use secrets::DemoSecrets;
 
 #[derive(Debug, Args)]
@@ -83,7 +83,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await
     .context("cannot generate the demo connector's client credentials")?;
 
-    let store = open_store(&args.state_dir.join("connector.db"))?;
+    let store = open_sqlite_store(&args.state_dir.join("connector.db"))?;
     import_bundled_data(&store).await?;
     let mut config = connector::Config::default();
     config.credentials.username = DEMO_USERNAME.to_owned();

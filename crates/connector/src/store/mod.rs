@@ -5,16 +5,22 @@ use std::sync::Arc;
 
 use protocol::{Attendee, ListItem, SearchBy};
 
+mod attendee_search;
 pub mod launch;
+mod location;
+pub mod migrations;
 pub mod notifications;
 pub mod pattern;
+pub mod postgres;
 pub mod sqlite;
 
+pub use location::Location;
 pub use launch::{LaunchSession, LaunchStore, LaunchVersion, NonceOutcome};
 pub use notifications::{
     Completion, Enqueued, NotificationQueue, NotificationRecord, NotificationStatus,
     PendingNotification,
 };
+pub use postgres::PostgresStore;
 pub use sqlite::{SqliteStore, TextIndexStats};
 
 /// Attendee search as Fetch Attendee defines it: a record matches only when

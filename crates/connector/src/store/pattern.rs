@@ -115,6 +115,28 @@ impl Pattern {
         }
     }
 
+    /// Returns the pattern as the operand of SQL `LIKE` with the escape
+    /// character `\` (PostgreSQL's default): each `*` becomes `%`, and
+    /// `%`, `_` and `\` in the literal segments are escaped. On folded values
+    /// compared bytewise, it matches exactly what [`Self::matches`] matches.
+    pub fn to_like(&self) -> String {
+        let escaped: Vec<String> = self
+            .segments
+            .iter()
+            .map(|segment| {
+                let mut escaped = String::with_capacity(segment.len());
+                for character in segment.chars() {
+                    if matches!(character, '%' | '_' | '\\') {
+                        escaped.push('\\');
+                    }
+                    escaped.push(character);
+                }
+                escaped
+            })
+            .collect();
+        escaped.join("%")
+    }
+
     /// Tests a folded value against the whole pattern.
     pub fn matches(&self, folded: &str) -> bool {
         let segments = &self.segments;
@@ -152,6 +174,23 @@ pub fn prefix_upper_bound(prefix: &str) -> Option<Vec<u8>> {
         if last < u8::MAX {
             bytes.push(last + 1);
             return Some(bytes);
+        }
+    }
+    None
+}
+
+/// Returns the smallest string greater than every string that begins with
+/// `prefix` in code point order, which is also the byte order of UTF-8, for
+/// a range scan `prefix <= value < upper` on a column that only accepts
+/// valid UTF-8, such as PostgreSQL text. `None` means no upper bound: an
+/// empty prefix, or one of `char::MAX` alone.
+pub fn prefix_upper_bound_text(prefix: &str) -> Option<String> {
+    let mut characters: Vec<char> = prefix.chars().collect();
+    while let Some(last) = characters.pop() {
+        // The next scalar value; after U+D7FF that skips the surrogates.
+        if let Some(next) = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32) {
+            characters.push(next);
+            return Some(characters.into_iter().collect());
         }
     }
     None
@@ -207,6 +246,14 @@ mod tests {
     }
 
     #[test]
+    fn to_like_escapes_sql_wildcards() {
+        assert_eq!(Pattern::new("S*n F*").to_like(), "s%n f%");
+        assert_eq!(Pattern::new("*50%_off\\*").to_like(), "%50\\%\\_off\\\\%");
+        assert_eq!(Pattern::begins_with("Doe").to_like(), "doe%");
+        assert_eq!(Pattern::new("West").to_like(), "west");
+    }
+
+    #[test]
     fn begins_with_adds_trailing_wildcard() {
         let pattern = Pattern::begins_with("Sm*th");
         assert!(pattern.matches("smithers"));
@@ -238,5 +285,20 @@ mod tests {
         assert!(b"san francisco".as_slice() < upper.as_slice());
         assert!(b"sb".as_slice() >= upper.as_slice());
         assert_eq!(prefix_upper_bound(""), None);
+    }
+
+    #[test]
+    fn text_upper_bound_orders_after_prefix() {
+        let upper = prefix_upper_bound_text("sa").expect("bound");
+        assert_eq!(upper, "sb");
+        assert!("san francisco" < upper.as_str());
+        assert_eq!(prefix_upper_bound_text(""), None);
+    }
+
+    #[test]
+    fn text_upper_bound_stays_valid_text() {
+        assert_eq!(prefix_upper_bound_text("a\u{d7ff}").as_deref(), Some("a\u{e000}"));
+        assert_eq!(prefix_upper_bound_text("a\u{10ffff}").as_deref(), Some("b"));
+        assert!("zoë" < prefix_upper_bound_text("zo").unwrap().as_str());
     }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod captured_log;
+pub mod engines;
 pub mod launch;
 pub mod memory_store;
 pub mod test_host;

@@ -3,67 +3,13 @@
 use rusqlite::{Connection, OptionalExtension, ToSql, params_from_iter};
 
 use super::TextBytes;
+use crate::store::attendee_search::{self, CUSTOM_FIELDS, CUSTOM_SEPARATOR, Criteria};
 use crate::store::pattern::{self, Access, Pattern};
 use crate::store::{AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, StoreError};
 use protocol::Attendee;
 
-/// Separator of the custom fields in their one column; a control character
-/// that XML 1.0 text cannot carry, and that imports reject.
-pub(crate) const CUSTOM_SEPARATOR: char = '\u{1f}';
-
-/// Number of custom fields stored per attendee (the v2.0 count).
-pub(crate) const CUSTOM_FIELDS: usize = 25;
-
 const COLUMNS: &str = "external_id, first_name, middle_initial, last_name, suffix, company, \
                        attendee_type_code, title, custom, owner_login_id";
-
-/// One criterion tested on each candidate, with the value it reads.
-struct Criterion {
-    pattern: Pattern,
-    field: fn(&Attendee) -> &str,
-    custom_index: Option<usize>,
-}
-
-impl Criterion {
-    fn matches(&self, attendee: &Attendee) -> bool {
-        let value = match self.custom_index {
-            Some(index) => attendee.custom.get(index).map(String::as_str).unwrap_or(""),
-            None => (self.field)(attendee),
-        };
-        self.pattern.matches(&pattern::fold(value))
-    }
-}
-
-fn criteria(query: &AttendeeQuery) -> Vec<Criterion> {
-    let fields: [(&str, fn(&Attendee) -> &str); 7] = [
-        (&query.criteria.external_id, |a| &a.external_id),
-        (&query.criteria.first_name, |a| &a.first_name),
-        (&query.criteria.middle_initial, |a| &a.middle_initial),
-        (&query.criteria.last_name, |a| &a.last_name),
-        (&query.criteria.suffix, |a| &a.suffix),
-        (&query.criteria.company, |a| &a.company),
-        (&query.criteria.title, |a| &a.title),
-    ];
-    let mut criteria: Vec<Criterion> = fields
-        .into_iter()
-        .filter(|(value, _)| !value.is_empty())
-        .map(|(value, field)| Criterion {
-            pattern: Pattern::begins_with(value),
-            field,
-            custom_index: None,
-        })
-        .collect();
-    for (index, value) in query.criteria.custom.iter().enumerate() {
-        if !value.is_empty() {
-            criteria.push(Criterion {
-                pattern: Pattern::begins_with(value),
-                field: |a| &a.external_id,
-                custom_index: Some(index),
-            });
-        }
-    }
-    criteria
-}
 
 /// Adds `lower <= column < upper` for an indexed field whose pattern has a
 /// literal prefix, so SQLite can pick that index.
@@ -104,32 +50,20 @@ pub(super) fn search(connection: &Connection, query: &AttendeeQuery) -> Result<V
         sql.push_str(&format!(" AND owner_login_id = ?{}", values.len()));
     }
 
-    let criteria = criteria(query);
+    let criteria = Criteria::new(query);
     let mut statement = connection.prepare_cached(&sql)?;
     let mut rows = statement.query(params_from_iter(values.iter()))?;
     let mut found = Vec::new();
     while let Some(row) = rows.next()? {
         let attendee = read_attendee(row)?;
-        if criteria.iter().all(|criterion| criterion.matches(&attendee)) {
+        if criteria.matches(&attendee) {
             found.push(attendee);
             if found.len() >= query.limit {
                 break;
             }
         }
     }
-    // Folding allocates, so each attendee's key is folded once instead of at
-    // every comparison.
-    found.sort_by_cached_key(|attendee| {
-        (
-            pattern::fold(&attendee.last_name),
-            pattern::fold(&attendee.first_name),
-            attendee.external_id.clone(),
-        )
-    });
-    for attendee in &mut found {
-        attendee.custom.truncate(query.custom_field_count);
-    }
-    Ok(found)
+    Ok(attendee_search::into_page(found, query.custom_field_count))
 }
 
 fn read_attendee(row: &rusqlite::Row<'_>) -> rusqlite::Result<Attendee> {

@@ -10,6 +10,7 @@ mod catalog;
 mod launch;
 mod list_search;
 mod lists;
+mod migrate;
 mod notifications;
 mod refold;
 mod search_tables;
@@ -45,8 +46,6 @@ impl rusqlite::ToSql for TextBytes {
         ))
     }
 }
-
-const SCHEMA: &str = include_str!("schema.sql");
 
 /// Number of reader connections. In WAL mode readers do not block each other
 /// or the writer, so a handful covers the runtime's worker threads.
@@ -146,8 +145,9 @@ fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreErr
 }
 
 impl SqliteStore {
-    /// Opens (creating when absent) the database file, applies the schema and
-    /// recomputes folded columns that older folding rules wrote.
+    /// Opens (creating when absent) the database file, applies the missing
+    /// schema migrations and recomputes folded columns that older folding
+    /// rules wrote.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         let mut writer = open_connection(
@@ -156,7 +156,10 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        writer.execute_batch(SCHEMA)?;
+        let applied = migrate::apply(&mut writer)?;
+        if !applied.is_empty() {
+            tracing::info!(path = %path.display(), versions = ?applied, "applied schema migrations");
+        }
         search_tables::create_if_missing(&mut writer)?;
         refold::refold_if_outdated(&mut writer)?;
 
@@ -182,6 +185,11 @@ impl SqliteStore {
                 lists,
             }),
         })
+    }
+
+    /// Returns the highest schema version applied to the database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        migrate::schema_version(&self.writer())
     }
 
     /// Path of the database file.

@@ -1,0 +1,244 @@
+//! The PostgreSQL store: several connector instances can share one database.
+//!
+//! Searches and imports behave as in the SQLite store. The notification
+//! queue is claimed row by row (`FOR UPDATE SKIP LOCKED`) with a lease, so
+//! that each notification is attempted by one instance at a time, and the
+//! launch nonces are one table with a primary key, so that a nonce used
+//! through one instance is rejected by all others.
+
+mod attendees;
+mod launch;
+mod list_search;
+mod lists;
+mod migrate;
+mod notifications;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
+
+use super::{
+    AttendeeQuery, AttendeeRecord, ImportError, ImportSummary, LaunchStore, ListImport, ListQuery,
+    NotificationQueue, Store, StoreError,
+};
+use protocol::{Attendee, ListItem};
+
+/// Connections per store. Queries are short index lookups, so a few
+/// connections serve many concurrent requests, and several instances on
+/// one server stay well below PostgreSQL's default of 100 connections.
+const MAX_CONNECTIONS: u32 = 10;
+
+/// How long a request waits for a free connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest time one statement may run. Imports run many short statements,
+/// and a migration that waits for another instance's migration waits at
+/// most this long for the lock.
+const STATEMENT_TIMEOUT: &str = "60s";
+
+/// How long a notification claimed for an attempt stays with the instance
+/// that claimed it, unless that instance ends the attempt first. Another
+/// instance takes it over after this, so it must exceed the longest attempt:
+/// a few host requests, each bounded by the connector's outbound timeouts.
+pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(300);
+
+/// PostgreSQL store shared by all request handlers of one connector instance.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    /// Random id of this store, recorded in the notifications it claims.
+    instance_id: String,
+    claim_lease_ms: AtomicI64,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(Box::new(error))
+    }
+}
+
+/// Ends a transaction with the result of its work: commits it on success,
+/// and rolls it back on failure. Dropping a transaction instead would leave
+/// the rollback, and the release of its locks, for the next user of the
+/// pooled connection.
+async fn finish<T, E: From<StoreError>>(
+    transaction: Transaction<'_, Postgres>,
+    result: Result<T, E>,
+) -> Result<T, E> {
+    match result {
+        Ok(value) => {
+            transaction.commit().await.map_err(StoreError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = transaction.rollback().await {
+                tracing::warn!(
+                    error = &rollback as &dyn std::error::Error,
+                    "failed to roll back a failed transaction"
+                );
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Tells whether `location` is a PostgreSQL URL rather than a SQLite file path.
+pub fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// Returns the URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                // Setting a password fails only for URLs without a host,
+                // which have none to hide.
+                let _ = parsed.set_password(Some("REDACTED"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(an invalid PostgreSQL URL)".to_owned(),
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://…` with the usual
+    /// parameters, such as `sslmode` or `options=-c search_path=NAME`) and
+    /// applies the missing schema migrations.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let store = Self::connect_with(options).await?;
+        let applied = store.migrate().await?;
+        if !applied.is_empty() {
+            tracing::info!(versions = ?applied, "applied schema migrations");
+        }
+        migrate::check_fold_rules(&store.inner.pool).await?;
+        Ok(store)
+    }
+
+    /// Connects without applying migrations; [`Self::open`] is the usual way.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
+        let options = options.options([("statement_timeout", STATEMENT_TIMEOUT)]);
+        // The pool reports a failed connection only as a timeout, so one
+        // connection first shows why the database cannot be reached.
+        let probe = tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                StoreError::Database(
+                    format!("connecting timed out after {} seconds", ACQUIRE_TIMEOUT.as_secs()).into(),
+                )
+            })??;
+        let _ = probe.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        let lease_ms = i64::try_from(DEFAULT_CLAIM_LEASE.as_millis()).unwrap_or(i64::MAX);
+        Ok(PostgresStore {
+            inner: Arc::new(Inner {
+                pool,
+                instance_id: uuid::Uuid::new_v4().to_string(),
+                claim_lease_ms: AtomicI64::new(lease_ms),
+            }),
+        })
+    }
+
+    /// Applies the missing schema migrations and returns their versions.
+    /// An advisory lock makes concurrent starts apply each one once.
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        migrate::apply(&self.inner.pool).await
+    }
+
+    /// Returns the highest schema version applied to the database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        migrate::schema_version(&self.inner.pool).await
+    }
+
+    /// Random id of this store, which the notifications it claims record.
+    pub fn instance_id(&self) -> &str {
+        &self.inner.instance_id
+    }
+
+    /// Sets how long a claimed notification stays with this instance
+    /// ([`DEFAULT_CLAIM_LEASE`] until set).
+    pub fn set_claim_lease(&self, lease: Duration) {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        self.inner.claim_lease_ms.store(lease_ms, Ordering::Relaxed);
+    }
+
+    fn claim_lease_ms(&self) -> i64 {
+        self.inner.claim_lease_ms.load(Ordering::Relaxed)
+    }
+
+    /// Returns the plan (`EXPLAIN`) of the first statement of a list
+    /// search, to check which index it uses.
+    pub async fn explain_search_list(&self, query: &ListQuery) -> Result<String, StoreError> {
+        list_search::explain(&self.inner.pool, query).await
+    }
+
+    /// The connection pool, for tests and tools that inspect the database.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// Closes every connection; the store fails all later calls.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn search_attendees(&self, query: &AttendeeQuery) -> Result<Vec<Attendee>, StoreError> {
+        attendees::search(&self.inner.pool, query).await
+    }
+
+    async fn search_list(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+        list_search::search(&self.inner.pool, query).await
+    }
+
+    async fn list_names(&self) -> Result<Vec<String>, StoreError> {
+        let names = sqlx::query_scalar("SELECT name FROM lists ORDER BY id")
+            .fetch_all(&self.inner.pool)
+            .await?;
+        Ok(names)
+    }
+
+    async fn list_item_exists(&self, list_name: &str, long_code: &str) -> Result<bool, StoreError> {
+        lists::item_exists(&self.inner.pool, list_name, long_code).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT count(*) FROM lists").execute(&self.inner.pool).await?;
+        Ok(())
+    }
+
+    async fn import_list(&self, import: ListImport) -> Result<ImportSummary, ImportError> {
+        lists::import(&self.inner.pool, &import).await
+    }
+
+    async fn import_attendees(
+        &self,
+        records: Vec<AttendeeRecord>,
+    ) -> Result<ImportSummary, ImportError> {
+        attendees::import(&self.inner.pool, &records).await
+    }
+
+    fn notification_queue(&self) -> Option<Arc<dyn NotificationQueue>> {
+        Some(Arc::new(self.clone()))
+    }
+
+    fn launch_store(&self) -> Option<Arc<dyn LaunchStore>> {
+        Some(Arc::new(self.clone()))
+    }
+}
