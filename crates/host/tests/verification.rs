@@ -379,8 +379,12 @@ async fn existing_database_gains_verification_table() {
     drop(SqliteHostStore::open(&path).expect("create the store"));
     let database = rusqlite::Connection::open(&path).unwrap();
     database
-        .execute_batch("DROP TABLE registration_verifications")
-        .expect("make the database look like one written before the table existed");
+        .execute_batch(
+            "DROP TABLE registration_verifications;
+             DROP TABLE verification_runs;
+             DROP TABLE schema_migrations;",
+        )
+        .expect("make the database look like one written before the table and versions existed");
     drop(database);
 
     let store = SqliteHostStore::open(&path).expect("reopen the store");

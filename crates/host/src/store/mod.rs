@@ -8,6 +8,7 @@ pub mod callout_log;
 pub mod connector_access;
 pub mod expenses;
 pub mod launch;
+pub mod migrations;
 pub mod notifications;
 pub mod sqlite;
 pub mod travel;

@@ -11,6 +11,7 @@ mod callout_log;
 mod connector_access;
 mod expenses;
 mod launch;
+mod migrate;
 mod notifications;
 mod registrations;
 mod sessions;
@@ -31,8 +32,6 @@ use super::{
 use crate::domain::{
     Actor, AuditEntry, Company, CompanyId, Registration, RegistrationId, User, UserId,
 };
-
-const SCHEMA: &str = include_str!("schema.sql");
 
 /// SQLite store shared by all request handlers.
 #[derive(Clone)]
@@ -73,10 +72,11 @@ pub(super) fn invalid_value(column: &'static str) -> StoreError {
 }
 
 impl SqliteHostStore {
-    /// Opens (creating when absent) the database file and applies the schema.
+    /// Opens (creating when absent) the database file and applies the
+    /// missing schema migrations.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteHostStore, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let connection = Connection::open(&path)?;
+        let mut connection = Connection::open(&path)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         // FULL makes every committed change survive a power loss, not only a
         // process crash; the host writes rarely, so the cost is small.
@@ -85,8 +85,10 @@ impl SqliteHostStore {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;",
         )?;
-        connection.execute_batch(SCHEMA)?;
-        connector_access::upgrade_oauth_tokens(&connection)?;
+        let applied = migrate::apply(&mut connection)?;
+        if !applied.is_empty() {
+            tracing::info!(versions = ?applied, path = %path.display(), "applied schema migrations");
+        }
         connection.set_prepared_statement_cache_capacity(32);
         Ok(SqliteHostStore {
             inner: Arc::new(Inner {
@@ -94,6 +96,11 @@ impl SqliteHostStore {
                 connection: Mutex::new(connection),
             }),
         })
+    }
+
+    /// Returns the highest schema version applied to the database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        migrate::schema_version(&self.connection())
     }
 
     /// Path of the database file.
