@@ -2,7 +2,9 @@
 //! trail, verification reports, the sandbox's reports and travel requests,
 //! their workflow, launch fields and allocations, and the notification
 //! queue. It also keeps the client credentials and tokens of the host web
-//! services, and what connectors record on objects. Traits hide SQLite, so that another engine can replace it.
+//! services, and what connectors record on objects. Traits hide the
+//! engine: SQLite, or PostgreSQL for several host instances sharing one
+//! database.
 
 pub mod callout_log;
 pub mod connector_access;
@@ -10,6 +12,7 @@ pub mod expenses;
 pub mod launch;
 pub mod migrations;
 pub mod notifications;
+pub mod postgres;
 pub mod sqlite;
 pub mod travel;
 pub mod validation;
@@ -33,6 +36,7 @@ pub use connector_access::ConnectorAccessStore;
 pub use expenses::ExpenseStore;
 pub use launch::LaunchStore;
 pub use notifications::NotificationStore;
+pub use postgres::PostgresHostStore;
 pub use sqlite::SqliteHostStore;
 pub use travel::TravelStore;
 pub use validation::ValidationStore;
@@ -104,6 +108,17 @@ pub enum StoreError {
     Conflict,
     #[error("database error")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A stored value that the domain does not accept, such as an unknown role.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid stored value in {column}")]
+pub(crate) struct InvalidStoredValue {
+    column: &'static str,
+}
+
+pub(crate) fn invalid_value(column: &'static str) -> StoreError {
+    StoreError::Database(Box::new(InvalidStoredValue { column }))
 }
 
 /// Everything the host keeps. Writes that change a registration also

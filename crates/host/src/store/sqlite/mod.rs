@@ -60,16 +60,7 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// A stored value that the domain does not accept, such as an unknown role.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid stored value in {column}")]
-pub(super) struct InvalidStoredValue {
-    column: &'static str,
-}
-
-pub(super) fn invalid_value(column: &'static str) -> StoreError {
-    StoreError::Database(Box::new(InvalidStoredValue { column }))
-}
+pub(super) use super::invalid_value;
 
 impl SqliteHostStore {
     /// Opens (creating when absent) the database file and applies the
