@@ -10,7 +10,6 @@ use std::time::Duration;
 use base64::Engine;
 use common::*;
 use host::notifications::NotificationStatus;
-use host::store::WorkflowStore;
 use host::workflow::{Decider, Decision, Step, WorkflowError};
 use notify_support::*;
 use protocol::ObjectType;
@@ -360,7 +359,7 @@ async fn failed_notification_frees_queue() {
 async fn failing_insert_rolls_back_step() {
     let setup = start(notify_config(), both_steps(), &[], Reply::Status(200)).await;
     let report = report_of(&setup.host, &setup.employee, "Atomic").await;
-    let database = setup.host.dir.path().join("host.db");
+    let database = setup.host.database.directory().join("host.db");
     let other = rusqlite::Connection::open(&database).expect("open the database");
     other
         .execute_batch(

@@ -90,7 +90,7 @@ async fn report_survives_host_restart() {
     let setup = start().await;
     let id = setup.register("Real connector", CONNECTOR_PASSWORD).await;
     let verified = setup.verify(id).await;
-    let path = setup.host.dir.path().join("host.db");
+    let path = setup.host.database.directory().join("host.db");
 
     let reopened = SqliteHostStore::open(&path).expect("reopen the store");
     let actor = host::domain::accounts::actor_for_api_token(&reopened, &setup.token)
@@ -177,7 +177,7 @@ async fn second_run_replaces_first_report() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
     assert_ne!(first.body["at"], second.body["at"]);
     assert_eq!(last.body["at"], second.body["at"]);
-    let database = rusqlite::Connection::open(setup.host.dir.path().join("host.db")).unwrap();
+    let database = rusqlite::Connection::open(setup.host.database.directory().join("host.db")).unwrap();
     let rows: i64 = database
         .query_row(
             "SELECT count(*) FROM registration_verifications WHERE registration_id = ?1",

@@ -184,7 +184,7 @@ async fn session_survives_reopening_store() {
     browser.sign_in(&login).await;
     let id = browser.cookie(SESSION_COOKIE_SECURE).unwrap();
 
-    let reopened = SqliteHostStore::open(host.dir.path().join("host.db")).unwrap();
+    let reopened = SqliteHostStore::open(host.database.directory().join("host.db")).unwrap();
     let session = reopened.session_by_hash(&sha256_hex(&id)).await.unwrap();
 
     assert!(session.is_some());

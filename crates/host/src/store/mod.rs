@@ -12,6 +12,7 @@ pub mod expenses;
 pub mod launch;
 pub mod migrations;
 pub mod notifications;
+mod object_tables;
 pub mod postgres;
 pub mod sqlite;
 pub mod travel;

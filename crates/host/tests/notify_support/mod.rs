@@ -23,7 +23,6 @@ use host::sandbox::travel::model::NewTravelRequest;
 use host::sandbox::values::{
     Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date,
 };
-use host::store::{ExpenseStore, HostStore, NotificationStore, TravelStore};
 use host::web::WebOptions;
 use host::workflow::{ObjectRef, Workflow};
 use reqwest::StatusCode;
@@ -254,7 +253,7 @@ pub async fn start(config: Config, steps: Value, script: &[Reply], otherwise: Re
 }
 
 pub async fn actor_of_token(host: &TestHost, token: &str) -> Actor {
-    host::domain::accounts::actor_for_api_token(&host.store, token)
+    host::domain::accounts::actor_for_api_token(host.store.as_ref(), token)
         .await
         .expect("read the user")
         .expect("the user exists")
@@ -300,7 +299,7 @@ pub async fn user(
     roles: &[&str],
 ) -> Actor {
     let created = accounts::create_company(
-        &host.store,
+        host.store.as_ref(),
         &CompanyInput {
             name: company.to_owned(),
             edition: edition.to_owned(),
@@ -318,7 +317,7 @@ pub async fn user(
         company.to_lowercase()
     );
     accounts::create_user(
-        &host.store,
+        host.store.as_ref(),
         &UserInput {
             company_name: company.to_owned(),
             login: login.clone(),
@@ -339,7 +338,7 @@ pub async fn user(
 
 /// Returns the token of a new API token of `actor`.
 pub async fn token_of(host: &TestHost, actor: &Actor) -> String {
-    accounts::issue_api_token(&host.store, &actor.user.login)
+    accounts::issue_api_token(host.store.as_ref(), &actor.user.login)
         .await
         .expect("issue token")
         .expose()

@@ -112,7 +112,7 @@ pub async fn start_hanging() -> (Verifying, FakeConnector, i64) {
 
 /// Returns the login of the user behind `token`.
 pub async fn login_of(host: &TestHost, token: &str) -> String {
-    host::domain::accounts::actor_for_api_token(&host.store, token)
+    host::domain::accounts::actor_for_api_token(host.store.as_ref(), token)
         .await
         .expect("read the user")
         .expect("the user exists")

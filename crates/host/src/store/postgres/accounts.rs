@@ -37,12 +37,11 @@ pub(super) async fn company_by_name(
     pool: &PgPool,
     name: &str,
 ) -> Result<Option<Company>, StoreError> {
-    let found = sqlx::query(
-        "SELECT id, name, edition, development_partner FROM companies WHERE name = $1",
-    )
-    .bind(name)
-    .fetch_optional(pool)
-    .await?;
+    let found =
+        sqlx::query("SELECT id, name, edition, development_partner FROM companies WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
     found
         .map(|row| {
             let edition: String = row.try_get(2)?;

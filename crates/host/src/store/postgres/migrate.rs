@@ -61,7 +61,9 @@ async fn apply_in(transaction: &mut PgConnection) -> Result<Vec<i64>, StoreError
 
     let mut versions = Vec::with_capacity(pending.len());
     for migration in pending {
-        sqlx::raw_sql(migration.sql).execute(&mut *transaction).await?;
+        sqlx::raw_sql(migration.sql)
+            .execute(&mut *transaction)
+            .await?;
         sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
             .bind(migration.version)
             .bind(migration.name)

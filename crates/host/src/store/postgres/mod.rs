@@ -13,6 +13,7 @@ mod registrations;
 mod sessions;
 mod unported;
 mod verification;
+mod workflow;
 
 use std::str::FromStr;
 use std::time::Duration;

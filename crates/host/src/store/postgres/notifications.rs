@@ -32,7 +32,6 @@ const HEADS: &str =
     "SELECT min(id) AS id FROM notifications WHERE status = 'queued' GROUP BY registration_id";
 
 /// Inserts a queued notification, due at once; part of a step change's transaction.
-#[allow(dead_code)] // TODO: used once the workflow store is ported to PostgreSQL.
 pub(super) async fn insert(
     transaction: &mut PgConnection,
     new: &NewNotification,

@@ -72,10 +72,11 @@ pub(super) async fn delete_expired(
     before: OffsetDateTime,
     created_before: OffsetDateTime,
 ) -> Result<u64, StoreError> {
-    let deleted = sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < $1 OR created_at < $2")
-        .bind(to_millis(before))
-        .bind(to_millis(created_before))
-        .execute(pool)
-        .await?;
+    let deleted =
+        sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(to_millis(before))
+            .bind(to_millis(created_before))
+            .execute(pool)
+            .await?;
     Ok(deleted.rows_affected())
 }
