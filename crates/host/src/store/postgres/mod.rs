@@ -7,6 +7,7 @@
 //! runs are marked in the table `verification_runs`.
 
 mod accounts;
+mod connector_access;
 mod migrate;
 mod notifications;
 mod registrations;

@@ -19,7 +19,6 @@ use crate::sandbox::model::{
 use crate::sandbox::travel::model::{
     ExpectedExpenseId, NewTravelRequest, TravelRequest, TravelRequestId, TravelRequestSummary,
 };
-use crate::store::connector_access::*;
 use crate::store::validation::*;
 use crate::workflow::ObjectRef;
 
@@ -44,82 +43,6 @@ impl crate::store::callout_log::CalloutLogStore for PostgresHostStore {
         _limit: usize,
     ) -> Result<Vec<CalloutRecord>, StoreError> {
         Err(not_ported("CalloutLogStore::recent_callouts"))
-    }
-}
-
-#[async_trait::async_trait]
-impl crate::store::connector_access::ConnectorAccessStore for PostgresHostStore {
-    async fn replace_client_credentials(
-        &self,
-        _credentials: &StoredClientCredentials,
-    ) -> Result<(), StoreError> {
-        Err(not_ported(
-            "ConnectorAccessStore::replace_client_credentials",
-        ))
-    }
-
-    async fn client_credentials_by_id(
-        &self,
-        _client_id: &str,
-    ) -> Result<Option<StoredClientCredentials>, StoreError> {
-        Err(not_ported("ConnectorAccessStore::client_credentials_by_id"))
-    }
-
-    async fn client_credentials_of(
-        &self,
-        _registration: RegistrationId,
-    ) -> Result<Option<StoredClientCredentials>, StoreError> {
-        Err(not_ported("ConnectorAccessStore::client_credentials_of"))
-    }
-
-    async fn insert_token_pair(&self, _pair: &NewTokenPair) -> Result<(), StoreError> {
-        Err(not_ported("ConnectorAccessStore::insert_token_pair"))
-    }
-
-    async fn access_grant(
-        &self,
-        _access_hash: &str,
-        _now: OffsetDateTime,
-    ) -> Result<Option<AccessGrant>, StoreError> {
-        Err(not_ported("ConnectorAccessStore::access_grant"))
-    }
-
-    async fn redeem_refresh_token(
-        &self,
-        _refresh_hash: &str,
-        _now: OffsetDateTime,
-        _new_pair: &NewTokenPair,
-    ) -> Result<Option<AccessGrant>, StoreError> {
-        Err(not_ported("ConnectorAccessStore::redeem_refresh_token"))
-    }
-
-    async fn insert_launch_code(&self, _code: &NewLaunchCode) -> Result<(), StoreError> {
-        Err(not_ported("ConnectorAccessStore::insert_launch_code"))
-    }
-
-    async fn launch_code(&self, _code_hash: &str) -> Result<Option<StoredLaunchCode>, StoreError> {
-        Err(not_ported("ConnectorAccessStore::launch_code"))
-    }
-
-    async fn refresh_token_client(
-        &self,
-        _refresh_hash: &str,
-        _now: OffsetDateTime,
-    ) -> Result<Option<RefreshTokenClient>, StoreError> {
-        Err(not_ported("ConnectorAccessStore::refresh_token_client"))
-    }
-
-    async fn redeem_launch_code(
-        &self,
-        _code_hash: &str,
-        _now: OffsetDateTime,
-        _new_pair: &NewTokenPair,
-    ) -> Result<CodeRedemption, StoreError> {
-        Err(not_ported("ConnectorAccessStore::redeem_launch_code"))
-    }
-
-    async fn revoke_code_tokens(&self, _code_hash: &str) -> Result<(), StoreError> {
-        Err(not_ported("ConnectorAccessStore::revoke_code_tokens"))
     }
 }
 
