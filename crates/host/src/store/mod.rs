@@ -8,6 +8,7 @@
 
 pub mod callout_log;
 pub mod connector_access;
+mod entry_rows;
 pub mod expenses;
 pub mod launch;
 pub mod migrations;
@@ -120,6 +121,16 @@ pub(crate) struct InvalidStoredValue {
 
 pub(crate) fn invalid_value(column: &'static str) -> StoreError {
     StoreError::Database(Box::new(InvalidStoredValue { column }))
+}
+
+/// Unix milliseconds of a time, the unit of every time column.
+pub(crate) fn to_millis(at: OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn from_millis(millis: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Everything the host keeps. Writes that change a registration also

@@ -7,12 +7,16 @@
 //! runs are marked in the table `verification_runs`.
 
 mod accounts;
+mod callout_log;
 mod connector_access;
+mod expenses;
+mod launch;
 mod migrate;
 mod notifications;
 mod registrations;
 mod sessions;
-mod unported;
+mod travel;
+mod validation;
 mod verification;
 mod workflow;
 
@@ -30,6 +34,7 @@ use crate::domain::{
     Actor, AuditEntry, Company, CompanyId, Registration, RegistrationId, User, UserId,
 };
 
+pub(super) use super::{from_millis, to_millis};
 pub use connector::store::postgres::{is_postgres_url, redact_url};
 
 /// Connections per store. The host's traffic is administrative, so a few
@@ -151,16 +156,6 @@ impl PostgresHostStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-/// Unix milliseconds of a time, the unit of every time column.
-pub(super) fn to_millis(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub(super) fn from_millis(millis: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[async_trait::async_trait]

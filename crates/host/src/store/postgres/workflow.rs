@@ -214,3 +214,24 @@ fn event_from_row(row: &PgRow) -> Result<WorkflowEvent, StoreError> {
         comment: row.try_get(7)?,
     })
 }
+
+/// Returns the stored step of an object, NOT_SUBMITTED when it has no
+/// state row, and the comment of its latest send-back, if any.
+pub(super) async fn state_of(
+    pool: &sqlx::PgPool,
+    object: ObjectRef,
+) -> Result<(Step, Option<String>), StoreError> {
+    let row = sqlx::query(
+        "SELECT step, comment FROM workflow_states WHERE object_type = $1 AND object_id = $2",
+    )
+    .bind(object.object_type.as_str())
+    .bind(object.id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok((Step::NotSubmitted, None));
+    };
+    let step: String = row.try_get(0)?;
+    let step = Step::parse(&step).ok_or_else(|| invalid_value("workflow_states.step"))?;
+    Ok((step, row.try_get(1)?))
+}

@@ -60,7 +60,7 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-pub(super) use super::invalid_value;
+pub(super) use super::{from_millis, invalid_value, to_millis};
 
 impl SqliteHostStore {
     /// Opens (creating when absent) the database file and applies the
@@ -110,15 +110,6 @@ impl SqliteHostStore {
     }
 }
 
-/// Unix milliseconds of a time, the unit of every time column.
-pub(super) fn to_millis(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub(super) fn from_millis(millis: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
 
 #[async_trait::async_trait]
 impl HostStore for SqliteHostStore {
