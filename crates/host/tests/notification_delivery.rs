@@ -8,6 +8,7 @@ mod notify_support;
 use std::time::Duration;
 
 use base64::Engine;
+use common::engines::Engine as DatabaseEngine;
 use common::*;
 use host::notifications::NotificationStatus;
 use host::workflow::{Decider, Decision, Step, WorkflowError};
@@ -359,14 +360,22 @@ async fn failed_notification_frees_queue() {
 async fn failing_insert_rolls_back_step() {
     let setup = start(notify_config(), both_steps(), &[], Reply::Status(200)).await;
     let report = report_of(&setup.host, &setup.employee, "Atomic").await;
-    let database = setup.host.database.directory().join("host.db");
-    let other = rusqlite::Connection::open(&database).expect("open the database");
-    other
-        .execute_batch(
+    let database = &setup.host.database;
+    let (create_trigger, drop_trigger) = match database.engine {
+        DatabaseEngine::Sqlite => (
             "CREATE TRIGGER refuse_notifications BEFORE INSERT ON notifications \
              BEGIN SELECT RAISE(ABORT, 'notifications refused by the test'); END;",
-        )
-        .expect("create trigger");
+            "DROP TRIGGER refuse_notifications;",
+        ),
+        DatabaseEngine::Postgres => (
+            "CREATE FUNCTION refuse_notification() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'notifications refused by the test'; END $$; \
+             CREATE TRIGGER refuse_notifications BEFORE INSERT ON notifications \
+             FOR EACH ROW EXECUTE FUNCTION refuse_notification();",
+            "DROP TRIGGER refuse_notifications ON notifications;",
+        ),
+    };
+    database.execute(create_trigger).await;
 
     let refused = setup.workflow.submit(&setup.employee, report).await;
     let item = setup
@@ -395,9 +404,7 @@ async fn failing_insert_rolls_back_step() {
             .is_empty()
     );
 
-    other
-        .execute_batch("DROP TRIGGER refuse_notifications;")
-        .expect("drop trigger");
+    database.execute(drop_trigger).await;
     let submitted = setup
         .workflow
         .submit(&setup.employee, report)

@@ -90,10 +90,8 @@ async fn report_survives_host_restart() {
     let setup = start().await;
     let id = setup.register("Real connector", CONNECTOR_PASSWORD).await;
     let verified = setup.verify(id).await;
-    let path = setup.host.database.directory().join("host.db");
-
-    let reopened = SqliteHostStore::open(&path).expect("reopen the store");
-    let actor = host::domain::accounts::actor_for_api_token(&reopened, &setup.token)
+    let reopened = setup.host.database.open().await;
+    let actor = host::domain::accounts::actor_for_api_token(reopened.as_ref(), &setup.token)
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +154,7 @@ async fn report_never_contains_password() {
         assert!(!text.contains(CONNECTOR_PASSWORD), "{text}");
         assert!(!text.contains(WRONG_PASSWORD), "{text}");
     }
-    let bytes = setup.host.database_bytes();
+    let bytes = setup.host.database_bytes().await;
     assert!(
         contains_bytes(&bytes, b"test_connection.status"),
         "the check reads the stored reports"
@@ -177,14 +175,13 @@ async fn second_run_replaces_first_report() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
     assert_ne!(first.body["at"], second.body["at"]);
     assert_eq!(last.body["at"], second.body["at"]);
-    let database = rusqlite::Connection::open(setup.host.database.directory().join("host.db")).unwrap();
-    let rows: i64 = database
-        .query_row(
-            "SELECT count(*) FROM registration_verifications WHERE registration_id = ?1",
-            [id],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let rows = setup
+        .host
+        .database
+        .query_count(&format!(
+            "SELECT count(*) FROM registration_verifications WHERE registration_id = {id}"
+        ))
+        .await;
     assert_eq!(rows, 1);
 }
 

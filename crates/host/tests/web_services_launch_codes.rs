@@ -150,7 +150,7 @@ async fn launch_code_stored_only_hashed() {
 
     let code = launching.code().await;
 
-    let bytes = launching.validating.host().database_bytes();
+    let bytes = launching.validating.host().database_bytes().await;
     let stored = String::from_utf8_lossy(&bytes);
     assert!(
         !stored.contains(&code),

@@ -1,7 +1,7 @@
 //! Versioned schema changes of the host. Each engine keeps its own numbered
 //! SQL files and records the versions it applied in the table
-//! `schema_migrations`; stores apply the missing ones when they open, and so
-//! does `callouts host migrate`.
+//! `schema_migrations`. Stores apply the missing ones when they open, and
+//! so does `callouts host migrate`.
 
 use super::StoreError;
 

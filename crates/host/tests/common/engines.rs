@@ -150,6 +150,75 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Returns every stored byte: the SQLite files in the directory
+    /// (database, WAL, shared memory), or every row of every table of the
+    /// PostgreSQL schema as JSON text.
+    pub async fn dump(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        match self.engine {
+            Engine::Sqlite => {
+                for entry in std::fs::read_dir(self.directory()).expect("list database directory") {
+                    let path = entry.expect("directory entry").path();
+                    bytes.extend(std::fs::read(&path).unwrap_or_default());
+                }
+            }
+            Engine::Postgres => {
+                let mut connection = self.connect_postgres().await;
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = current_schema()",
+                )
+                .fetch_all(&mut connection)
+                .await
+                .expect("list tables");
+                for table in tables {
+                    let rows: Option<String> = sqlx::query_scalar(&format!(
+                        "SELECT string_agg(row_to_json(t)::text, E'\\n') FROM {table} AS t"
+                    ))
+                    .fetch_one(&mut connection)
+                    .await
+                    .expect("read table");
+                    bytes.extend(rows.unwrap_or_default().into_bytes());
+                }
+            }
+        }
+        bytes
+    }
+
+    /// Runs SQL statements without results, such as a trigger, on the database.
+    pub async fn execute(&self, sql: &str) {
+        match self.engine {
+            Engine::Sqlite => {
+                let connection = rusqlite::Connection::open(&self.location).expect("open SQLite");
+                connection.execute_batch(sql).expect("run SQL");
+            }
+            Engine::Postgres => {
+                let mut connection = self.connect_postgres().await;
+                sqlx::raw_sql(sql).execute(&mut connection).await.expect("run SQL");
+            }
+        }
+    }
+
+    /// Returns the integer that `sql`, a query of one value, selects.
+    pub async fn query_count(&self, sql: &str) -> i64 {
+        match self.engine {
+            Engine::Sqlite => {
+                let connection = rusqlite::Connection::open(&self.location).expect("open SQLite");
+                connection.query_row(sql, [], |row| row.get(0)).expect("run query")
+            }
+            Engine::Postgres => {
+                let mut connection = self.connect_postgres().await;
+                sqlx::query_scalar(sql).fetch_one(&mut connection).await.expect("run query")
+            }
+        }
+    }
+
+    async fn connect_postgres(&self) -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(&self.location).await.expect("connect to the test schema")
+    }
+}
+
 /// A test schema, dropped with everything in it when the test ends.
 struct Schema {
     admin_url: String,

@@ -369,17 +369,9 @@ impl TestHost {
             .expect("TLS handshake")
     }
 
-    /// Returns every byte of every file in the database directory (database, WAL, shared memory).
-    // NOTE: on PostgreSQL the directory holds no database file, so this
-    // returns nothing and secret checks on it pass without looking.
-    pub fn database_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(self.database.directory()).expect("list database directory")
-        {
-            let path = entry.expect("directory entry").path();
-            bytes.extend(std::fs::read(&path).unwrap_or_default());
-        }
-        bytes
+    /// Returns every stored byte of the host's database (see [`TestDatabase::dump`]).
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        self.database.dump().await
     }
 
     /// Signals shutdown and waits for the server to return.

@@ -45,7 +45,7 @@ const MAX_CONNECTIONS: u32 = 10;
 /// How long a request waits for a free connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Longest time one statement may run; a migration that waits for another
+/// Maximum time one statement may run, so a migration that waits for another
 /// instance's migration waits at most this long for the lock.
 const STATEMENT_TIMEOUT: &str = "60s";
 
@@ -147,7 +147,7 @@ impl PostgresHostStore {
         migrate::schema_version(&self.pool).await
     }
 
-    /// The connection pool, for tests and tools that inspect the database.
+    /// Returns the connection pool, for tests and tools that inspect the database.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
