@@ -311,6 +311,28 @@ async fn run_beyond_time_limit_is_504() {
 }
 
 #[tokio::test]
+async fn run_through_other_instance_is_rejected() {
+    let (setup, _fake, id, ca_pem) = start_hanging_with_ca().await;
+    let mut config = verification_config();
+    config.verification.timeout_secs = 3;
+    let other = spawn_second_host_trusting(&setup.host, vec![ca_pem], config).await;
+    let path = format!("/api/v1/connectors/{id}/verify");
+
+    let (first, second) = tokio::join!(setup.verify(id), async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        other.post(&path, &setup.token, &json!({})).await
+    });
+    let after = other.post(&path, &setup.token, &json!({})).await;
+
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.text);
+    let error = second.body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("already running"), "{error}");
+    assert_eq!(first.status, StatusCode::GATEWAY_TIMEOUT, "{}", first.text);
+    // The first instance cleared its mark, so the other one may run now.
+    assert_eq!(after.status, StatusCode::GATEWAY_TIMEOUT, "{}", after.text);
+}
+
+#[tokio::test]
 async fn concurrent_run_is_rejected() {
     let (setup, _fake, id) = start_hanging().await;
     let path = format!("/api/v1/connectors/{id}/verify");

@@ -54,25 +54,40 @@ pub(super) struct Running {
     owner: String,
 }
 
+impl Running {
+    /// Removes the mark now; dropping the run would remove it a moment later.
+    pub(super) async fn finish(mut self) {
+        let owner = std::mem::take(&mut self.owner);
+        clear(&self.store, self.id, &owner).await;
+    }
+}
+
+/// Removes the mark of `owner`'s run, or logs why it stays until its lease ends.
+async fn clear(store: &Arc<dyn HostStore>, id: RegistrationId, owner: &str) {
+    if let Err(error) = store.finish_verification_run(id, owner).await {
+        tracing::warn!(
+            registration_id = id.0,
+            error = &error as &dyn std::error::Error,
+            "failed to clear the mark of a finished verification; it ends with its lease"
+        );
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
-        // Drop cannot await, so a task removes the mark. Outside a runtime,
-        // or when removing fails, the mark frees the registration when its
-        // lease ends.
+        // A finished run has no owner left to clear.
+        if self.owner.is_empty() {
+            return;
+        }
+        // Drop cannot await, so a task removes the mark of a cancelled
+        // request. Outside a runtime, or when removing fails, the mark frees
+        // the registration when its lease ends.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
         let store = Arc::clone(&self.store);
         let id = self.id;
         let owner = std::mem::take(&mut self.owner);
-        runtime.spawn(async move {
-            if let Err(error) = store.finish_verification_run(id, &owner).await {
-                tracing::warn!(
-                    registration_id = id.0,
-                    error = &error as &dyn std::error::Error,
-                    "failed to clear the mark of a finished verification; it ends with its lease"
-                );
-            }
-        });
+        runtime.spawn(async move { clear(&store, id, &owner).await });
     }
 }

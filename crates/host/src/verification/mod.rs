@@ -74,7 +74,7 @@ impl Verifier {
     ) -> Result<Verification, DomainError> {
         require_manager(actor)?;
         let registration = self.load(actor, id).await?;
-        let Some(_running) = self.in_progress.start(id).await? else {
+        let Some(running) = self.in_progress.start(id).await? else {
             tracing::info!(
                 registration_id = id.0,
                 user_id = actor.user.id.0,
@@ -82,9 +82,23 @@ impl Verifier {
             );
             return Err(DomainError::VerificationRunning);
         };
+        let result = self.run(actor, &registration).await;
+        // Clearing the mark before the response goes out lets the next
+        // request, through any instance, start a run at once.
+        running.finish().await;
+        result
+    }
+
+    /// Runs the suite and stores its report; the caller holds the mark of the run.
+    async fn run(
+        &self,
+        actor: &Actor,
+        registration: &Registration,
+    ) -> Result<Verification, DomainError> {
+        let id = registration.id;
         let password = self.cipher.open(&registration.password)?;
         let config = suite_config::check_config(
-            &registration,
+            registration,
             &password,
             &self.trust,
             &self.limits,
@@ -102,7 +116,7 @@ impl Verifier {
                 tracing::error!(registration_id = id.0, error = %error, "verification could not start");
                 return Err(DomainError::VerificationSetup(error));
             }
-            Err(_) => return Err(self.timed_out(actor, &registration, duration_ms).await),
+            Err(_) => return Err(self.timed_out(actor, registration, duration_ms).await),
         };
         let verification = Verification {
             at,

@@ -100,8 +100,9 @@ pub struct TestHost {
     pub client: reqwest::Client,
     /// TLS client configuration trusting only the test CA, for raw clients.
     pub tls_client: Arc<rustls::ClientConfig>,
-    /// The host's database, whose directory also holds a SQLite file and its WAL.
-    pub database: TestDatabase,
+    /// The host's database, whose directory also holds a SQLite file and
+    /// its WAL; shared with the other instances that [`spawn_host_on`] starts.
+    pub database: Arc<TestDatabase>,
     pub store: Arc<dyn HostStore>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -132,7 +133,18 @@ pub async fn spawn_host_mounting(
     config: Config,
     mount: impl FnOnce(&HostApp) -> Option<axum::Router>,
 ) -> TestHost {
-    let database = TestDatabase::from_environment().await;
+    let database = Arc::new(TestDatabase::from_environment().await);
+    spawn_host_on(database, tester, config, mount).await
+}
+
+/// Starts a host instance on `database`, which other instances may share,
+/// as several hosts behind a load balancer share one database.
+pub async fn spawn_host_on(
+    database: Arc<TestDatabase>,
+    tester: Arc<dyn ConnectionTester>,
+    config: Config,
+    mount: impl FnOnce(&HostApp) -> Option<axum::Router>,
+) -> TestHost {
     let store = database.open().await;
     let cipher = host::crypto::PasswordCipher::from_base64(TEST_KEY).expect("test key");
     let app = HostApp::new(Arc::clone(&store), cipher, tester, config).expect("assemble host");
