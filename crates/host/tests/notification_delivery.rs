@@ -323,6 +323,44 @@ async fn notifications_sent_in_queue_order() {
 }
 
 #[tokio::test]
+async fn two_hosts_send_each_notification_once() {
+    let setup = start(
+        notify_config(),
+        both_steps(),
+        &[Reply::Status(500)],
+        Reply::Status(200),
+    )
+    .await;
+    let (other, other_workflow) = start_second_host(&setup, notify_config()).await;
+    let mut expected = Vec::new();
+    for number in 0..6 {
+        let object = report_of(&setup.host, &setup.employee, &format!("Report {number}")).await;
+        // Alternate the instances, so that both dispatchers are woken.
+        let (workflow, submitting) = if number % 2 == 0 {
+            (&setup.workflow, &setup.host)
+        } else {
+            (&other_workflow, &other)
+        };
+        workflow.submit(&setup.employee, object).await.expect("submit");
+        expected.push(submitting.public_uri(object));
+    }
+    // The first notification fails once and is retried before the others.
+    expected.insert(0, expected[0].clone());
+
+    setup.connector.wait_for(expected.len(), WAIT).await;
+    // Time for a duplicate send, if one were under way, to arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let uris: Vec<String> = setup
+        .connector
+        .received()
+        .iter()
+        .map(|request| request.notification().object_uri)
+        .collect();
+
+    assert_eq!(uris, expected);
+}
+
+#[tokio::test]
 async fn failed_notification_frees_queue() {
     let mut config = notify_config();
     config.notifications.max_attempts = 1;

@@ -252,6 +252,25 @@ pub async fn start(config: Config, steps: Value, script: &[Reply], otherwise: Re
     }
 }
 
+/// Starts another host instance on the database of `setup`, trusting the
+/// same CA, and returns it with its workflow.
+pub async fn start_second_host(setup: &Notifying, config: Config) -> (TestHost, Arc<Workflow>) {
+    let tester = host::tester::outbound_tester(&config.outbound, vec![setup.ca.pem()], true)
+        .expect("build outbound client");
+    let mut workflow = None;
+    let host = spawn_host_on(
+        Arc::clone(&setup.host.database),
+        Arc::new(tester),
+        config,
+        |app| {
+            workflow = Some(Arc::clone(&app.workflow));
+            Some(host::web::router(app, WebOptions::new(true)))
+        },
+    )
+    .await;
+    (host, workflow.expect("the host was assembled"))
+}
+
 pub async fn actor_of_token(host: &TestHost, token: &str) -> Actor {
     host::domain::accounts::actor_for_api_token(host.store.as_ref(), token)
         .await
