@@ -1,14 +1,17 @@
 //! `callouts host …`: serve the host, and create its companies, users, API tokens and secret key.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use host::Secret;
 use host::domain::accounts::{self, CompanyInput, UserInput};
-use host::store::SqliteHostStore;
+use connector::store::Location;
+use host::store::{HostStore, PostgresHostStore, SqliteHostStore};
+
+use crate::connector_command::{DB_HELP, parse_location};
 
 /// Variable holding the password of `host user create`; without it the command prompts.
 const USER_PASSWORD_ENV: &str = "CALLOUTS_USER_PASSWORD";
@@ -29,13 +32,18 @@ pub enum HostCommand {
     /// Manages the key that encrypts connector passwords.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Applies the missing schema migrations to the database and prints
+    /// its schema version. Serving and the other commands apply them too.
+    Migrate {
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// SQLite database file; created when absent.
-    #[arg(long)]
-    pub db: PathBuf,
+    #[arg(long, value_parser = parse_location, help = DB_HELP)]
+    pub db: Location,
     /// Address and port to listen on, for example 0.0.0.0:8443.
     #[arg(long)]
     pub listen: SocketAddr,
@@ -66,9 +74,8 @@ pub struct ServeArgs {
 pub enum CompanyCommand {
     /// Creates a company.
     Create {
-        /// SQLite database file; created when absent.
-        #[arg(long)]
-        db: PathBuf,
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
         /// Company name, unique.
         #[arg(long)]
         name: String,
@@ -85,9 +92,8 @@ pub enum CompanyCommand {
 pub enum UserCommand {
     /// Creates a user; the password comes from CALLOUTS_USER_PASSWORD or a prompt.
     Create {
-        /// SQLite database file; created when absent.
-        #[arg(long)]
-        db: PathBuf,
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
         /// Name of the user's company.
         #[arg(long)]
         company: String,
@@ -108,9 +114,8 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Prints a new API token for a user; only its SHA-256 hash is stored.
     Create {
-        /// SQLite database file; created when absent.
-        #[arg(long)]
-        db: PathBuf,
+        #[arg(long, value_parser = parse_location, help = DB_HELP)]
+        db: Location,
         /// Login of the user the token acts for.
         #[arg(long)]
         login: String,
@@ -132,13 +137,13 @@ pub async fn run(command: HostCommand) -> anyhow::Result<()> {
             edition,
             development_partner,
         }) => {
-            let store = open_store(&db)?;
+            let store = open_store(&db).await?;
             let input = CompanyInput {
                 name,
                 edition,
                 development_partner,
             };
-            let company = accounts::create_company(&store, &input).await?;
+            let company = accounts::create_company(store.as_ref(), &input).await?;
             println!(
                 "created company {} ({}, development partner: {})",
                 company.name,
@@ -153,21 +158,21 @@ pub async fn run(command: HostCommand) -> anyhow::Result<()> {
             login,
             roles,
         }) => {
-            let store = open_store(&db)?;
+            let store = open_store(&db).await?;
             let input = UserInput {
                 company_name: company,
                 login,
                 roles,
                 password: read_user_password()?,
             };
-            let user = accounts::create_user(&store, &input).await?;
+            let user = accounts::create_user(store.as_ref(), &input).await?;
             let roles: Vec<&str> = user.roles.iter().map(|role| role.as_str()).collect();
             println!("created user {} with roles {}", user.login, roles.join(", "));
             Ok(())
         }
         HostCommand::Token(TokenCommand::Create { db, login }) => {
-            let store = open_store(&db)?;
-            let token = accounts::issue_api_token(&store, &login).await?;
+            let store = open_store(&db).await?;
+            let token = accounts::issue_api_token(store.as_ref(), &login).await?;
             eprintln!("API token for {login}; store it now, it cannot be shown again:");
             println!("{}", token.expose());
             Ok(())
@@ -176,11 +181,38 @@ pub async fn run(command: HostCommand) -> anyhow::Result<()> {
             println!("{}", host::crypto::generate_key_base64());
             Ok(())
         }
+        HostCommand::Migrate { db } => migrate(&db).await,
     }
 }
 
-fn open_store(db: &Path) -> anyhow::Result<SqliteHostStore> {
-    SqliteHostStore::open(db).with_context(|| format!("cannot open the database {}", db.display()))
+/// Opens the store, applying the missing schema migrations.
+async fn open_store(db: &Location) -> anyhow::Result<Arc<dyn HostStore>> {
+    let opened: Result<Arc<dyn HostStore>, host::store::StoreError> = match db {
+        Location::Sqlite(path) => SqliteHostStore::open(path).map(|store| Arc::new(store) as _),
+        Location::Postgres(url) => PostgresHostStore::open(url)
+            .await
+            .map(|store| Arc::new(store) as _),
+    };
+    opened.with_context(|| format!("cannot open the database {db}"))
+}
+
+async fn migrate(db: &Location) -> anyhow::Result<()> {
+    let version = match db {
+        Location::Sqlite(path) => SqliteHostStore::open(path)
+            .with_context(|| format!("cannot migrate the database {db}"))?
+            .schema_version()
+            .with_context(|| format!("cannot read the schema version of {db}"))?,
+        Location::Postgres(url) => {
+            let store = PostgresHostStore::open(url)
+                .await
+                .with_context(|| format!("cannot migrate the database {db}"))?;
+            let version = store.schema_version().await;
+            store.close().await;
+            version.with_context(|| format!("cannot read the schema version of {db}"))?
+        }
+    };
+    println!("{db}: schema version {version}");
+    Ok(())
 }
 
 /// Reads the new user's password from the environment, or twice from the
@@ -223,7 +255,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("registrations may point at loopback and private addresses (--allow-private-addresses)");
     }
 
-    let store = Arc::new(open_store(&args.db)?);
+    let store = open_store(&args.db).await?;
     let app = host::HostApp::new(store, cipher, Arc::new(tester), config)?;
     // Cookies are Secure even on plain HTTP, because plain HTTP is allowed
     // only behind a TLS-terminating proxy, so browsers still use HTTPS.

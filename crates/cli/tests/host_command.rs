@@ -175,3 +175,32 @@ fn config_key_allows_private_addresses() {
         .any(|line| line.contains("WARN") && line.contains("--allow-private-addresses"));
     assert!(warned, "{:#?}", server.startup_lines);
 }
+
+#[test]
+fn migrate_prints_sqlite_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("host.db");
+
+    let first = succeed(callouts().args(["host", "migrate", "--db"]).arg(&db));
+    let again = succeed(callouts().args(["host", "migrate", "--db"]).arg(&db));
+
+    assert!(stdout(&first).contains("schema version 2"), "{}", stdout(&first));
+    assert!(stdout(&again).contains("schema version 2"), "{}", stdout(&again));
+}
+
+#[test]
+fn migrate_failure_hides_postgres_password() {
+    // Port 1 on loopback refuses the connection at once.
+    let output = run(callouts().args([
+        "host",
+        "migrate",
+        "--db",
+        "postgres://operator:Secret-pw-1@127.0.0.1:1/callouts",
+    ]));
+
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("cannot migrate the database"), "{message}");
+    assert!(message.contains("operator:REDACTED@127.0.0.1:1"), "{message}");
+    assert!(!message.contains("Secret-pw-1"), "{message}");
+}

@@ -744,7 +744,7 @@ async fn callout_metrics_count_kind_and_outcome() {
 async fn callout_log_keeps_newest_entries() {
     let (setup, _fake, id) = fake_setup(Canned::xml(attendees_xml(1))).await;
     let kept_plus = CALLOUT_LOG_KEPT + 5;
-    let store: &dyn HostStore = &setup.host.store;
+    let store: &dyn HostStore = setup.host.store.as_ref();
 
     for results in 0..kept_plus {
         let record = CalloutRecord {

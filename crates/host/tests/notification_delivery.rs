@@ -8,9 +8,9 @@ mod notify_support;
 use std::time::Duration;
 
 use base64::Engine;
+use common::engines::Engine as DatabaseEngine;
 use common::*;
 use host::notifications::NotificationStatus;
-use host::store::WorkflowStore;
 use host::workflow::{Decider, Decision, Step, WorkflowError};
 use notify_support::*;
 use protocol::ObjectType;
@@ -323,6 +323,44 @@ async fn notifications_sent_in_queue_order() {
 }
 
 #[tokio::test]
+async fn two_hosts_send_each_notification_once() {
+    let setup = start(
+        notify_config(),
+        both_steps(),
+        &[Reply::Status(500)],
+        Reply::Status(200),
+    )
+    .await;
+    let (other, other_workflow) = start_second_host(&setup, notify_config()).await;
+    let mut expected = Vec::new();
+    for number in 0..6 {
+        let object = report_of(&setup.host, &setup.employee, &format!("Report {number}")).await;
+        // Alternate the instances, so that both dispatchers are woken.
+        let (workflow, submitting) = if number % 2 == 0 {
+            (&setup.workflow, &setup.host)
+        } else {
+            (&other_workflow, &other)
+        };
+        workflow.submit(&setup.employee, object).await.expect("submit");
+        expected.push(submitting.public_uri(object));
+    }
+    // The first notification fails once and is retried before the others.
+    expected.insert(0, expected[0].clone());
+
+    setup.connector.wait_for(expected.len(), WAIT).await;
+    // Time for a duplicate send, if one were under way, to arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let uris: Vec<String> = setup
+        .connector
+        .received()
+        .iter()
+        .map(|request| request.notification().object_uri)
+        .collect();
+
+    assert_eq!(uris, expected);
+}
+
+#[tokio::test]
 async fn failed_notification_frees_queue() {
     let mut config = notify_config();
     config.notifications.max_attempts = 1;
@@ -360,14 +398,22 @@ async fn failed_notification_frees_queue() {
 async fn failing_insert_rolls_back_step() {
     let setup = start(notify_config(), both_steps(), &[], Reply::Status(200)).await;
     let report = report_of(&setup.host, &setup.employee, "Atomic").await;
-    let database = setup.host.dir.path().join("host.db");
-    let other = rusqlite::Connection::open(&database).expect("open the database");
-    other
-        .execute_batch(
+    let database = &setup.host.database;
+    let (create_trigger, drop_trigger) = match database.engine {
+        DatabaseEngine::Sqlite => (
             "CREATE TRIGGER refuse_notifications BEFORE INSERT ON notifications \
              BEGIN SELECT RAISE(ABORT, 'notifications refused by the test'); END;",
-        )
-        .expect("create trigger");
+            "DROP TRIGGER refuse_notifications;",
+        ),
+        DatabaseEngine::Postgres => (
+            "CREATE FUNCTION refuse_notification() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'notifications refused by the test'; END $$; \
+             CREATE TRIGGER refuse_notifications BEFORE INSERT ON notifications \
+             FOR EACH ROW EXECUTE FUNCTION refuse_notification();",
+            "DROP TRIGGER refuse_notifications ON notifications;",
+        ),
+    };
+    database.execute(create_trigger).await;
 
     let refused = setup.workflow.submit(&setup.employee, report).await;
     let item = setup
@@ -396,9 +442,7 @@ async fn failing_insert_rolls_back_step() {
             .is_empty()
     );
 
-    other
-        .execute_batch("DROP TRIGGER refuse_notifications;")
-        .expect("drop trigger");
+    database.execute(drop_trigger).await;
     let submitted = setup
         .workflow
         .submit(&setup.employee, report)

@@ -64,7 +64,7 @@ async fn password_never_in_database_files() {
 
     exercise(&host, &token).await;
 
-    let bytes = host.database_bytes();
+    let bytes = host.database_bytes().await;
     assert!(
         contains_bytes(&bytes, CONNECTOR_USER.as_bytes()),
         "the check reads the right files"
@@ -138,5 +138,5 @@ async fn api_token_never_in_database_files() {
 
     host.get("/api/v1/connectors", &token).await;
 
-    assert!(!contains_bytes(&host.database_bytes(), token.as_bytes()));
+    assert!(!contains_bytes(&host.database_bytes().await, token.as_bytes()));
 }

@@ -90,10 +90,8 @@ async fn report_survives_host_restart() {
     let setup = start().await;
     let id = setup.register("Real connector", CONNECTOR_PASSWORD).await;
     let verified = setup.verify(id).await;
-    let path = setup.host.dir.path().join("host.db");
-
-    let reopened = SqliteHostStore::open(&path).expect("reopen the store");
-    let actor = host::domain::accounts::actor_for_api_token(&reopened, &setup.token)
+    let reopened = setup.host.database.open().await;
+    let actor = host::domain::accounts::actor_for_api_token(reopened.as_ref(), &setup.token)
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +154,7 @@ async fn report_never_contains_password() {
         assert!(!text.contains(CONNECTOR_PASSWORD), "{text}");
         assert!(!text.contains(WRONG_PASSWORD), "{text}");
     }
-    let bytes = setup.host.database_bytes();
+    let bytes = setup.host.database_bytes().await;
     assert!(
         contains_bytes(&bytes, b"test_connection.status"),
         "the check reads the stored reports"
@@ -177,14 +175,13 @@ async fn second_run_replaces_first_report() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
     assert_ne!(first.body["at"], second.body["at"]);
     assert_eq!(last.body["at"], second.body["at"]);
-    let database = rusqlite::Connection::open(setup.host.dir.path().join("host.db")).unwrap();
-    let rows: i64 = database
-        .query_row(
-            "SELECT count(*) FROM registration_verifications WHERE registration_id = ?1",
-            [id],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let rows = setup
+        .host
+        .database
+        .query_count(&format!(
+            "SELECT count(*) FROM registration_verifications WHERE registration_id = {id}"
+        ))
+        .await;
     assert_eq!(rows, 1);
 }
 
@@ -314,6 +311,28 @@ async fn run_beyond_time_limit_is_504() {
 }
 
 #[tokio::test]
+async fn run_through_other_instance_is_rejected() {
+    let (setup, _fake, id, ca_pem) = start_hanging_with_ca().await;
+    let mut config = verification_config();
+    config.verification.timeout_secs = 3;
+    let other = spawn_second_host_trusting(&setup.host, vec![ca_pem], config).await;
+    let path = format!("/api/v1/connectors/{id}/verify");
+
+    let (first, second) = tokio::join!(setup.verify(id), async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        other.post(&path, &setup.token, &json!({})).await
+    });
+    let after = other.post(&path, &setup.token, &json!({})).await;
+
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.text);
+    let error = second.body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("already running"), "{error}");
+    assert_eq!(first.status, StatusCode::GATEWAY_TIMEOUT, "{}", first.text);
+    // The first instance cleared its mark, so the other one may run now.
+    assert_eq!(after.status, StatusCode::GATEWAY_TIMEOUT, "{}", after.text);
+}
+
+#[tokio::test]
 async fn concurrent_run_is_rejected() {
     let (setup, _fake, id) = start_hanging().await;
     let path = format!("/api/v1/connectors/{id}/verify");
@@ -379,8 +398,12 @@ async fn existing_database_gains_verification_table() {
     drop(SqliteHostStore::open(&path).expect("create the store"));
     let database = rusqlite::Connection::open(&path).unwrap();
     database
-        .execute_batch("DROP TABLE registration_verifications")
-        .expect("make the database look like one written before the table existed");
+        .execute_batch(
+            "DROP TABLE registration_verifications;
+             DROP TABLE verification_runs;
+             DROP TABLE schema_migrations;",
+        )
+        .expect("make the database look like one written before the table and versions existed");
     drop(database);
 
     let store = SqliteHostStore::open(&path).expect("reopen the store");

@@ -60,7 +60,7 @@ async fn page_generates_credentials_once() {
         "<code id=\"current-client-id\">{client_id}</code>"
     )));
     assert!(!reloaded.text.contains(&secret));
-    assert!(!String::from_utf8_lossy(&host.database_bytes()).contains(&secret));
+    assert!(!String::from_utf8_lossy(&host.database_bytes().await).contains(&secret));
 }
 
 #[tokio::test]

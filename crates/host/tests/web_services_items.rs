@@ -18,7 +18,6 @@ use host::sandbox::model::{
     AllocationAdded, ExpenseAllocationId, ExpenseEntryId, ExpenseReportId, NewExpenseReport,
 };
 use host::sandbox::values::ReportName;
-use host::store::{ExpenseStore, LaunchStore};
 use host::workflow::ObjectRef;
 use notify_support::*;
 use reqwest::Method;
@@ -259,7 +258,7 @@ impl Launched {
     async fn user_token(&self, user: &Actor) -> String {
         let setup = &self.validating.setup;
         let tokens = TokenService::new(
-            Arc::new(setup.host.store.clone()),
+            Arc::clone(&setup.host.store),
             &host::Config::default().web_services,
         );
         let client = OAuthClient {

@@ -14,7 +14,6 @@ use common::{Answer, TestHost};
 use host::Config;
 use host::connector_access::TokenService;
 use host::domain::services::OAuthClient;
-use host::store::ConnectorAccessStore;
 use host::store::connector_access::{CodeRedemption, NewTokenPair};
 use notify_support::*;
 use services_support::*;
@@ -32,7 +31,7 @@ struct Launching {
 async fn launching(config: Config) -> Launching {
     let validating = validating(config.clone()).await;
     let tokens = TokenService::new(
-        Arc::new(validating.host().store.clone()),
+        Arc::clone(&validating.host().store),
         &config.web_services,
     );
     Launching { validating, tokens }
@@ -151,7 +150,7 @@ async fn launch_code_stored_only_hashed() {
 
     let code = launching.code().await;
 
-    let bytes = launching.validating.host().database_bytes();
+    let bytes = launching.validating.host().database_bytes().await;
     let stored = String::from_utf8_lossy(&bytes);
     assert!(
         !stored.contains(&code),

@@ -6,7 +6,6 @@ mod common;
 mod notify_support;
 mod services_support;
 
-use host::store::WorkflowStore;
 use host::workflow::Step;
 use notify_support::*;
 use reqwest::Method;

@@ -40,7 +40,7 @@ async fn client_credentials_grant_issues_token_pair() {
 async fn token_secrets_stored_only_hashed() {
     let validating = validating(notify_config()).await;
     let granted = validating.grant().await;
-    let bytes = validating.host().database_bytes();
+    let bytes = validating.host().database_bytes().await;
     let stored = String::from_utf8_lossy(&bytes);
 
     for secret in [

@@ -6,7 +6,6 @@ mod web_support;
 use std::time::Duration;
 
 use common::*;
-use host::store::{HostStore, SqliteHostStore};
 use host::web::{LOGIN_COOKIE_SECURE, SESSION_COOKIE_SECURE, WebOptions};
 use reqwest::StatusCode;
 use web_support::*;
@@ -170,7 +169,7 @@ async fn session_stored_only_as_hash() {
     browser.sign_in(&login).await;
     let id = browser.cookie(SESSION_COOKIE_SECURE).unwrap();
 
-    let bytes = host.database_bytes();
+    let bytes = host.database_bytes().await;
 
     assert!(!contains_bytes(&bytes, id.as_bytes()));
     assert!(contains_bytes(&bytes, sha256_hex(&id).as_bytes()));
@@ -184,7 +183,7 @@ async fn session_survives_reopening_store() {
     browser.sign_in(&login).await;
     let id = browser.cookie(SESSION_COOKIE_SECURE).unwrap();
 
-    let reopened = SqliteHostStore::open(host.dir.path().join("host.db")).unwrap();
+    let reopened = host.database.open().await;
     let session = reopened.session_by_hash(&sha256_hex(&id)).await.unwrap();
 
     assert!(session.is_some());

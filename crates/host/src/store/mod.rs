@@ -2,13 +2,19 @@
 //! trail, verification reports, the sandbox's reports and travel requests,
 //! their workflow, launch fields and allocations, and the notification
 //! queue. It also keeps the client credentials and tokens of the host web
-//! services, and what connectors record on objects. Traits hide SQLite, so that another engine can replace it.
+//! services, and what connectors record on objects. Traits hide the
+//! engine: SQLite, or PostgreSQL for several host instances sharing one
+//! database.
 
 pub mod callout_log;
 pub mod connector_access;
+mod entry_rows;
 pub mod expenses;
 pub mod launch;
+pub mod migrations;
 pub mod notifications;
+mod object_tables;
+pub mod postgres;
 pub mod sqlite;
 pub mod travel;
 pub mod validation;
@@ -32,6 +38,7 @@ pub use connector_access::ConnectorAccessStore;
 pub use expenses::ExpenseStore;
 pub use launch::LaunchStore;
 pub use notifications::NotificationStore;
+pub use postgres::PostgresHostStore;
 pub use sqlite::SqliteHostStore;
 pub use travel::TravelStore;
 pub use validation::ValidationStore;
@@ -103,6 +110,27 @@ pub enum StoreError {
     Conflict,
     #[error("database error")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A stored value that the domain does not accept, such as an unknown role.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid stored value in {column}")]
+pub(crate) struct InvalidStoredValue {
+    column: &'static str,
+}
+
+pub(crate) fn invalid_value(column: &'static str) -> StoreError {
+    StoreError::Database(Box::new(InvalidStoredValue { column }))
+}
+
+/// Unix milliseconds of a time, the unit of every time column.
+pub(crate) fn to_millis(at: OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn from_millis(millis: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Everything the host keeps. Writes that change a registration also

@@ -1,4 +1,7 @@
-//! Persistence of the last Verify services report of each registration.
+//! Persistence of the last Verify services report of each registration,
+//! and of the runs in progress.
+
+use time::OffsetDateTime;
 
 use crate::domain::{AuditEntry, CompanyId, RegistrationId, Verification};
 
@@ -26,4 +29,24 @@ pub trait VerificationStore: Send + Sync {
         company: CompanyId,
         registration: RegistrationId,
     ) -> Result<Option<Verification>, StoreError>;
+
+    /// Marks a run of `registration` by `owner` as in progress until
+    /// `lease_until`, unless another run holds an unexpired lease at
+    /// `now`; returns whether the run may start. The mark is in the
+    /// database, so that host instances sharing it run one at a time.
+    async fn start_verification_run(
+        &self,
+        registration: RegistrationId,
+        owner: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes the mark of `owner`'s run; a mark that another run took
+    /// over after the lease ended stays.
+    async fn finish_verification_run(
+        &self,
+        registration: RegistrationId,
+        owner: &str,
+    ) -> Result<(), StoreError>;
 }

@@ -3,8 +3,9 @@
 //!
 //! A run is bounded by `verification.timeout_secs`, so that it ends within
 //! the request that started it. Only one run per registration is in
-//! progress at a time. A completed run replaces the registration's stored
-//! report and appends an audit entry with the outcome counts.
+//! progress at a time, also across host instances sharing the database.
+//! A completed run replaces the registration's stored report and appends
+//! an audit entry with the outcome counts.
 
 mod in_progress;
 mod suite_config;
@@ -49,13 +50,14 @@ impl Verifier {
         limits: VerificationConfig,
         request_timeout: Duration,
     ) -> Self {
+        let in_progress = InProgress::new(Arc::clone(&store), limits.timeout());
         Verifier {
             store,
             cipher,
             trust,
             limits,
             request_timeout,
-            in_progress: InProgress::default(),
+            in_progress,
         }
     }
 
@@ -72,7 +74,7 @@ impl Verifier {
     ) -> Result<Verification, DomainError> {
         require_manager(actor)?;
         let registration = self.load(actor, id).await?;
-        let Some(_running) = self.in_progress.start(id) else {
+        let Some(running) = self.in_progress.start(id).await? else {
             tracing::info!(
                 registration_id = id.0,
                 user_id = actor.user.id.0,
@@ -80,9 +82,23 @@ impl Verifier {
             );
             return Err(DomainError::VerificationRunning);
         };
+        let result = self.run(actor, &registration).await;
+        // Clearing the mark before the response goes out lets the next
+        // request, through any instance, start a run at once.
+        running.finish().await;
+        result
+    }
+
+    /// Runs the suite and stores its report; the caller holds the mark of the run.
+    async fn run(
+        &self,
+        actor: &Actor,
+        registration: &Registration,
+    ) -> Result<Verification, DomainError> {
+        let id = registration.id;
         let password = self.cipher.open(&registration.password)?;
         let config = suite_config::check_config(
-            &registration,
+            registration,
             &password,
             &self.trust,
             &self.limits,
@@ -100,7 +116,7 @@ impl Verifier {
                 tracing::error!(registration_id = id.0, error = %error, "verification could not start");
                 return Err(DomainError::VerificationSetup(error));
             }
-            Err(_) => return Err(self.timed_out(actor, &registration, duration_ms).await),
+            Err(_) => return Err(self.timed_out(actor, registration, duration_ms).await),
         };
         let verification = Verification {
             at,

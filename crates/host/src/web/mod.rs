@@ -72,6 +72,8 @@ pub(crate) struct WebState {
     registrations: Arc<Registrations>,
     verifier: Arc<Verifier>,
     sessions: Arc<session::SessionSettings>,
+    // NOTE: the throttle counts failed sign-ins in this process only, so
+    // each host instance behind a load balancer allows its own quota.
     login_throttle: Arc<FailureThrottle>,
     body_limits: Arc<BodyLimits>,
     pub(crate) expenses: Arc<Expenses>,

@@ -1,15 +1,18 @@
-//! Test harness: the real host on 127.0.0.1:0 over TLS, a fresh SQLite file, accounts and clients.
+//! Test harness: the real host on 127.0.0.1:0 over TLS, a fresh database
+//! (SQLite, or PostgreSQL when `CALLOUTS_TEST_ENGINE=postgres`), accounts and clients.
 #![allow(dead_code)]
 
 pub mod captured_log;
+pub mod engines;
 pub mod running_connector;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use engines::TestDatabase;
 use host::domain::accounts::{self, CompanyInput, UserInput};
-use host::store::SqliteHostStore;
+use host::store::HostStore;
 use host::tester::{ConnectionTester, TestConnectionReport, TestFailure, TlsDetails};
 use host::{Config, HostApp, Secret, ServeOptions};
 use reqwest::StatusCode;
@@ -99,9 +102,10 @@ pub struct TestHost {
     pub tls_client: Arc<rustls::ClientConfig>,
     /// The test CA that issued the host's certificate, for other clients to trust.
     pub ca_pem: Vec<u8>,
-    /// Directory of the database file and its WAL.
-    pub dir: tempfile::TempDir,
-    pub store: SqliteHostStore,
+    /// The host's database, whose directory also holds a SQLite file and
+    /// its WAL; shared with the other instances that [`spawn_host_on`] starts.
+    pub database: Arc<TestDatabase>,
+    pub store: Arc<dyn HostStore>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -131,10 +135,21 @@ pub async fn spawn_host_mounting(
     config: Config,
     mount: impl FnOnce(&HostApp) -> Option<axum::Router>,
 ) -> TestHost {
-    let dir = tempfile::tempdir().expect("create temporary directory");
-    let store = SqliteHostStore::open(dir.path().join("host.db")).expect("open store");
+    let database = Arc::new(TestDatabase::from_environment().await);
+    spawn_host_on(database, tester, config, mount).await
+}
+
+/// Starts a host instance on `database`, which other instances may share,
+/// as several hosts behind a load balancer share one database.
+pub async fn spawn_host_on(
+    database: Arc<TestDatabase>,
+    tester: Arc<dyn ConnectionTester>,
+    config: Config,
+    mount: impl FnOnce(&HostApp) -> Option<axum::Router>,
+) -> TestHost {
+    let store = database.open().await;
     let cipher = host::crypto::PasswordCipher::from_base64(TEST_KEY).expect("test key");
-    let app = HostApp::new(Arc::new(store.clone()), cipher, tester, config).expect("assemble host");
+    let app = HostApp::new(Arc::clone(&store), cipher, tester, config).expect("assemble host");
     let extra_routes = mount(&app);
 
     let ca = tls::dev_ca::DevCa::generate("host test CA").expect("generate test CA");
@@ -177,7 +192,7 @@ pub async fn spawn_host_mounting(
         client,
         tls_client,
         ca_pem,
-        dir,
+        database,
         store,
         shutdown: Some(shutdown),
         task: Some(task),
@@ -278,7 +293,7 @@ impl TestHost {
         let login = format!("{}@{}", roles.join("+"), company.to_lowercase());
         if self.store_company_missing(company).await {
             accounts::create_company(
-                &self.store,
+                self.store.as_ref(),
                 &CompanyInput {
                     name: company.to_owned(),
                     edition: edition.to_owned(),
@@ -289,7 +304,7 @@ impl TestHost {
             .expect("create company");
         }
         accounts::create_user(
-            &self.store,
+            self.store.as_ref(),
             &UserInput {
                 company_name: company.to_owned(),
                 login: login.clone(),
@@ -299,14 +314,13 @@ impl TestHost {
         )
         .await
         .expect("create user");
-        let token = accounts::issue_api_token(&self.store, &login)
+        let token = accounts::issue_api_token(self.store.as_ref(), &login)
             .await
             .expect("issue token");
         token.expose().to_owned()
     }
 
     async fn store_company_missing(&self, company: &str) -> bool {
-        use host::store::HostStore;
         self.store
             .company_by_name(company)
             .await
@@ -370,14 +384,9 @@ impl TestHost {
             .expect("TLS handshake")
     }
 
-    /// Returns every byte of every file in the database directory (database, WAL, shared memory).
-    pub fn database_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path()).expect("list database directory") {
-            let path = entry.expect("directory entry").path();
-            bytes.extend(std::fs::read(&path).unwrap_or_default());
-        }
-        bytes
+    /// Returns every stored byte of the host's database (see [`TestDatabase::dump`]).
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        self.database.dump().await
     }
 
     /// Signals shutdown and waits for the server to return.

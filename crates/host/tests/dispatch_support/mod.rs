@@ -15,7 +15,6 @@ use host::Config;
 use host::dispatch::{AttendeeResults, CalloutFailure, Dispatcher, ListResults};
 use host::domain::callout_log::{CALLOUT_LOG_KEPT, CalloutRecord};
 use host::domain::{Actor, RegistrationId};
-use host::store::CalloutLogStore;
 use host::web::WebOptions;
 use protocol::{
     Attendee, AttendeeSearchRequest, AttendeeSearchResponse, AttendeeVersion, FetchListRequest,
@@ -228,7 +227,7 @@ pub async fn start_host(trusted: Vec<Vec<u8>>, config: Config) -> Setup {
 }
 
 pub async fn actor_of(host: &TestHost, token: &str) -> Actor {
-    host::domain::accounts::actor_for_api_token(&host.store, token)
+    host::domain::accounts::actor_for_api_token(host.store.as_ref(), token)
         .await
         .expect("read the user")
         .expect("the user exists")

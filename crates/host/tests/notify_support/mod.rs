@@ -23,7 +23,6 @@ use host::sandbox::travel::model::NewTravelRequest;
 use host::sandbox::values::{
     Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, parse_date,
 };
-use host::store::{ExpenseStore, HostStore, NotificationStore, TravelStore};
 use host::web::WebOptions;
 use host::workflow::{ObjectRef, Workflow};
 use reqwest::StatusCode;
@@ -253,8 +252,27 @@ pub async fn start(config: Config, steps: Value, script: &[Reply], otherwise: Re
     }
 }
 
+/// Starts another host instance on the database of `setup`, trusting the
+/// same CA, and returns it with its workflow.
+pub async fn start_second_host(setup: &Notifying, config: Config) -> (TestHost, Arc<Workflow>) {
+    let tester = host::tester::outbound_tester(&config.outbound, vec![setup.ca.pem()], true)
+        .expect("build outbound client");
+    let mut workflow = None;
+    let host = spawn_host_on(
+        Arc::clone(&setup.host.database),
+        Arc::new(tester),
+        config,
+        |app| {
+            workflow = Some(Arc::clone(&app.workflow));
+            Some(host::web::router(app, WebOptions::new(true)))
+        },
+    )
+    .await;
+    (host, workflow.expect("the host was assembled"))
+}
+
 pub async fn actor_of_token(host: &TestHost, token: &str) -> Actor {
-    host::domain::accounts::actor_for_api_token(&host.store, token)
+    host::domain::accounts::actor_for_api_token(host.store.as_ref(), token)
         .await
         .expect("read the user")
         .expect("the user exists")
@@ -300,7 +318,7 @@ pub async fn user(
     roles: &[&str],
 ) -> Actor {
     let created = accounts::create_company(
-        &host.store,
+        host.store.as_ref(),
         &CompanyInput {
             name: company.to_owned(),
             edition: edition.to_owned(),
@@ -318,7 +336,7 @@ pub async fn user(
         company.to_lowercase()
     );
     accounts::create_user(
-        &host.store,
+        host.store.as_ref(),
         &UserInput {
             company_name: company.to_owned(),
             login: login.clone(),
@@ -339,7 +357,7 @@ pub async fn user(
 
 /// Returns the token of a new API token of `actor`.
 pub async fn token_of(host: &TestHost, actor: &Actor) -> String {
-    accounts::issue_api_token(&host.store, &actor.user.login)
+    accounts::issue_api_token(host.store.as_ref(), &actor.user.login)
         .await
         .expect("issue token")
         .expose()

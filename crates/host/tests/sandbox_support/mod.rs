@@ -191,7 +191,7 @@ impl Sandbox {
 
     /// Creates an employee of `company` with a login of their own and returns it.
     pub async fn employee_login(&self, company: &str) -> String {
-        let store = &self.host().store;
+        let store = self.host().store.as_ref();
         let created = accounts::create_company(
             store,
             &CompanyInput {

@@ -55,6 +55,21 @@ pub async fn spawn_host_trusting(trusted: Vec<Vec<u8>>, config: Config) -> TestH
     .await
 }
 
+/// Starts another host instance on the database of `first`, with the
+/// admin pages, trusting `trusted`.
+pub async fn spawn_second_host_trusting(
+    first: &TestHost,
+    trusted: Vec<Vec<u8>>,
+    config: Config,
+) -> TestHost {
+    let tester = host::tester::outbound_tester(&config.outbound, trusted, true)
+        .expect("build outbound client");
+    spawn_host_on(Arc::clone(&first.database), Arc::new(tester), config, |app| {
+        Some(host::web::router(app, WebOptions::new(true)))
+    })
+    .await
+}
+
 /// A connector, a host trusting its CA, and Acme's administrator.
 pub struct Verifying {
     pub host: TestHost,
@@ -99,6 +114,13 @@ pub async fn start_with(
 /// search, and a host that allows a run 3 s, and registers the connector
 /// with both search services enabled.
 pub async fn start_hanging() -> (Verifying, FakeConnector, i64) {
+    let (setup, fake, id, _) = start_hanging_with_ca().await;
+    (setup, fake, id)
+}
+
+/// Does what [`start_hanging`] does and also returns the PEM of the
+/// connector's CA, so that another host instance can trust it.
+pub async fn start_hanging_with_ca() -> (Verifying, FakeConnector, i64, Vec<u8>) {
     let ca = FakeCa::new();
     let fake = ca.spawn(Canned::Hang).await;
     let mut config = verification_config();
@@ -107,12 +129,12 @@ pub async fn start_hanging() -> (Verifying, FakeConnector, i64) {
     let id = setup
         .register("Hanging connector", CONNECTOR_PASSWORD)
         .await;
-    (setup, fake, id)
+    (setup, fake, id, ca.pem())
 }
 
 /// Returns the login of the user behind `token`.
 pub async fn login_of(host: &TestHost, token: &str) -> String {
-    host::domain::accounts::actor_for_api_token(&host.store, token)
+    host::domain::accounts::actor_for_api_token(host.store.as_ref(), token)
         .await
         .expect("read the user")
         .expect("the user exists")

@@ -40,7 +40,7 @@ pub async fn user(
     let token = host
         .account(company, edition, development_partner, roles)
         .await;
-    let actor = actor_for_api_token(&host.store, &token)
+    let actor = actor_for_api_token(host.store.as_ref(), &token)
         .await
         .expect("read the new user")
         .expect("the new user exists");

@@ -4,15 +4,14 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_it
 use time::OffsetDateTime;
 
 use super::{SqliteHostStore, from_millis, invalid_value, launch, to_millis, workflow};
-use crate::domain::{CompanyId, RegistrationId, UserId};
+use crate::domain::{CompanyId, UserId};
 use crate::sandbox::model::{
     EntryAttendee, EntryFields, EntryList, ExpenseEntry, ExpenseEntryId, ExpenseReport,
-    ExpenseReportId, ExpenseReportSummary, ListBinding, ListChoice, NewExpenseReport,
+    ExpenseReportId, ExpenseReportSummary, NewExpenseReport,
 };
-use crate::sandbox::values::{
-    Amount, BusinessPurpose, CurrencyCode, ExpenseType, ReportName, format_date, parse_date,
-};
+use crate::sandbox::values::ReportName;
 use crate::store::StoreError;
+use crate::store::entry_rows::{EntryColumns, EntryRow, entry_from_row};
 use crate::store::expenses::ExpenseStore;
 use crate::workflow::{ObjectRef, Step};
 
@@ -202,50 +201,7 @@ impl ExpenseStore for SqliteHostStore {
     }
 }
 
-/// Values of an entry row's fields and list value, in column order from
-/// `expense_type` to `updated_at`. The list columns are NULL for an entry
-/// without a list binding.
-struct EntryColumns {
-    expense_type: &'static str,
-    transaction_date: String,
-    amount_cents: i64,
-    currency: String,
-    business_purpose: String,
-    registration_id: Option<i64>,
-    list_name: Option<String>,
-    category: Option<String>,
-    choices: Option<String>,
-    code: Option<String>,
-    text: Option<String>,
-    at: i64,
-}
-
 impl EntryColumns {
-    fn of(
-        fields: &EntryFields,
-        list: Option<&EntryList>,
-        at: OffsetDateTime,
-    ) -> Result<EntryColumns, StoreError> {
-        let choices = list
-            .map(|list| serde_json::to_string(&list.chosen))
-            .transpose()
-            .map_err(|error| StoreError::Database(Box::new(error)))?;
-        Ok(EntryColumns {
-            expense_type: fields.expense_type.as_str(),
-            transaction_date: format_date(fields.transaction_date),
-            amount_cents: fields.amount.cents(),
-            currency: fields.currency.as_str().to_owned(),
-            business_purpose: fields.business_purpose.as_str().to_owned(),
-            registration_id: list.map(|list| list.binding.registration_id.0),
-            list_name: list.map(|list| list.binding.list_name.clone()),
-            category: list.map(|list| list.binding.category.clone()),
-            choices,
-            code: list.map(EntryList::long_code),
-            text: list.and_then(EntryList::leaf_text).map(str::to_owned),
-            at: to_millis(at),
-        })
-    }
-
     fn values(&self) -> [&dyn ToSql; 12] {
         [
             &self.expense_type,
@@ -266,20 +222,6 @@ impl EntryColumns {
 
 const ENTRY_COLUMNS: &str = "id, expense_type, transaction_date, amount_cents, currency, business_purpose, \
      list_registration_id, list_name, list_category, list_choices";
-
-/// An entry row as read, before its text columns are checked.
-struct EntryRow {
-    id: i64,
-    expense_type: String,
-    transaction_date: String,
-    amount_cents: i64,
-    currency: String,
-    business_purpose: String,
-    list_registration_id: Option<i64>,
-    list_name: Option<String>,
-    list_category: Option<String>,
-    list_choices: Option<String>,
-}
 
 fn entry_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
     Ok(EntryRow {
@@ -332,66 +274,6 @@ pub(super) fn entry(
     };
     let attendees = attendees(connection, entry)?;
     entry_from_row(row, attendees).map(Some)
-}
-
-/// The field columns of an expense entry or an expected expense, as read.
-pub(super) struct FieldColumns {
-    pub expense_type: String,
-    pub transaction_date: String,
-    pub amount_cents: i64,
-    pub currency: String,
-    pub business_purpose: String,
-}
-
-impl FieldColumns {
-    /// Checks the columns; `table` names the table in the error.
-    pub(super) fn into_fields(self, table: &'static str) -> Result<EntryFields, StoreError> {
-        Ok(EntryFields {
-            expense_type: ExpenseType::parse(&self.expense_type)
-                .map_err(|_| invalid_value(table))?,
-            transaction_date: parse_date(&self.transaction_date)
-                .map_err(|_| invalid_value(table))?,
-            amount: Amount::from_cents(self.amount_cents),
-            currency: CurrencyCode::from_stored(self.currency),
-            business_purpose: BusinessPurpose::from_stored(self.business_purpose),
-        })
-    }
-}
-
-fn entry_from_row(
-    row: EntryRow,
-    attendees: Vec<EntryAttendee>,
-) -> Result<ExpenseEntry, StoreError> {
-    let fields = FieldColumns {
-        expense_type: row.expense_type,
-        transaction_date: row.transaction_date,
-        amount_cents: row.amount_cents,
-        currency: row.currency,
-        business_purpose: row.business_purpose,
-    }
-    .into_fields("expense_entries")?;
-    let list = match (row.list_registration_id, row.list_name, row.list_category) {
-        (Some(registration_id), Some(list_name), Some(category)) => {
-            let chosen: Vec<ListChoice> =
-                serde_json::from_str(row.list_choices.as_deref().unwrap_or("[]"))
-                    .map_err(|_| invalid_value("expense_entries.list_choices"))?;
-            Some(EntryList {
-                binding: ListBinding {
-                    registration_id: RegistrationId(registration_id),
-                    list_name,
-                    category,
-                },
-                chosen,
-            })
-        }
-        _ => None,
-    };
-    Ok(ExpenseEntry {
-        id: ExpenseEntryId(row.id),
-        fields,
-        list,
-        attendees,
-    })
 }
 
 fn attendees(

@@ -11,6 +11,7 @@ mod callout_log;
 mod connector_access;
 mod expenses;
 mod launch;
+mod migrate;
 mod notifications;
 mod registrations;
 mod sessions;
@@ -31,8 +32,6 @@ use super::{
 use crate::domain::{
     Actor, AuditEntry, Company, CompanyId, Registration, RegistrationId, User, UserId,
 };
-
-const SCHEMA: &str = include_str!("schema.sql");
 
 /// SQLite store shared by all request handlers.
 #[derive(Clone)]
@@ -61,22 +60,14 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// A stored value that the domain does not accept, such as an unknown role.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid stored value in {column}")]
-pub(super) struct InvalidStoredValue {
-    column: &'static str,
-}
-
-pub(super) fn invalid_value(column: &'static str) -> StoreError {
-    StoreError::Database(Box::new(InvalidStoredValue { column }))
-}
+pub(super) use super::{from_millis, invalid_value, to_millis};
 
 impl SqliteHostStore {
-    /// Opens (creating when absent) the database file and applies the schema.
+    /// Opens (creating when absent) the database file and applies the
+    /// missing schema migrations.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteHostStore, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let connection = Connection::open(&path)?;
+        let mut connection = Connection::open(&path)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         // FULL makes every committed change survive a power loss, not only a
         // process crash; the host writes rarely, so the cost is small.
@@ -85,8 +76,10 @@ impl SqliteHostStore {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;",
         )?;
-        connection.execute_batch(SCHEMA)?;
-        connector_access::upgrade_oauth_tokens(&connection)?;
+        let applied = migrate::apply(&mut connection)?;
+        if !applied.is_empty() {
+            tracing::info!(versions = ?applied, path = %path.display(), "applied schema migrations");
+        }
         connection.set_prepared_statement_cache_capacity(32);
         Ok(SqliteHostStore {
             inner: Arc::new(Inner {
@@ -94,6 +87,11 @@ impl SqliteHostStore {
                 connection: Mutex::new(connection),
             }),
         })
+    }
+
+    /// Returns the highest schema version applied to the database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        migrate::schema_version(&self.connection())
     }
 
     /// Path of the database file.
@@ -112,15 +110,6 @@ impl SqliteHostStore {
     }
 }
 
-/// Unix milliseconds of a time, the unit of every time column.
-pub(super) fn to_millis(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub(super) fn from_millis(millis: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
 
 #[async_trait::async_trait]
 impl HostStore for SqliteHostStore {

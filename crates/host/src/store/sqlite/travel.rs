@@ -3,7 +3,6 @@
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
-use super::expenses::FieldColumns;
 use super::{SqliteHostStore, from_millis, invalid_value, to_millis, workflow};
 use crate::domain::{CompanyId, UserId};
 use crate::sandbox::model::EntryFields;
@@ -13,6 +12,7 @@ use crate::sandbox::travel::model::{
 };
 use crate::sandbox::values::{BusinessPurpose, ReportName, format_date, parse_date};
 use crate::store::StoreError;
+use crate::store::entry_rows::FieldColumns;
 use crate::store::travel::TravelStore;
 use crate::workflow::{ObjectRef, Step};
 

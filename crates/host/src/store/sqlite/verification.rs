@@ -2,6 +2,7 @@
 
 use conformance::Report;
 use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
 
 use super::registrations::insert_audit;
 use super::{SqliteHostStore, from_millis, invalid_value, to_millis};
@@ -26,6 +27,36 @@ impl VerificationStore for SqliteHostStore {
         registration: RegistrationId,
     ) -> Result<Option<Verification>, StoreError> {
         last(&self.connection(), company, registration)
+    }
+
+    async fn start_verification_run(
+        &self,
+        registration: RegistrationId,
+        owner: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let changed = self.connection().execute(
+            "INSERT INTO verification_runs (registration_id, owner, lease_until) \
+             VALUES (?1, ?2, ?4) \
+             ON CONFLICT (registration_id) DO UPDATE SET \
+             owner = excluded.owner, lease_until = excluded.lease_until \
+             WHERE verification_runs.lease_until <= ?3",
+            params![registration.0, owner, to_millis(now), to_millis(lease_until)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    async fn finish_verification_run(
+        &self,
+        registration: RegistrationId,
+        owner: &str,
+    ) -> Result<(), StoreError> {
+        self.connection().execute(
+            "DELETE FROM verification_runs WHERE registration_id = ?1 AND owner = ?2",
+            params![registration.0, owner],
+        )?;
+        Ok(())
     }
 }
 

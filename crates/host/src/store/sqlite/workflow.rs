@@ -7,73 +7,26 @@ use super::{SqliteHostStore, from_millis, invalid_value, notifications, to_milli
 use crate::domain::{CompanyId, RegistrationId, UserId};
 use crate::notifications::NotificationId;
 use crate::store::StoreError;
+use crate::store::object_tables::{EXPENSE_REPORTS, ObjectTables, TRAVEL_REQUESTS, tables};
 use crate::store::workflow::WorkflowStore;
 use crate::workflow::{
     Action, EventActor, ObjectRef, Step, StepChange, WorkflowEvent, WorkflowItem,
 };
 
-/// The tables of one object type.
-struct ObjectTables {
-    object_type: ObjectType,
-    objects: &'static str,
-    entries: &'static str,
-    /// Column of `entries` that names the object.
-    entries_key: &'static str,
-}
-
-const EXPENSE_REPORTS: ObjectTables = ObjectTables {
-    object_type: ObjectType::ExpenseReport,
-    objects: "expense_reports",
-    entries: "expense_entries",
-    entries_key: "report_id",
-};
-
-const TRAVEL_REQUESTS: ObjectTables = ObjectTables {
-    object_type: ObjectType::TravelRequest,
-    objects: "travel_requests",
-    entries: "travel_request_expenses",
-    entries_key: "request_id",
-};
-
-fn tables(object_type: ObjectType) -> &'static ObjectTables {
-    match object_type {
-        ObjectType::ExpenseReport => &EXPENSE_REPORTS,
-        ObjectType::TravelRequest => &TRAVEL_REQUESTS,
-    }
-}
-
-impl ObjectTables {
-    /// Returns the SELECT of workflow items of this type, to be followed by
-    /// conditions on `o` (the object) and `step`. An object without a state
-    /// row is NOT_SUBMITTED.
-    fn select_items(&self) -> String {
-        format!(
-            "SELECT o.id, o.company_id, o.owner_user_id, u.login, o.name, \
-             (SELECT count(*) FROM {entries} AS e WHERE e.{key} = o.id), \
-             coalesce(w.step, 'NOT_SUBMITTED') AS step, w.comment, w.updated_at \
-             FROM {objects} AS o JOIN users AS u ON u.id = o.owner_user_id \
-             LEFT JOIN workflow_states AS w ON w.object_type = '{code}' AND w.object_id = o.id",
-            entries = self.entries,
-            key = self.entries_key,
-            objects = self.objects,
-            code = self.object_type.as_str(),
-        )
-    }
-
-    fn item(&self, row: &Row<'_>) -> rusqlite::Result<RawItem> {
-        Ok(RawItem {
-            object_type: self.object_type,
-            id: row.get(0)?,
-            company_id: row.get(1)?,
-            owner: row.get(2)?,
-            owner_login: row.get(3)?,
-            name: row.get(4)?,
-            entry_count: row.get(5)?,
-            step: row.get(6)?,
-            comment: row.get(7)?,
-            updated_at: row.get(8)?,
-        })
-    }
+/// Reads a workflow item of `tables`' type from a row of [`ObjectTables::select_items`].
+fn read_item(tables: &ObjectTables, row: &Row<'_>) -> rusqlite::Result<RawItem> {
+    Ok(RawItem {
+        object_type: tables.object_type,
+        id: row.get(0)?,
+        company_id: row.get(1)?,
+        owner: row.get(2)?,
+        owner_login: row.get(3)?,
+        name: row.get(4)?,
+        entry_count: row.get(5)?,
+        step: row.get(6)?,
+        comment: row.get(7)?,
+        updated_at: row.get(8)?,
+    })
 }
 
 /// A workflow item as read, before its step is checked.
@@ -121,7 +74,7 @@ pub(super) fn item(
             "{} WHERE o.company_id = ?1 AND o.id = ?2",
             tables.select_items()
         ))?
-        .query_row(params![company.0, object.id], |row| tables.item(row))
+        .query_row(params![company.0, object.id], |row| read_item(tables, row))
         .optional()?;
     raw.map(RawItem::into_item).transpose()
 }
@@ -191,7 +144,7 @@ impl WorkflowStore for SqliteHostStore {
             values.extend(steps.iter().map(|step| step.as_str().to_owned().into()));
             values.push(limit.into());
             let rows = statement
-                .query_map(params_from_iter(values), |row| tables.item(row))?
+                .query_map(params_from_iter(values), |row| read_item(tables, row))?
                 .collect::<Result<Vec<_>, _>>()?;
             for raw in rows {
                 items.push(raw.into_item()?);

@@ -1,4 +1,6 @@
--- Schema of the host's SQLite store. Times are Unix milliseconds (UTC).
+-- Version 1 of the host's SQLite schema: the schema that stores created
+-- before versions were recorded, so every statement uses IF NOT EXISTS.
+-- Times are Unix milliseconds (UTC).
 
 CREATE TABLE IF NOT EXISTS companies (
     id INTEGER PRIMARY KEY,
