@@ -1,5 +1,8 @@
 //! The store engine under test: a SQLite file, or a fresh schema in a
 //! PostgreSQL database that is dropped when the benchmark ends.
+//!
+//! NOTE: a run stopped by a signal (Ctrl-C) leaves its `bench_store_*`
+//! schema behind; drop it with `DROP SCHEMA name CASCADE`.
 
 use std::path::{Path, PathBuf};
 
@@ -115,7 +118,9 @@ impl Backend {
                 let size = |suffix: &str| {
                     let mut name = path.as_os_str().to_owned();
                     name.push(suffix);
-                    std::fs::metadata(PathBuf::from(name)).map(|metadata| metadata.len()).unwrap_or(0)
+                    std::fs::metadata(PathBuf::from(name))
+                        .map(|metadata| metadata.len())
+                        .unwrap_or(0)
                 };
                 size("") + size("-wal")
             }
