@@ -1,12 +1,14 @@
 //! Store-level search latency on a large synthetic data set: one list of a
-//! million items on one level and a million attendees in a SQLite file.
+//! million items on one level and a million attendees, in a SQLite file or
+//! in a PostgreSQL schema, searched through the `Store` trait.
 //!
 //! `cargo run --release -p callouts-benches --bin store -- --help`
 
 mod dataset;
+mod engine;
 mod queries;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -14,20 +16,29 @@ use benches::latency::{Latencies, format_duration, format_rate};
 use benches::machine::thread_cpu_time;
 use benches::table::Table;
 use clap::Parser;
-use connector::store::{ListQuery, SqliteStore, StoreError};
+use connector::store::{ListQuery, SqliteStore, Store, StoreError};
 use protocol::{Attendee, SearchBy};
 
 use dataset::{Dataset, LANG, LIST_NAME};
+use engine::{Backend, EngineKind};
 use queries::{Expect, QuerySet};
 
-/// Imports a synthetic list and synthetic attendees into SQLite through the
-/// store's import methods, then measures the store's search methods.
+/// Imports a synthetic list and synthetic attendees into a store through
+/// the `Store` trait's import methods, then measures its search methods.
 #[derive(Parser)]
 struct Options {
+    /// Store engine to measure.
+    #[arg(long, value_enum, default_value_t = EngineKind::Sqlite)]
+    engine: EngineKind,
+    /// PostgreSQL database for `--engine postgres`, such as
+    /// `postgres://postgres@127.0.0.1:5432/test`. The benchmark creates a
+    /// schema with a random name in it and drops the schema at the end.
+    #[arg(long)]
+    postgres_url: Option<String>,
     /// List items and attendees to generate (each).
     #[arg(long, default_value_t = 1_000_000)]
     rows: u64,
-    /// SQLite file to use. It is created and filled when absent or empty, and
+    /// SQLite file to use (`--engine sqlite` only). It is created and filled when absent or empty, and
     /// reused without importing when it contains the same data set (same
     /// --rows and --seed). Without it, a temporary file is filled and deleted.
     #[arg(long)]
@@ -76,55 +87,99 @@ fn main() -> anyhow::Result<()> {
         seed: options.seed,
     };
 
-    println!("# Store search latency\n");
+    anyhow::ensure!(
+        options.engine == EngineKind::Postgres || options.postgres_url.is_none(),
+        "--postgres-url requires --engine postgres"
+    );
+    anyhow::ensure!(
+        options.engine == EngineKind::Sqlite || options.db.is_none(),
+        "--db requires --engine sqlite; PostgreSQL always starts from a new schema"
+    );
+    anyhow::ensure!(
+        options.engine == EngineKind::Sqlite || options.text_index_mib.is_none(),
+        "--text-index-mib requires --engine sqlite; only the SQLite store has text indexes"
+    );
+
+    // One thread runs both the benchmark and the store, so that the SQLite
+    // store searches on the calling thread and the thread CPU time covers it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let backend = match options.engine {
+        EngineKind::Sqlite => Backend::sqlite(options.db.as_deref())?,
+        EngineKind::Postgres => {
+            let url = options
+                .postgres_url
+                .as_deref()
+                .context("--engine postgres requires --postgres-url")?;
+            runtime.block_on(Backend::postgres(url))?
+        }
+    };
+    let result = run(&options, &dataset, &backend, &runtime);
+    runtime.block_on(backend.close());
+    result
+}
+
+/// Fills the store unless it already contains the data set, then measures
+/// and prints the searches.
+fn run(
+    options: &Options,
+    dataset: &Dataset,
+    backend: &Backend,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
+    println!("# Store search latency ({:?})\n", options.engine);
     println!("Machine: {}\n", benches::machine::describe());
 
-    let temporary = match options.db {
-        Some(_) => None,
-        None => Some(tempfile::tempdir().context("failed to create a temporary directory")?),
-    };
-    let path = match (&options.db, &temporary) {
-        (Some(path), _) => path.clone(),
-        (None, Some(directory)) => directory.path().join("bench.sqlite"),
-        (None, None) => unreachable!("a temporary directory exists when --db is absent"),
-    };
-    let store = SqliteStore::open(&path)
-        .with_context(|| format!("failed to open the store at {}", path.display()))?;
-    if let Some(mib) = options.text_index_mib {
+    if let (Some(mib), Some(store)) = (options.text_index_mib, backend.sqlite_store()) {
         store.set_text_index_budget(mib * MIB);
     }
+    let store = backend.store();
 
     let mut setup = Table::new(&["step", "rows", "time", "rows/s"]);
-    match inspect(&store, &dataset)? {
-        Contents::Empty => import(&store, &dataset, options.attendee_batch, &mut setup)?,
+    match runtime.block_on(inspect(store, dataset))? {
+        Contents::Empty => {
+            runtime.block_on(import(store, dataset, options.attendee_batch, &mut setup))?
+        }
         Contents::Same => setup.row(vec![
-            format!("reused {}", path.display()),
+            format!("reused {}", backend.location()),
             format!("{} + {}", options.rows, options.rows),
         ]),
     }
-    setup.row(vec!["database size".to_owned(), String::new(), database_size(&path)]);
+    setup.row(vec![
+        "database size".to_owned(),
+        String::new(),
+        runtime.block_on(backend.size())?,
+    ]);
 
-    let list_sets = queries::list_sets(&dataset, options.queries, options.limit, options.seed);
-    let attendee_sets = queries::attendee_sets(&dataset, options.queries, options.limit, options.seed);
-    if options.only != Some(Searches::Attendees) {
-        build_text_indexes(&store, &list_sets, &mut setup)?;
+    let list_sets = queries::list_sets(dataset, options.queries, options.limit, options.seed);
+    let attendee_sets = queries::attendee_sets(dataset, options.queries, options.limit, options.seed);
+    if let (true, Some(sqlite)) = (options.only != Some(Searches::Attendees), backend.sqlite_store()) {
+        build_text_indexes(sqlite, &list_sets, &mut setup)?;
     }
     println!("{}", setup.render());
+    if options.engine == EngineKind::Postgres {
+        println!(
+            "CPU columns count only the benchmark's own thread; the PostgreSQL \
+             server's work shows in the wall-clock columns alone.\n"
+        );
+    }
 
     let mut list_rows: Vec<Measured> = Vec::new();
     if options.only != Some(Searches::Attendees) {
-        println!("## search_list_now (limit {})\n", options.limit);
+        println!("## Store::search_list (limit {})\n", options.limit);
         list_rows = measure_sets(&list_sets, |query| {
-            Ok(store.search_list_now(query)?.len())
+            Ok(runtime.block_on(store.search_list(query))?.len())
         })?;
         println!("{}", latency_table(&list_rows).render());
     }
 
     let mut attendee_rows: Vec<Measured> = Vec::new();
     if options.only != Some(Searches::List) {
-        println!("## search_attendees_now (limit {})\n", options.limit);
+        println!("## Store::search_attendees (limit {})\n", options.limit);
         attendee_rows = measure_sets(&attendee_sets, |query| {
-            Ok(store.search_attendees_now(query)?.len())
+            Ok(runtime.block_on(store.search_attendees(query))?.len())
         })?;
         println!("{}", latency_table(&attendee_rows).render());
     }
@@ -192,24 +247,24 @@ enum Contents {
 /// contains exactly this data set. It does when the first and last list
 /// items and attendees exist with their generated values and the next ones
 /// do not.
-fn inspect(store: &SqliteStore, dataset: &Dataset) -> anyhow::Result<Contents> {
+async fn inspect(store: &dyn Store, dataset: &Dataset) -> anyhow::Result<Contents> {
     let last = dataset.rows - 1;
-    let first_item = match find_item(store, &dataset.code(0)) {
+    let first_item = match find_item(store, &dataset.code(0)).await {
         Err(StoreError::ListNotFound(_)) => None,
         found => found?,
     };
-    let first_attendee = find_attendee(store, &dataset.external_id(0))?;
+    let first_attendee = find_attendee(store, &dataset.external_id(0)).await?;
     if first_item.is_none() && first_attendee.is_none() {
         return Ok(Contents::Empty);
     }
 
     let same = first_item.as_deref() == Some(dataset.text(0).as_str())
-        && find_item(store, &dataset.code(last))?.as_deref() == Some(dataset.text(last).as_str())
-        && find_item(store, &dataset.code(dataset.rows))?.is_none()
+        && find_item(store, &dataset.code(last)).await?.as_deref() == Some(dataset.text(last).as_str())
+        && find_item(store, &dataset.code(dataset.rows)).await?.is_none()
         && first_attendee.as_deref() == Some(dataset.attendee(0).last_name.as_str())
-        && find_attendee(store, &dataset.external_id(last))?.as_deref()
+        && find_attendee(store, &dataset.external_id(last)).await?.as_deref()
             == Some(dataset.attendee(last).last_name.as_str())
-        && find_attendee(store, &dataset.external_id(dataset.rows))?.is_none();
+        && find_attendee(store, &dataset.external_id(dataset.rows)).await?.is_none();
     if same {
         Ok(Contents::Same)
     } else {
@@ -223,7 +278,7 @@ fn inspect(store: &SqliteStore, dataset: &Dataset) -> anyhow::Result<Contents> {
 }
 
 /// Returns the text of the list item with this short code.
-fn find_item(store: &SqliteStore, code: &str) -> Result<Option<String>, StoreError> {
+async fn find_item(store: &dyn Store, code: &str) -> Result<Option<String>, StoreError> {
     let query = ListQuery {
         list_name: LIST_NAME.to_owned(),
         parent_long_code: String::new(),
@@ -232,11 +287,11 @@ fn find_item(store: &SqliteStore, code: &str) -> Result<Option<String>, StoreErr
         lang_code: LANG.to_owned(),
         limit: 1,
     };
-    Ok(store.search_list_now(&query)?.into_iter().next().map(|item| item.text))
+    Ok(store.search_list(&query).await?.into_iter().next().map(|item| item.text))
 }
 
 /// Returns the last name of the attendee with this ExternalID.
-fn find_attendee(store: &SqliteStore, external_id: &str) -> Result<Option<String>, StoreError> {
+async fn find_attendee(store: &dyn Store, external_id: &str) -> Result<Option<String>, StoreError> {
     let query = connector::store::AttendeeQuery {
         criteria: Attendee {
             external_id: external_id.to_owned(),
@@ -246,7 +301,7 @@ fn find_attendee(store: &SqliteStore, external_id: &str) -> Result<Option<String
         limit: 2,
         custom_field_count: 25,
     };
-    let found = store.search_attendees_now(&query)?;
+    let found = store.search_attendees(&query).await?;
     // ExternalID is searched as "begins with", so BENCH00000001 also finds
     // BENCH000000010 and the like when they exist; keep the exact one.
     Ok(found
@@ -257,18 +312,17 @@ fn find_attendee(store: &SqliteStore, external_id: &str) -> Result<Option<String
 
 /// Imports the list in one transaction and the attendees in batches,
 /// adding a row with the time of each to `setup`.
-fn import(store: &SqliteStore, dataset: &Dataset, batch: u64, setup: &mut Table) -> anyhow::Result<()> {
+async fn import(store: &dyn Store, dataset: &Dataset, batch: u64, setup: &mut Table) -> anyhow::Result<()> {
     let started = Instant::now();
     let list = dataset.list_import();
     let generated = started.elapsed();
     eprintln!("generated {} list items in {}", dataset.rows, format_duration(generated));
 
     let started = Instant::now();
-    let summary = store.import_list_now(&list).context("list import failed")?;
-    drop(list);
+    let summary = store.import_list(list).await.context("list import failed")?;
     let elapsed = started.elapsed();
     eprintln!("imported {} list items in {}", summary.inserted, format_duration(elapsed));
-    setup.row(import_row("import_list_now (one transaction)", summary.inserted, elapsed));
+    setup.row(import_row("import_list (one transaction)", summary.inserted, elapsed));
 
     let started = Instant::now();
     let mut inserted = 0;
@@ -277,7 +331,8 @@ fn import(store: &SqliteStore, dataset: &Dataset, batch: u64, setup: &mut Table)
         let end = (first + batch).min(dataset.rows);
         let records = dataset.attendee_records(first..end);
         inserted += store
-            .import_attendees_now(&records)
+            .import_attendees(records)
+            .await
             .context("attendee import failed")?
             .inserted;
         first = end;
@@ -285,7 +340,7 @@ fn import(store: &SqliteStore, dataset: &Dataset, batch: u64, setup: &mut Table)
     }
     let elapsed = started.elapsed();
     setup.row(import_row(
-        &format!("import_attendees_now (batches of {batch}, generation included)"),
+        &format!("import_attendees (batches of {batch}, generation included)"),
         inserted,
         elapsed,
     ));
@@ -299,16 +354,6 @@ fn import_row(step: &str, rows: u64, elapsed: Duration) -> Vec<String> {
         format_duration(elapsed),
         format_rate(rows as f64 / elapsed.as_secs_f64()),
     ]
-}
-
-fn database_size(path: &Path) -> String {
-    let size = |suffix: &str| {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        std::fs::metadata(PathBuf::from(name)).map(|metadata| metadata.len()).unwrap_or(0)
-    };
-    let bytes = size("") + size("-wal");
-    format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// Latencies and result sizes of one query set.
