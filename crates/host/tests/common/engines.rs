@@ -90,7 +90,10 @@ impl TestDatabase {
 
         let mut url = url::Url::parse(&admin_url).expect("valid PostgreSQL URL");
         url.query_pairs_mut()
-            .append_pair("options", &format!("-c search_path={name}"));
+            .append_pair("options", &format!("-c search_path={name}"))
+            // Names this test's connections, so that dropping the schema
+            // can end the ones a still running host keeps open.
+            .append_pair("application_name", &name);
         TestDatabase {
             engine: Engine::Postgres,
             location: url.to_string(),
@@ -195,7 +198,10 @@ impl TestDatabase {
             }
             Engine::Postgres => {
                 let mut connection = self.connect_postgres().await;
-                sqlx::raw_sql(sql).execute(&mut connection).await.expect("run SQL");
+                sqlx::raw_sql(sql)
+                    .execute(&mut connection)
+                    .await
+                    .expect("run SQL");
             }
         }
     }
@@ -205,17 +211,24 @@ impl TestDatabase {
         match self.engine {
             Engine::Sqlite => {
                 let connection = rusqlite::Connection::open(&self.location).expect("open SQLite");
-                connection.query_row(sql, [], |row| row.get(0)).expect("run query")
+                connection
+                    .query_row(sql, [], |row| row.get(0))
+                    .expect("run query")
             }
             Engine::Postgres => {
                 let mut connection = self.connect_postgres().await;
-                sqlx::query_scalar(sql).fetch_one(&mut connection).await.expect("run query")
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut connection)
+                    .await
+                    .expect("run query")
             }
         }
     }
 
     async fn connect_postgres(&self) -> sqlx::PgConnection {
-        sqlx::PgConnection::connect(&self.location).await.expect("connect to the test schema")
+        sqlx::PgConnection::connect(&self.location)
+            .await
+            .expect("connect to the test schema")
     }
 }
 
@@ -229,6 +242,7 @@ impl Drop for Schema {
     fn drop(&mut self) {
         let admin_url = self.admin_url.clone();
         let statement = format!("DROP SCHEMA {} CASCADE", self.name);
+        let name = self.name.clone();
         // Drop cannot await, and the test's runtime may be the current
         // thread, so a thread with its own runtime runs the statement.
         let dropped = std::thread::spawn(move || {
@@ -242,6 +256,16 @@ impl Drop for Schema {
                 sqlx::query("SET lock_timeout = '10s'")
                     .execute(&mut admin)
                     .await?;
+                // The test's runtime is blocked in this drop, so a host task
+                // inside a transaction would keep its locks until the
+                // timeout. Only this test's connections carry the name.
+                sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                )
+                .bind(&name)
+                .execute(&mut admin)
+                .await?;
                 sqlx::query(&statement).execute(&mut admin).await?;
                 admin.close().await?;
                 Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
