@@ -195,7 +195,7 @@ async fn launch_v4_exchange_sends_configured_oauth_client_secret() {
     .await;
     let launch = v4_launch(&setup.host, "en");
 
-    // The test host accepts only its own secret and answers 401 to this
+    // The test host accepts only its own secret and responds 401 to this
     // one, a misconfiguration that the page reports as the host's failure.
     let response = setup
         .get(&format!("{V4_PATH}?{}", launch.to_query(credentials())))

@@ -33,14 +33,14 @@ pub trait LaunchStore: Send + Sync {
     /// Launch fields of one company, ordered by object type, then code.
     async fn launch_fields(&self, company: CompanyId) -> Result<Vec<LaunchField>, StoreError>;
 
-    /// One launch field, only when it belongs to `company`.
+    /// Returns launch field `id` when it belongs to `company`.
     async fn launch_field(
         &self,
         company: CompanyId,
         id: LaunchFieldId,
     ) -> Result<Option<LaunchField>, StoreError>;
 
-    /// The launch field of `company` with exactly this code.
+    /// Returns the launch field of `company` whose code is exactly `code`.
     async fn launch_field_by_code(
         &self,
         company: CompanyId,
