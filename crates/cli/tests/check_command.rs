@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::ServerProcess;
-use std::path::{Path, PathBuf};
+use common::{ServerProcess, dev_ca};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const USERNAME: &str = "check-test-user";
@@ -85,23 +85,6 @@ fn check(server: &ServerProcess, extra: &[&str]) -> Output {
         ])
         .args(extra)
         .env(PASSWORD_VARIABLE, PASSWORD))
-}
-
-fn dev_ca(dir: &Path) -> PathBuf {
-    let certs = dir.join("certs");
-    succeed(
-        callouts()
-            .args([
-                "dev-ca",
-                "--name",
-                "localhost",
-                "--name",
-                "127.0.0.1",
-                "--out",
-            ])
-            .arg(&certs),
-    );
-    certs
 }
 
 fn report(output: &Output) -> serde_json::Value {

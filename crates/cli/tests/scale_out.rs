@@ -260,7 +260,7 @@ impl Setup {
         let config = self.dir.join("connector.toml");
         let text = format!(
             "[host]\norigin = \"{origin}\"\nclient_id = \"{client_id}\"\ntrusted_ca_files = [\"{ca}\"]\n\n\
-             [notifications]\nmax_attempts = 1000\nretry_initial_delay_ms = 100\nretry_max_delay_ms = 1000\n\n\
+             [notifications]\nmax_attempts = 1000\nretry_initial_delay_ms = 100\nretry_max_delay_ms = 1000\nclaim_lease_secs = 5\n\n\
              [validation.amount_limits]\nMeals = \"75.00\"\n\n\
              [launch]\nlist = \"{LIST}\"\nv1_field = \"CostObject\"\n",
             origin = self.host_origin(),

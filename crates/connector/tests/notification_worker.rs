@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::engines::TestDatabase;
 use common::test_host::{
     TestHost, entry, notification_xml, processing_config, projects_list, report, report_path,
 };
@@ -13,7 +14,6 @@ use common::*;
 use connector::Config;
 use connector::config::{FailureAction, ListValueRule};
 use connector::notifications::dedup_key;
-use common::engines::TestDatabase;
 use connector::store::{NotificationQueue, NotificationRecord, NotificationStatus, Store};
 use protocol::Notification;
 use serde_json::{Value, json};
@@ -34,8 +34,13 @@ struct Setup {
 /// Opens a store on `database` with the `Projects` list, and its queue.
 async fn open_store(database: &TestDatabase) -> (Arc<dyn Store>, Arc<dyn NotificationQueue>) {
     let store = database.open().await;
-    store.import_list(projects_list()).await.expect("import list");
-    let queue = store.notification_queue().expect("the store keeps a notification queue");
+    store
+        .import_list(projects_list())
+        .await
+        .expect("import list");
+    let queue = store
+        .notification_queue()
+        .expect("the store keeps a notification queue");
     (store, queue)
 }
 
@@ -98,7 +103,10 @@ impl Setup {
 async fn finished(queue: &dyn NotificationQueue, object_uri: &str) -> NotificationRecord {
     wait_for_async("the end of processing", PROCESSING_TIMEOUT, || async {
         let rows = queue.list_notifications(None, 100).await.unwrap();
-        let newest = rows.into_iter().rev().find(|row| row.object_uri == object_uri);
+        let newest = rows
+            .into_iter()
+            .rev()
+            .find(|row| row.object_uri == object_uri);
         newest.filter(|row| row.status != NotificationStatus::Received)
     })
     .await
@@ -109,7 +117,13 @@ fn passing_report(id: &str) -> Value {
     report(
         id,
         json!({"Custom1": "P-100"}),
-        vec![entry("7", "Meals", "80.00", Some("P-100"), json!({"Custom2": "Dinner"}))],
+        vec![entry(
+            "7",
+            "Meals",
+            "80.00",
+            Some("P-100"),
+            json!({"Custom2": "Dinner"}),
+        )],
     )
 }
 
@@ -128,8 +142,15 @@ async fn worker_all_rules_pass_approves() {
     assert_eq!(setup.host.report("41")["workflow_step"], "APPROVAL");
     assert_eq!(setup.host.report("42")["workflow_step"], "APPROVAL");
     let state = setup.host.state();
-    assert_eq!(state.workflow_bodies(), [json!({"action": "approve"}), json!({"action": "approve"})]);
-    assert_eq!(state.calls_to("/oauth2/v0/token").len(), 1, "token not cached");
+    assert_eq!(
+        state.workflow_bodies(),
+        [json!({"action": "approve"}), json!({"action": "approve"})]
+    );
+    assert_eq!(
+        state.calls_to("/oauth2/v0/token").len(),
+        1,
+        "token not cached"
+    );
     let read = &state.calls_to(&report_path("41"))[0];
     assert_eq!(read.method, "GET");
     assert_eq!(read.authorization.as_deref(), Some("Bearer access-1"));
@@ -141,7 +162,13 @@ async fn worker_unknown_list_value_sends_back() {
     let report = report(
         "42",
         json!({"Custom1": "x"}),
-        vec![entry("7", "Meals", "80.00", Some("P-999"), json!({"Custom2": "x"}))],
+        vec![entry(
+            "7",
+            "Meals",
+            "80.00",
+            Some("P-999"),
+            json!({"Custom2": "x"}),
+        )],
     );
 
     let row = setup.process(report).await;
@@ -174,7 +201,10 @@ async fn worker_missing_required_list_value_sends_back() {
     setup.process(report).await;
 
     let comment = setup.send_back_comment();
-    assert!(comment.contains("a value from the list Projects is required"), "{comment}");
+    assert!(
+        comment.contains("a value from the list Projects is required"),
+        "{comment}"
+    );
 }
 
 #[tokio::test]
@@ -184,8 +214,20 @@ async fn worker_amount_over_limit_sends_back() {
         "42",
         json!({"Custom1": "x"}),
         vec![
-            entry("7", "Meals", "100.01", Some("P-100"), json!({"Custom2": "x"})),
-            entry("8", "Taxi", "900.00", Some("P-100"), json!({"Custom2": "x"})),
+            entry(
+                "7",
+                "Meals",
+                "100.01",
+                Some("P-100"),
+                json!({"Custom2": "x"}),
+            ),
+            entry(
+                "8",
+                "Taxi",
+                "900.00",
+                Some("P-100"),
+                json!({"Custom2": "x"}),
+            ),
         ],
     );
 
@@ -224,7 +266,13 @@ async fn worker_exceptions_mode_posts_exceptions() {
     let report = report(
         "42",
         json!({}),
-        vec![entry("7", "Meals", "150.00", Some("P-100"), json!({"Custom2": "x"}))],
+        vec![entry(
+            "7",
+            "Meals",
+            "150.00",
+            Some("P-100"),
+            json!({"Custom2": "x"}),
+        )],
     );
 
     let row = setup.process(report).await;
@@ -240,18 +288,17 @@ async fn worker_exceptions_mode_posts_exceptions() {
         stored["entries"][0]["exceptions"],
         json!([{"code": "AMOUNT_OVER_LIMIT", "message": "Meals on 2026-12-01 (150.00 USD): the amount exceeds the limit of 100.00 USD for Meals."}])
     );
-    assert_eq!(setup.host.state().workflow_bodies(), [json!({"action": "approve"})]);
+    assert_eq!(
+        setup.host.state().workflow_bodies(),
+        [json!({"action": "approve"})]
+    );
     assert_eq!(stored["workflow_step"], "APPROVAL");
 }
 
 #[tokio::test]
 async fn worker_host_500_then_success_retries() {
     let setup = setup(|_| {}).await;
-    setup
-        .host
-        .state()
-        .injected
-        .insert("object", [500].into());
+    setup.host.state().injected.insert("object", [500].into());
 
     let row = setup.process(passing_report("42")).await;
 
@@ -273,7 +320,10 @@ async fn worker_persistent_failure_marks_failed() {
     assert_eq!(row.attempts, 3);
     let last_error = row.last_error.unwrap_or_default();
     assert!(last_error.contains("HTTP 500"), "{last_error}");
-    assert!(last_error.contains("gave up after 3 attempts"), "{last_error}");
+    assert!(
+        last_error.contains("gave up after 3 attempts"),
+        "{last_error}"
+    );
     assert!(setup.host.state().workflow_bodies().is_empty());
 }
 
@@ -310,7 +360,10 @@ async fn worker_rejected_token_is_refreshed() {
         .iter()
         .map(|call| serde_json::from_str::<Value>(&call.body).unwrap()["grant_type"].clone())
         .collect();
-    assert_eq!(grants, [json!("client_credentials"), json!("refresh_token")]);
+    assert_eq!(
+        grants,
+        [json!("client_credentials"), json!("refresh_token")]
+    );
 }
 
 #[tokio::test]
@@ -368,7 +421,14 @@ async fn worker_other_origin_never_gets_token() {
     assert_eq!(response.status(), 400);
     let text = response.text().await.unwrap();
     assert!(text.contains("Notification/ObjectURI"), "{text}");
-    assert!(setup.queue.list_notifications(None, 10).await.unwrap().is_empty());
+    assert!(
+        setup
+            .queue
+            .list_notifications(None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(other.state().calls.is_empty());
 }
 
@@ -380,7 +440,8 @@ async fn worker_rejects_stored_foreign_object_uri() {
     let database = TestDatabase::from_environment().await;
     let (store, queue) = open_store(&database).await;
     // Stored while another host origin was configured.
-    let notification = Notification::parse(notification_xml(&foreign_uri, "2026-12-04").as_bytes()).unwrap();
+    let notification =
+        Notification::parse(notification_xml(&foreign_uri, "2026-12-04").as_bytes()).unwrap();
     queue
         .enqueue(&notification, &dedup_key(&notification), 0)
         .await
@@ -432,7 +493,9 @@ async fn worker_resumes_after_restart() {
 /// because the SQLite queue serves a single worker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn worker_two_instances_process_each_once() {
-    let Some(database) = TestDatabase::postgres().await else { return };
+    let Some(database) = TestDatabase::postgres().await else {
+        return;
+    };
     let host = TestHost::start().await;
     let (first_store, queue) = open_store(&database).await;
     let second_store = database.open().await;
@@ -441,7 +504,10 @@ async fn worker_two_instances_process_each_once() {
         let object_uri = host.add_report(passing_report(&id.to_string()));
         let xml = notification_xml(&object_uri, "2026-12-04");
         let notification = Notification::parse(xml.as_bytes()).unwrap();
-        queue.enqueue(&notification, &dedup_key(&notification), 0).await.unwrap();
+        queue
+            .enqueue(&notification, &dedup_key(&notification), 0)
+            .await
+            .unwrap();
         object_uris.push(object_uri);
     }
 
@@ -456,8 +522,51 @@ async fn worker_two_instances_process_each_once() {
     assert_eq!(host.state().workflow_bodies().len(), 12);
     for id in 0..12 {
         let workflow_path = format!("{}/workflow", report_path(&id.to_string()));
-        assert_eq!(host.state().calls_to(&workflow_path).len(), 1, "report {id}");
+        assert_eq!(
+            host.state().calls_to(&workflow_path).len(),
+            1,
+            "report {id}"
+        );
     }
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+}
+
+/// Two connectors on one PostgreSQL database with a 3-second claim lease,
+/// and a host that answers the decision after 5 seconds: the instance that
+/// took the notification extends its claim while it waits, so the other
+/// one does not take it over and decide again. Skips without PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn worker_attempt_longer_than_lease_keeps_its_claim() {
+    let Some(database) = TestDatabase::postgres().await else {
+        return;
+    };
+    let host = TestHost::start().await;
+    host.state().workflow_response_delay = Some(Duration::from_secs(5));
+    let (first_store, queue) = open_store(&database).await;
+    let second_store = database.open().await;
+    let object_uri = host.add_report(passing_report("42"));
+    let xml = notification_xml(&object_uri, "2026-12-04T10:00:00");
+    let notification = Notification::parse(xml.as_bytes()).unwrap();
+    queue
+        .enqueue(&notification, &dedup_key(&notification), 0)
+        .await
+        .unwrap();
+
+    // Both workers look at the queue when they start: one takes the
+    // notification, and the other waits for the end of that claim's lease.
+    let mut config = processing_config(&host);
+    config.notifications.claim_lease_secs = 3;
+    let first = spawn_connector(first_store, config.clone()).await;
+    let second = spawn_connector(second_store, config).await;
+    let row = finished(&*queue, &object_uri).await;
+
+    assert_eq!(row.status, NotificationStatus::Done);
+    assert_eq!(
+        row.attempts, 1,
+        "another instance took the notification over"
+    );
+    assert_eq!(host.state().workflow_bodies().len(), 1);
     first.stop().await.unwrap();
     second.stop().await.unwrap();
 }

@@ -55,6 +55,21 @@ async fn drain(store: PostgresStore) -> Vec<i64> {
     taken
 }
 
+/// Stores a notification, claims it in `first` with a 60-second lease and
+/// lets `second` take it over when that lease ends. Returns its id.
+async fn claim_then_take_over(first: &PostgresStore, second: &PostgresStore) -> i64 {
+    first.set_claim_lease(std::time::Duration::from_secs(60));
+    enqueue(first, &notification("1")).await;
+    let claimed = first.begin_next_attempt(2_000).await.unwrap().expect("due");
+    let taken_over = second
+        .begin_next_attempt(62_000)
+        .await
+        .unwrap()
+        .expect("lease ended");
+    assert_eq!(taken_over.id, claimed.id);
+    claimed.id
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_claims_take_each_notification_once() {
     let Some((_database, first, second)) = two_instances().await else {
@@ -127,23 +142,62 @@ async fn lease_of_dropped_claimer_is_taken_over() {
 }
 
 #[tokio::test]
-async fn late_completion_after_takeover_is_ignored() {
+async fn extended_claim_is_kept_until_its_new_end() {
     let Some((_database, first, second)) = two_instances().await else {
         return;
     };
     first.set_claim_lease(std::time::Duration::from_secs(60));
     enqueue(&first, &notification("1")).await;
     let claimed = first.begin_next_attempt(2_000).await.unwrap().expect("due");
-    second
-        .begin_next_attempt(62_000)
-        .await
-        .unwrap()
-        .expect("lease ended");
+
+    let extended = first.extend_claim(claimed.id, 50_000).await.unwrap();
+    let after_first_lease = second.begin_next_attempt(62_000).await.unwrap();
+    let due_for_second = second.next_attempt_time().await.unwrap();
+    let after_extension = second.begin_next_attempt(110_000).await.unwrap();
+
+    assert!(extended, "the claimer could not extend its own claim");
+    assert!(
+        after_first_lease.is_none(),
+        "the second instance took a notification whose claim was extended"
+    );
+    assert_eq!(due_for_second, Some(110_000));
+    assert_eq!(
+        after_extension.expect("extended lease ended").id,
+        claimed.id
+    );
+}
+
+#[tokio::test]
+async fn claim_taken_over_cannot_be_extended() {
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
+    let claimed = claim_then_take_over(&first, &second).await;
+
+    let extended = first.extend_claim(claimed, 63_000).await.unwrap();
+    let still_with_second = first.begin_next_attempt(64_000).await.unwrap();
+
+    assert!(
+        !extended,
+        "a claim taken over was extended by its old claimer"
+    );
+    assert!(
+        still_with_second.is_none(),
+        "the old claimer took the notification back"
+    );
+}
+
+#[tokio::test]
+async fn late_completion_after_takeover_is_ignored() {
+    let Some((_database, first, second)) = two_instances().await else {
+        return;
+    };
+    let claimed = claim_then_take_over(&first, &second).await;
 
     let late = Completion::Failed {
         error: "stopped".to_owned(),
     };
-    first.complete(claimed.id, &late, 63_000).await.unwrap();
+    first.complete(claimed, &late, 63_000).await.unwrap();
     let rows = second.list_notifications(None, 10).await.unwrap();
 
     assert_eq!(rows.len(), 1);

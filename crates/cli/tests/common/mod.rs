@@ -2,7 +2,7 @@
 //! and a server process started by the test and killed when dropped.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -38,6 +38,27 @@ pub fn succeed(command: &mut Command) -> Output {
     let output = run(command);
     assert!(output.status.success(), "{}", stderr(&output));
     output
+}
+
+/// Names a file to which every server process of a test appends its log
+/// after the start line, for looking into a failed or slow run.
+const SERVER_LOG_VARIABLE: &str = "CALLOUTS_TEST_SERVER_LOG";
+
+/// Reads a server's log lines until it exits, appending them to the file
+/// that [`SERVER_LOG_VARIABLE`] names, if any.
+fn drain_log(receiver: &mpsc::Receiver<String>) {
+    let mut file = std::env::var_os(SERVER_LOG_VARIABLE).and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    while let Ok(line) = receiver.recv() {
+        if let Some(file) = file.as_mut() {
+            let _ = writeln!(file, "{line}");
+        }
+    }
 }
 
 /// How long a server gets to log its start line.
@@ -86,7 +107,7 @@ impl ServerProcess {
             let started = line.contains(start_marker);
             seen.push(line);
             if let (true, Some(address)) = (started, address) {
-                std::thread::spawn(move || while receiver.recv().is_ok() {});
+                std::thread::spawn(move || drain_log(&receiver));
                 return ServerProcess {
                     child,
                     address,
@@ -128,8 +149,21 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// Writes a dev CA and a certificate for `localhost` and `127.0.0.1` into `dir/certs`.
 pub fn dev_ca(dir: &Path) -> PathBuf {
     let certs = dir.join("certs");
-    let output = run(callouts().args(["dev-ca", "--name", "localhost", "--name", "127.0.0.1", "--out"]).arg(&certs));
-    assert!(output.status.success(), "dev-ca failed: {}", stderr(&output));
+    let output = run(callouts()
+        .args([
+            "dev-ca",
+            "--name",
+            "localhost",
+            "--name",
+            "127.0.0.1",
+            "--out",
+        ])
+        .arg(&certs));
+    assert!(
+        output.status.success(),
+        "dev-ca failed: {}",
+        stderr(&output)
+    );
     certs
 }
 

@@ -123,6 +123,11 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
         &["notifications", "retry_max_delay_ms"],
         Kind::Integer,
     ),
+    (
+        "NOTIFICATIONS_CLAIM_LEASE_SECS",
+        &["notifications", "claim_lease_secs"],
+        Kind::Integer,
+    ),
     ("HOST_ORIGIN", &["host", "origin"], Kind::Text),
     ("HOST_CLIENT_ID", &["host", "client_id"], Kind::Text),
     ("HOST_CLIENT_SECRET", &["host", "client_secret"], Kind::Text),
@@ -148,7 +153,11 @@ const OVERRIDES: &[(&str, &[&str], Kind)] = &[
         &["launch", "oauth_client_id"],
         Kind::Text,
     ),
-    ("LAUNCH_REDIRECT_URL", &["launch", "redirect_url"], Kind::Text),
+    (
+        "LAUNCH_REDIRECT_URL",
+        &["launch", "redirect_url"],
+        Kind::Text,
+    ),
     (
         "LAUNCH_OAUTH_CLIENT_SECRET",
         &["launch", "oauth_client_secret"],
@@ -272,7 +281,11 @@ mod tests {
 
     #[test]
     fn env_host_client_secret_sets_key() {
-        let table = apply(&[("CALLOUTS_CONNECTOR_HOST_CLIENT_SECRET", "from-the-environment")]).unwrap();
+        let table = apply(&[(
+            "CALLOUTS_CONNECTOR_HOST_CLIENT_SECRET",
+            "from-the-environment",
+        )])
+        .unwrap();
 
         let secret = table["host"]["client_secret"].as_str();
         assert_eq!(secret, Some("from-the-environment"));

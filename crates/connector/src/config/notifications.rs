@@ -23,6 +23,13 @@ pub struct NotificationsConfig {
     /// Maximum delay between two attempts, in milliseconds, which also caps
     /// a `Retry-After` from the host. Default 600000 (10 minutes).
     pub retry_max_delay_ms: u64,
+    /// With several connector instances on PostgreSQL: how long a
+    /// notification taken for an attempt stays with the instance that took
+    /// it, in seconds. The instance extends it every third of this time
+    /// while the attempt runs, so only an instance that stopped or hangs
+    /// loses its notifications to the others, after at most this time.
+    /// Ignored on SQLite, which has one worker. Default 30.
+    pub claim_lease_secs: u64,
 }
 
 /// The host's web services, which the notification worker calls with an
@@ -123,6 +130,7 @@ impl Default for NotificationsConfig {
             max_attempts: 8,
             retry_initial_delay_ms: 2_000,
             retry_max_delay_ms: 600_000,
+            claim_lease_secs: 30,
         }
     }
 }
@@ -133,6 +141,9 @@ impl NotificationsConfig {
     }
     pub fn retry_max_delay(&self) -> Duration {
         Duration::from_millis(self.retry_max_delay_ms)
+    }
+    pub fn claim_lease(&self) -> Duration {
+        Duration::from_secs(self.claim_lease_secs)
     }
 }
 

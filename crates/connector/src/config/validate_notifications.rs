@@ -12,6 +12,13 @@ pub(super) const MAX_CLIENT_ID_CHARS: usize = 255;
 /// Maximum number of attempts. With the default maximum delay of 10 minutes, 1000 attempts span about a week.
 const MAX_ATTEMPTS: u32 = 1_000;
 
+/// Shortest claim lease: the worker extends a claim every third of it, so
+/// a shorter lease would be extended more often than once a second.
+const MIN_CLAIM_LEASE_SECS: u64 = 3;
+
+/// Longest claim lease, one hour.
+const MAX_CLAIM_LEASE_SECS: u64 = 3_600;
+
 pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
     validate_retries(config)?;
     validate_host(config)?;
@@ -33,11 +40,20 @@ fn validate_retries(config: &Config) -> Result<(), ConfigError> {
             "notifications.retry_initial_delay_ms",
             retries.retry_initial_delay_ms,
         ),
-        ("notifications.retry_max_delay_ms", retries.retry_max_delay_ms),
+        (
+            "notifications.retry_max_delay_ms",
+            retries.retry_max_delay_ms,
+        ),
     ] {
         if !(1..=max_ms).contains(&value) {
             return Err(invalid(key, format!("must be 1 to {max_ms} milliseconds")));
         }
+    }
+    if !(MIN_CLAIM_LEASE_SECS..=MAX_CLAIM_LEASE_SECS).contains(&retries.claim_lease_secs) {
+        return Err(invalid(
+            "notifications.claim_lease_secs",
+            format!("must be {MIN_CLAIM_LEASE_SECS} to {MAX_CLAIM_LEASE_SECS} seconds"),
+        ));
     }
     if retries.retry_max_delay_ms < retries.retry_initial_delay_ms {
         return Err(invalid(
@@ -73,7 +89,10 @@ fn validate_host(config: &Config) -> Result<(), ConfigError> {
         ));
     }
     if host.client_id.chars().any(char::is_control) {
-        return Err(invalid("host.client_id", "must not contain control characters"));
+        return Err(invalid(
+            "host.client_id",
+            "must not contain control characters",
+        ));
     }
     if host.client_secret.expose().chars().any(char::is_control) {
         return Err(invalid(
@@ -94,7 +113,11 @@ pub(super) fn require_host_client(config: &Config, reason: &str) -> Result<(), C
     let host = &config.host;
     let required = [
         ("host.origin", host.origin.is_empty(), "HOST_ORIGIN"),
-        ("host.client_id", host.client_id.is_empty(), "HOST_CLIENT_ID"),
+        (
+            "host.client_id",
+            host.client_id.is_empty(),
+            "HOST_CLIENT_ID",
+        ),
         (
             "host.client_secret",
             host.client_secret.expose().is_empty(),
@@ -240,6 +263,31 @@ mod tests {
 
         let expected = "validation.required_fields.entry";
         assert_eq!(error_key(&config).as_deref(), Some(expected));
+    }
+
+    #[test]
+    fn claim_lease_out_of_range_names_key() {
+        for seconds in [0, 2, 3_601] {
+            let mut config = valid_config();
+            config.notifications.claim_lease_secs = seconds;
+
+            let key = error_key(&config);
+            assert_eq!(
+                key.as_deref(),
+                Some("notifications.claim_lease_secs"),
+                "{seconds} s"
+            );
+        }
+    }
+
+    #[test]
+    fn claim_lease_bounds_are_valid() {
+        for seconds in [3, 3_600] {
+            let mut config = valid_config();
+            config.notifications.claim_lease_secs = seconds;
+
+            assert!(config.validate().is_ok(), "{seconds} s");
+        }
     }
 
     #[test]

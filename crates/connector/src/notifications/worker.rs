@@ -50,6 +50,7 @@ impl NotificationWorker {
         queue: Arc<dyn NotificationQueue>,
         wakeup: Arc<Notify>,
     ) -> anyhow::Result<NotificationWorker> {
+        queue.set_claim_lease(config.notifications.claim_lease());
         let rules = Rules::from_config(&config.validation)
             .context("invalid validation.amount_limits; validate the configuration first")?;
         let processor = Processor {
@@ -115,8 +116,39 @@ impl NotificationWorker {
             attempt = pending.attempts,
             object_uri = %object_uri
         );
-        self.attempt(pending).instrument(span).await;
+        let id = pending.id;
+        let work = async {
+            let attempt = self.attempt(pending);
+            match self.queue.claim_lease() {
+                Some(lease) => tokio::select! {
+                    () = attempt => {}
+                    () = self.keep_claim(id, lease) => {}
+                },
+                None => attempt.await,
+            }
+        };
+        work.instrument(span).await;
         Turn::Attempted
+    }
+
+    /// Extends the claim on notification `id` every third of `lease`, so
+    /// that other instances leave it alone while this attempt runs. Never
+    /// completes; the attempt's end stops it.
+    async fn keep_claim(&self, id: i64, lease: Duration) {
+        let period = (lease / 3).max(Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(period).await;
+            match self.queue.extend_claim(id, now_ms()).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "the claim on this notification ended before the attempt did; another instance may take it over"
+                ),
+                Err(error) => tracing::error!(
+                    error = %error_chain(&error),
+                    "failed to extend the claim on a notification; trying again"
+                ),
+            }
+        }
     }
 
     async fn attempt(&self, pending: PendingNotification) {

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use protocol::Notification;
 use serde::Serialize;
@@ -136,6 +137,25 @@ pub trait NotificationQueue: Send + Sync + 'static {
 
     /// Returns the earliest time (Unix milliseconds) at which a waiting notification is due.
     async fn next_attempt_time(&self) -> Result<Option<i64>, StoreError>;
+
+    /// Returns how long a claim of [`begin_next_attempt`] keeps other
+    /// workers away, or `None` for a queue that serves a single worker and
+    /// makes no claims.
+    ///
+    /// [`begin_next_attempt`]: NotificationQueue::begin_next_attempt
+    fn claim_lease(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Sets the lease of later claims; a queue without claims ignores it.
+    fn set_claim_lease(&self, _lease: Duration) {}
+
+    /// Extends this worker's claim on notification `id` to one lease after
+    /// `now_ms`. Returns false when the claim is no longer this worker's,
+    /// because the lease ended and another worker took it, or it finished.
+    async fn extend_claim(&self, _id: i64, _now_ms: i64) -> Result<bool, StoreError> {
+        Ok(true)
+    }
 
     /// Records that a decision is about to be sent for notification `id`.
     async fn mark_decision_sent(&self, id: i64) -> Result<(), StoreError>;

@@ -48,14 +48,11 @@ const STATEMENT_TIMEOUT: &str = "60s";
 const IDLE_IN_TRANSACTION_TIMEOUT: &str = "15s";
 
 /// How long a notification claimed for an attempt stays with the instance
-/// that claimed it, unless that instance ends the attempt first. Another
-/// instance takes it over after this, so it must exceed the longest attempt:
-/// a few host requests, each bounded by the connector's outbound timeouts.
-///
-/// NOTE: each store gets a new instance id when it opens, so a notification
-/// that a stopped process had claimed waits for the end of this lease even
-/// when the same instance restarts.
-pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(300);
+/// that claimed it, unless that instance extends the claim or ends the
+/// attempt first. Another instance takes it over after this, which covers
+/// an instance that stopped during an attempt. The worker extends its claim
+/// every third of the lease, so an attempt may last longer than the lease.
+pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(30);
 
 /// PostgreSQL store shared by all request handlers of one connector instance.
 #[derive(Clone)]

@@ -251,6 +251,30 @@ impl NotificationQueue for PostgresStore {
         Ok(next)
     }
 
+    fn claim_lease(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_millis(
+            u64::try_from(self.claim_lease_ms()).unwrap_or(0),
+        ))
+    }
+
+    fn set_claim_lease(&self, lease: std::time::Duration) {
+        PostgresStore::set_claim_lease(self, lease);
+    }
+
+    async fn extend_claim(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE notifications SET lease_expires_at = $3
+             WHERE id = $1 AND status = 'received' AND claimed_by = $2",
+        )
+        .bind(id)
+        .bind(self.instance_id())
+        .bind(now_ms.saturating_add(self.claim_lease_ms()))
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
     async fn mark_decision_sent(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE notifications SET decision_sent = TRUE WHERE id = $1")
             .bind(id)

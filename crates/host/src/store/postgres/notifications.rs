@@ -28,8 +28,14 @@ const COLUMNS: &str = "id, company_id, registration_id, object_type, object_id, 
 /// The head of each registration's queue: its queued notification with the
 /// lowest id. A later notification of a registration is never a head while
 /// an earlier one is queued, leased or waiting for its retry.
-const HEADS: &str =
-    "SELECT min(id) AS id FROM notifications WHERE status = 'queued' GROUP BY registration_id";
+///
+/// The statements that use it start with `WITH {HEADS}`. `MATERIALIZED`
+/// computes the heads once per statement: without it, on a table without
+/// statistics (new, or not yet analyzed), the planner can join by
+/// aggregating the queue again for every queued row, which made a claim
+/// take 200 ms with 1,000 notifications queued.
+const HEADS: &str = "heads AS MATERIALIZED (SELECT min(id) AS id FROM notifications \
+     WHERE status = 'queued' GROUP BY registration_id)";
 
 /// Inserts a queued notification, due at once; part of a step change's transaction.
 pub(super) async fn insert(
@@ -71,8 +77,8 @@ impl NotificationStore for PostgresHostStore {
 
     async fn next_notification_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         let due: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT min(greatest(n.next_attempt_at, coalesce(n.lease_until, 0))) \
-             FROM notifications AS n JOIN ({HEADS}) AS heads ON heads.id = n.id"
+            "WITH {HEADS} SELECT min(greatest(n.next_attempt_at, coalesce(n.lease_until, 0))) \
+             FROM heads JOIN notifications AS n ON n.id = heads.id"
         ))
         .fetch_one(&self.pool)
         .await?;
@@ -249,7 +255,7 @@ async fn claim(
 ) -> Result<Vec<StoredNotification>, StoreError> {
     let now = to_millis(now);
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT n.id FROM notifications AS n JOIN ({HEADS}) AS heads ON heads.id = n.id \
+        "WITH {HEADS} SELECT n.id FROM heads JOIN notifications AS n ON n.id = heads.id \
          WHERE n.status = 'queued' AND n.next_attempt_at <= $1 \
          AND (n.lease_until IS NULL OR n.lease_until <= $1) \
          ORDER BY n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED"
