@@ -30,10 +30,10 @@ const COLUMNS: &str = "id, company_id, registration_id, object_type, object_id, 
 /// an earlier one is queued, leased or waiting for its retry.
 ///
 /// The statements that use it start with `WITH {HEADS}`. `MATERIALIZED`
-/// computes the heads once per statement: without it, on a table without
-/// statistics (new, or not yet analyzed), the planner can join by
-/// aggregating the queue again for every queued row, which made a claim
-/// take 200 ms with 1,000 notifications queued.
+/// computes the heads once per statement. Without it, on a table without
+/// statistics (new, or not yet analyzed), the planner may aggregate the
+/// queue again for every queued row. A claim then took 200 ms with 1,000
+/// notifications queued.
 const HEADS: &str = "heads AS MATERIALIZED (SELECT min(id) AS id FROM notifications \
      WHERE status = 'queued' GROUP BY registration_id)";
 
