@@ -26,8 +26,23 @@ pub(crate) fn is_xml_space(c: char) -> bool {
 /// Returns whether `name` matches the XML 1.0 `Name` production: a
 /// `NameStartChar` followed by `NameChar`s. The reader does not check names.
 pub(crate) fn is_xml_name(name: &str) -> bool {
+    // Message element names are ASCII, so bytes are checked first; a name
+    // with other characters takes the full check.
+    let bytes = name.as_bytes();
+    if bytes.is_ascii() {
+        return bytes
+            .first()
+            .is_some_and(|&first| is_ascii_name_start(first))
+            && bytes[1..].iter().all(|&byte| {
+                is_ascii_name_start(byte) || matches!(byte, b'-' | b'.' | b'0'..=b'9')
+            });
+    }
     let mut characters = name.chars();
     characters.next().is_some_and(is_name_start_char) && characters.all(is_name_char)
+}
+
+fn is_ascii_name_start(byte: u8) -> bool {
+    matches!(byte, b':' | b'A'..=b'Z' | b'_' | b'a'..=b'z')
 }
 
 fn is_name_start_char(c: char) -> bool {
@@ -53,4 +68,59 @@ fn is_name_char(c: char) -> bool {
             '-' | '.' | '0'..='9' | '\u{B7}'
             | '\u{300}'..='\u{36F}'
             | '\u{203F}'..='\u{2040}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_name_char, is_name_start_char, is_xml_name};
+
+    /// The production checked one character at a time, as the non-ASCII path does.
+    fn by_characters(name: &str) -> bool {
+        let mut characters = name.chars();
+        characters.next().is_some_and(is_name_start_char) && characters.all(is_name_char)
+    }
+
+    #[test]
+    fn is_xml_name_ascii_agrees_with_the_production() {
+        let names = [
+            "",
+            "a",
+            "Z",
+            "_",
+            ":",
+            "1",
+            "-",
+            ".",
+            "a1",
+            "a-b.c_d:e",
+            "level10",
+            "1abc",
+            "-a",
+            ".a",
+            "a b",
+            "a/b",
+            "a>",
+            "a&b",
+            "a=b",
+            "a\"b",
+            "a\tb",
+        ];
+        for name in names {
+            assert_eq!(is_xml_name(name), by_characters(name), "{name:?}");
+        }
+        for byte in 0u8..=127 {
+            let single = char::from(byte).to_string();
+            let second = format!("a{}", char::from(byte));
+            assert_eq!(is_xml_name(&single), by_characters(&single), "{byte}");
+            assert_eq!(is_xml_name(&second), by_characters(&second), "{byte}");
+        }
+    }
+
+    #[test]
+    fn is_xml_name_accepts_non_ascii_names() {
+        assert!(is_xml_name("Ørsted"));
+        assert!(is_xml_name("a\u{B7}b"));
+        assert!(!is_xml_name("\u{B7}a"));
+        assert!(!is_xml_name("a\u{D7}b"));
+    }
 }

@@ -332,3 +332,15 @@ fn error_quotes_long_names_briefly() {
         error.to_string().len()
     );
 }
+
+#[test]
+fn long_element_name_cut_in_error_path() {
+    let name = format!("Ø{}", "n".repeat(99));
+    let inner = format!("<{name}><LastName>Do&#x1;e</LastName></{name}>");
+    let error = parse_request(&request_with(&inner));
+    let shown = format!("Ø{}", "n".repeat(63));
+    assert_eq!(
+        error.element(),
+        format!("AttendeeSearchRequest/Attendee/{shown}/LastName")
+    );
+}

@@ -96,12 +96,21 @@ pub(super) fn rule_of_escape(error: &EscapeError) -> Rule {
 
 /// An open element on the reader's stack.
 struct Frame {
-    /// Name for error paths, cut to [`MAX_NAME_CHARS`].
-    path_name: String,
+    /// The element's name; error paths show it cut to [`MAX_NAME_CHARS`].
+    name: String,
     /// Whether the element goes into the tree.
     in_tree: bool,
+    /// The element, named when it is closed.
     element: Element,
     text: TextBuffer,
+}
+
+/// Returns `name` cut to [`MAX_NAME_CHARS`] characters, for an error path.
+fn path_name(name: &str) -> &str {
+    match name.char_indices().nth(MAX_NAME_CHARS) {
+        Some((end, _)) => &name[..end],
+        None => name,
+    }
 }
 
 /// Turns reader events into the tree of known elements.
@@ -133,7 +142,7 @@ impl<'k> TreeBuilder<'k> {
         let names: Vec<&str> = self
             .stack
             .iter()
-            .map(|frame| frame.path_name.as_str())
+            .map(|frame| path_name(&frame.name))
             .collect();
         names.join("/")
     }
@@ -210,13 +219,13 @@ impl<'k> TreeBuilder<'k> {
     }
 
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), ParseError> {
-        let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
-        let path_name: String = name.chars().take(MAX_NAME_CHARS).collect();
-        if !is_xml_name(&name) {
+        let lossy = String::from_utf8_lossy(start.name().into_inner());
+        let name = lossy.as_ref();
+        if !is_xml_name(name) {
             let path = if self.stack.is_empty() {
-                path_name
+                path_name(name).to_owned()
             } else {
-                format!("{}/{path_name}", self.path())
+                format!("{}/{}", self.path(), path_name(name))
             };
             let rule = malformed("the element name is not a valid XML name");
             return Err(ParseError::new(path, rule));
@@ -226,29 +235,28 @@ impl<'k> TreeBuilder<'k> {
             None if self.root_done.is_some() => return Err(self.error(Rule::ContentOutsideRoot)),
             None if name != self.root => {
                 let expected = self.root;
-                return Err(ParseError::new(path_name, Rule::WrongRoot { expected }));
+                return Err(ParseError::new(
+                    path_name(name),
+                    Rule::WrongRoot { expected },
+                ));
             }
             None => true,
             Some(parent) => {
                 parent.element.has_elements = true;
-                parent.in_tree && (self.is_known)(&name)
+                parent.in_tree && (self.is_known)(name)
             }
         };
         if self.stack.len() >= MAX_DEPTH {
             return Err(ParseError::new(
-                format!("{}/{path_name}", self.path()),
+                format!("{}/{}", self.path(), path_name(name)),
                 Rule::TooDeep { max: MAX_DEPTH },
             ));
         }
 
-        let element = Element {
-            name: if in_tree { name } else { String::new() },
-            ..Element::default()
-        };
         self.stack.push(Frame {
-            path_name,
+            name: name.to_owned(),
             in_tree,
-            element,
+            element: Element::default(),
             text: TextBuffer::new(in_tree),
         });
         self.check_attributes(start)
@@ -283,6 +291,7 @@ impl<'k> TreeBuilder<'k> {
         if !frame.in_tree {
             return;
         }
+        frame.element.name = frame.name;
         frame.element.text = frame.text.finish();
         match self.stack.last_mut() {
             Some(parent) => parent.element.children.push(frame.element),
