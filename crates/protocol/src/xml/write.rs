@@ -4,6 +4,9 @@ use std::borrow::Cow;
 
 use super::is_xml_space;
 
+/// Bytes reserved for a document before writing it.
+const INITIAL_CAPACITY: usize = 1024;
+
 /// Builds a UTF-8 document with an XML declaration. Values must already be
 /// checked for characters XML forbids; the writer only escapes.
 pub(crate) struct XmlWriter {
@@ -13,10 +16,10 @@ pub(crate) struct XmlWriter {
 
 impl XmlWriter {
     pub fn new() -> Self {
-        XmlWriter {
-            out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
-            depth: 0,
-        }
+        // Most documents fit, so the buffer is rarely copied while it grows.
+        let mut out = String::with_capacity(INITIAL_CAPACITY);
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        XmlWriter { out, depth: 0 }
     }
 
     pub fn start(&mut self, name: &str) {
