@@ -151,6 +151,13 @@ impl PostgresStore {
             tracing::info!(versions = ?applied, "applied schema migrations");
         }
         migrate::check_fold_rules(&store.inner.pool).await?;
+        if !migrate::has_trigram_indexes(&store.inner.pool).await? {
+            tracing::warn!(
+                "the list tables have no trigram indexes, because the pg_trgm extension was not \
+                 available or could not be created when the schema was migrated, so \"contains\" \
+                 list searches (*abc*) read every row under the parent"
+            );
+        }
         Ok(store)
     }
 
