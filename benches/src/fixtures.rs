@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 use anyhow::Context;
 use bytes::Bytes;
 use connector::import::{CsvSource, read_attendees, read_list};
-use connector::store::SqliteStore;
-use tempfile::TempDir;
+use connector::store::Store;
 
 const AIRPORTS: &[u8] = include_bytes!("../../data/lists/airports.csv.gz");
 const ATTENDEES: &[u8] = include_bytes!("../../data/attendees.csv.gz");
@@ -22,10 +21,9 @@ pub const LIST_PATH: &str = "/concur/list/v1.2/fetch";
 /// Request path of Fetch Attendee v2.0 (the connector's default).
 pub const ATTENDEE_PATH: &str = "/concur/attendee/v2.0/fetch";
 
-/// A store in a temporary directory holding the bundled data, and queries
-/// that find something in it.
+/// Sizes of the bundled data imported into a store, and queries that find
+/// something in it.
 pub struct Fixtures {
-    pub store: SqliteStore,
     /// Sizes of the imported data, for the report.
     pub list_items: usize,
     pub attendees: usize,
@@ -33,15 +31,10 @@ pub struct Fixtures {
     pub list_queries: Vec<String>,
     /// Three-letter beginnings of attendee last names.
     pub last_name_queries: Vec<String>,
-    _directory: TempDir,
 }
 
-/// Imports the bundled airport list and attendees into a fresh SQLite store.
-pub fn load() -> anyhow::Result<Fixtures> {
-    let directory = tempfile::tempdir().context("failed to create a temporary directory")?;
-    let store = SqliteStore::open(directory.path().join("store.sqlite"))
-        .context("failed to open the store")?;
-
+/// Imports the bundled airport list and attendees into an empty store.
+pub async fn load(store: &dyn Store) -> anyhow::Result<Fixtures> {
     let list = read_list(CsvSource::from_bytes(AIRPORTS), LIST_NAME, "EN")
         .context("failed to read the bundled airport list")?;
     let list_queries = distinct_beginnings(list.rows.iter().map(|row| row.text.as_str()))
@@ -50,7 +43,8 @@ pub fn load() -> anyhow::Result<Fixtures> {
         .collect();
     let list_items = list.rows.len();
     store
-        .import_list_now(&list)
+        .import_list(list)
+        .await
         .context("failed to import the bundled airport list")?;
 
     let records = read_attendees(CsvSource::from_bytes(ATTENDEES))
@@ -59,16 +53,15 @@ pub fn load() -> anyhow::Result<Fixtures> {
         distinct_beginnings(records.iter().map(|record| record.attendee.last_name.as_str()));
     let attendees = records.len();
     store
-        .import_attendees_now(&records)
+        .import_attendees(records)
+        .await
         .context("failed to import the bundled attendees")?;
 
     Ok(Fixtures {
-        store,
         list_items,
         attendees,
         list_queries,
         last_name_queries,
-        _directory: directory,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Shared pieces of the benchmark programs: latency figures, Markdown tables, test certificates, servers and load generators.
+//! Shared pieces of the benchmark programs: latency figures, Markdown tables, test certificates, store engines, servers and load generators.
 //!
 //! The programs themselves live in `src/bin/`; `BENCHMARKS.md` at the
 //! repository root explains how to run and read them.
@@ -16,9 +16,10 @@ pub const ALLOCATOR_NAME: &str = if cfg!(feature = "jemalloc") {
     "system malloc"
 };
 
-pub mod certificates;
 pub mod ceiling;
+pub mod certificates;
 pub mod client;
+pub mod engine;
 pub mod fixtures;
 pub mod latency;
 pub mod load;

@@ -1,5 +1,6 @@
 //! End-to-end keep-alive throughput of the connector over TLS, next to a
-//! minimal hyper server (the ceiling) on the same TLS configuration.
+//! minimal hyper server (the ceiling) on the same TLS configuration. The
+//! connector's store is a SQLite file or a PostgreSQL schema.
 //!
 //! `cargo run --release -p callouts-benches --bin throughput -- --help`
 
@@ -10,6 +11,7 @@ use anyhow::Context;
 use benches::ceiling::start_ceiling;
 use benches::certificates::dev_ca_identity;
 use benches::client::{RequestTemplate, Target};
+use benches::engine::{Backend, EngineKind, EngineOptions};
 use benches::fixtures::{self, ATTENDEE_PATH, Fixtures, LIST_PATH, TEST_CONNECTION_PATH};
 use benches::latency::{format_duration, format_rate};
 use benches::load::{LoadOptions, LoadResult, Scenario, check, keep_alive};
@@ -17,12 +19,15 @@ use benches::servers::{authorization, runtime, start_connector};
 use benches::table::Table;
 use clap::{Parser, ValueEnum};
 use hyper::Method;
+use tokio::runtime::Runtime;
 
 /// Measures requests per second of Test Connection, Fetch List and Fetch
 /// Attendee through the real connector over TLS, and of a minimal hyper
 /// server returning a fixed body, in interleaved rounds.
 #[derive(Parser)]
 struct Options {
+    #[command(flatten)]
+    store: EngineOptions,
     /// Concurrent keep-alive connections per scenario.
     #[arg(long, default_value_t = 8)]
     connections: usize,
@@ -75,21 +80,32 @@ fn main() -> anyhow::Result<()> {
     if options.scenarios.is_empty() {
         options.scenarios = ALL_KINDS.to_vec();
     }
-    println!("# Keep-alive throughput over TLS\n");
+    println!("# Keep-alive throughput over TLS ({:?})\n", options.store.engine);
     println!("Machine: {}\n", benches::machine::describe());
 
-    let fixtures = fixtures::load()?;
-    let identity = dev_ca_identity()?;
-    let server_tls = identity.server_config()?;
     let server_runtime = runtime(options.server_threads, SERVER_THREADS)?;
     let client_runtime = runtime(options.client_threads, "client")?;
 
-    let connector = start_connector(
-        &server_runtime,
-        Arc::new(fixtures.store.clone()),
-        Arc::clone(&server_tls),
-    )?;
-    let ceiling = start_ceiling(&server_runtime, server_tls)?;
+    // The store's connections belong to the runtime that serves the connector.
+    let backend = options.store.open(None, &server_runtime)?;
+    let result = run(&options, &backend, &server_runtime, &client_runtime);
+    server_runtime.block_on(backend.close());
+    result
+}
+
+/// Fills the store, serves it, and measures and prints every scenario.
+fn run(
+    options: &Options,
+    backend: &Backend,
+    server_runtime: &Runtime,
+    client_runtime: &Runtime,
+) -> anyhow::Result<()> {
+    let identity = dev_ca_identity()?;
+    let server_tls = identity.server_config()?;
+    let fixtures = server_runtime.block_on(fixtures::load(backend.store()))?;
+    println!("Store: {}\n", backend.location());
+    let connector = start_connector(server_runtime, backend.shared_store(), Arc::clone(&server_tls))?;
+    let ceiling = start_ceiling(server_runtime, server_tls)?;
     let client_tls = identity.client_config()?;
     let target = |kind: Kind| Target {
         address: if kind == Kind::Ceiling { ceiling.address } else { connector.address },
@@ -156,6 +172,12 @@ fn main() -> anyhow::Result<()> {
         options.results,
         benches::machine::load_average().unwrap_or_default(),
     );
+    if options.store.engine == EngineKind::Postgres {
+        println!(
+            "Server CPU counts the connector's threads only; the PostgreSQL server's \
+             work is not in it.\n"
+        );
+    }
     let rates = print_rates(&scenarios, &results);
     print_ratios(&rates);
     Ok(())

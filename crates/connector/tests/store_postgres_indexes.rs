@@ -1,6 +1,7 @@
 //! Index use of list searches on PostgreSQL: "begins with" and "ends with"
-//! searches on a list of some thousand items read an index range, not the
-//! whole table. The tests skip when `CALLOUTS_TEST_POSTGRES_URL` is not set.
+//! searches on a list of some thousand items read an index range, and
+//! "contains" searches the trigram index, not the whole table. The tests
+//! skip when `CALLOUTS_TEST_POSTGRES_URL` is not set.
 
 mod common;
 
@@ -134,4 +135,95 @@ async fn code_suffix_search_uses_reversed_index() {
     assert_uses_index(&plan, "list_items_by_code_reversed");
     let codes: Vec<&str> = found.iter().map(|item| item.short_code.as_str()).collect();
     assert_eq!(codes, ["C02999X"]);
+}
+
+#[tokio::test]
+async fn text_contains_search_uses_trigram_index() {
+    let Some((_database, store)) = store_with_list().await else {
+        return;
+    };
+
+    let plan = store
+        .explain_search_list(&query("*0042*", SearchBy::Text))
+        .await
+        .unwrap();
+    let found = store
+        .search_list(&query("*0042*", SearchBy::Text))
+        .await
+        .unwrap();
+
+    assert_uses_index(&plan, "list_item_texts_by_text_trigrams");
+    let texts: Vec<&str> = found.iter().map(|item| item.text.as_str()).collect();
+    let mut expected = vec!["City 00042 Town".to_owned()];
+    expected.extend((0..10).map(|last| format!("City 0042{last} Town")));
+    assert_eq!(texts, expected);
+}
+
+#[tokio::test]
+async fn code_contains_search_uses_trigram_index() {
+    let Some((_database, store)) = store_with_list().await else {
+        return;
+    };
+
+    let plan = store
+        .explain_search_list(&query("*0042*", SearchBy::Code))
+        .await
+        .unwrap();
+    let found = store
+        .search_list(&query("*0042*", SearchBy::Code))
+        .await
+        .unwrap();
+
+    assert_uses_index(&plan, "list_items_by_code_trigrams");
+    let codes: Vec<&str> = found.iter().map(|item| item.short_code.as_str()).collect();
+    let mut expected = vec!["C00042X".to_owned()];
+    expected.extend((0..10).map(|last| format!("C0042{last}X")));
+    assert_eq!(codes, expected);
+}
+
+/// A database without the pg_trgm extension gets no trigram indexes; the
+/// store opens and imports all the same, and "contains" finds the same items.
+#[tokio::test]
+async fn contains_search_works_without_trigram_indexes() {
+    let Some((database, store)) = store_with_list().await else {
+        return;
+    };
+    let with_index = store
+        .search_list(&query("*0042*", SearchBy::Text))
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "DROP INDEX list_item_texts_by_text_trigrams;
+         DROP INDEX list_items_by_code_trigrams",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+
+    let reopened = database.open_postgres().await;
+    let towns = ListImport {
+        list_name: "towns".to_owned(),
+        default_lang: "EN".to_owned(),
+        rows: vec![ListRow {
+            line: 2,
+            parent: String::new(),
+            code: "T1".to_owned(),
+            text: "Town 00042".to_owned(),
+            lang: None,
+        }],
+    };
+    reopened.import_list(towns).await.expect("import towns");
+    let plan = reopened
+        .explain_search_list(&query("*0042*", SearchBy::Text))
+        .await
+        .unwrap();
+    let without_index = reopened
+        .search_list(&query("*0042*", SearchBy::Text))
+        .await
+        .unwrap();
+
+    assert!(!plan.contains("trigrams"), "{plan}");
+    assert_eq!(without_index, with_index);
+    assert_eq!(without_index.len(), 11);
 }

@@ -5,7 +5,6 @@
 //! `cargo run --release -p callouts-benches --bin store -- --help`
 
 mod dataset;
-mod engine;
 mod queries;
 
 use std::path::PathBuf;
@@ -20,21 +19,15 @@ use connector::store::{ListQuery, SqliteStore, Store, StoreError};
 use protocol::{Attendee, SearchBy};
 
 use dataset::{Dataset, LANG, LIST_NAME};
-use engine::{Backend, EngineKind};
+use benches::engine::{Backend, EngineKind, EngineOptions};
 use queries::{Expect, QuerySet};
 
 /// Imports a synthetic list and synthetic attendees into a store through
 /// the `Store` trait's import methods, then measures its search methods.
 #[derive(Parser)]
 struct Options {
-    /// Store engine to measure.
-    #[arg(long, value_enum, default_value_t = EngineKind::Sqlite)]
-    engine: EngineKind,
-    /// PostgreSQL database for `--engine postgres`, such as
-    /// `postgres://postgres@127.0.0.1:5432/test`. The benchmark creates a
-    /// schema with a random name in it and drops the schema at the end.
-    #[arg(long)]
-    postgres_url: Option<String>,
+    #[command(flatten)]
+    store: EngineOptions,
     /// List items and attendees to generate (each).
     #[arg(long, default_value_t = 1_000_000)]
     rows: u64,
@@ -88,15 +81,7 @@ fn main() -> anyhow::Result<()> {
     };
 
     anyhow::ensure!(
-        options.engine == EngineKind::Postgres || options.postgres_url.is_none(),
-        "--postgres-url requires --engine postgres"
-    );
-    anyhow::ensure!(
-        options.engine == EngineKind::Sqlite || options.db.is_none(),
-        "--db requires --engine sqlite; PostgreSQL always starts from a new schema"
-    );
-    anyhow::ensure!(
-        options.engine == EngineKind::Sqlite || options.text_index_mib.is_none(),
+        options.store.engine == EngineKind::Sqlite || options.text_index_mib.is_none(),
         "--text-index-mib requires --engine sqlite; only the SQLite store has text indexes"
     );
 
@@ -106,16 +91,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    let backend = match options.engine {
-        EngineKind::Sqlite => Backend::sqlite(options.db.as_deref())?,
-        EngineKind::Postgres => {
-            let url = options
-                .postgres_url
-                .as_deref()
-                .context("--engine postgres requires --postgres-url")?;
-            runtime.block_on(Backend::postgres(url))?
-        }
-    };
+    let backend = options.store.open(options.db.as_deref(), &runtime)?;
     let result = run(&options, &dataset, &backend, &runtime);
     runtime.block_on(backend.close());
     result
@@ -129,7 +105,7 @@ fn run(
     backend: &Backend,
     runtime: &tokio::runtime::Runtime,
 ) -> anyhow::Result<()> {
-    println!("# Store search latency ({:?})\n", options.engine);
+    println!("# Store search latency ({:?})\n", options.store.engine);
     println!("Machine: {}\n", benches::machine::describe());
 
     if let (Some(mib), Some(store)) = (options.text_index_mib, backend.sqlite_store()) {
@@ -159,7 +135,7 @@ fn run(
         build_text_indexes(sqlite, &list_sets, &mut setup)?;
     }
     println!("{}", setup.render());
-    if options.engine == EngineKind::Postgres {
+    if options.store.engine == EngineKind::Postgres {
         println!(
             "CPU columns count only the benchmark's own thread; the PostgreSQL \
              server's work shows in the wall-clock columns alone.\n"

@@ -1,4 +1,5 @@
-//! List search on PostgreSQL: each language pass reads one range of an index.
+//! List search on PostgreSQL: each language pass reads one range of a btree
+//! index, or the trigram index of the folded column for "contains".
 
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
@@ -21,6 +22,8 @@ struct Scope {
     /// not the default. Items without a text in it fall back to the default.
     lang: Option<String>,
     limit: usize,
+    /// Whether the folded columns have trigram indexes (migration 2).
+    trigram_indexes: bool,
 }
 
 /// Finds the list, language and parent of a query. Returns `None` when
@@ -28,6 +31,7 @@ struct Scope {
 async fn resolve(
     connection: &mut PgConnection,
     query: &ListQuery,
+    trigram_indexes: bool,
 ) -> Result<Option<Scope>, StoreError> {
     let list = find_list(connection, &query.list_name)
         .await?
@@ -56,14 +60,19 @@ async fn resolve(
         parent_id,
         lang,
         limit: query.limit,
+        trigram_indexes,
     }))
 }
 
 /// Searches a list under one parent, as the SQLite store does.
-pub(super) async fn search(pool: &PgPool, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
+pub(super) async fn search(
+    pool: &PgPool,
+    query: &ListQuery,
+    trigram_indexes: bool,
+) -> Result<Vec<ListItem>, StoreError> {
     let mut connection = pool.acquire().await?;
     let connection = &mut *connection;
-    let Some(scope) = resolve(connection, query).await? else {
+    let Some(scope) = resolve(connection, query, trigram_indexes).await? else {
         return Ok(Vec::new());
     };
     let pattern = Pattern::new(&query.query);
@@ -78,10 +87,14 @@ pub(super) async fn search(pool: &PgPool, query: &ListQuery) -> Result<Vec<ListI
 /// Returns the plan (`EXPLAIN`) of the first statement that a list search
 /// runs: the text or code pass in the requested language. Empty when the
 /// search runs no statement.
-pub(super) async fn explain(pool: &PgPool, query: &ListQuery) -> Result<String, StoreError> {
+pub(super) async fn explain(
+    pool: &PgPool,
+    query: &ListQuery,
+    trigram_indexes: bool,
+) -> Result<String, StoreError> {
     let mut connection = pool.acquire().await?;
     let connection = &mut *connection;
-    let Some(scope) = resolve(connection, query).await? else {
+    let Some(scope) = resolve(connection, query, trigram_indexes).await? else {
         return Ok(String::new());
     };
     let pattern = Pattern::new(&query.query);
@@ -220,7 +233,7 @@ fn text_statement(
         "t.text_fold",
         "t.text_reversed",
         "t.id",
-        scope.limit,
+        scope,
     );
 
     sql
@@ -252,7 +265,7 @@ fn code_statement(
         "i.code_fold",
         "i.code_reversed",
         "i.id",
-        scope.limit,
+        scope,
     );
 
     sql
@@ -262,7 +275,10 @@ fn code_statement(
 /// of the folded column for "begins with", of the reversed column for
 /// "ends with", and equality for an exact value. A pattern that the access
 /// does not decide alone, such as "contains", is tested with `LIKE` on the
-/// folded column, so every row returned matches and `LIMIT` applies.
+/// folded column, so every row returned matches and `LIMIT` applies. A
+/// trigram index on the folded column (migration 2) serves that `LIKE`
+/// for "contains". Without one, the search reads the rows under the parent
+/// in order until `LIMIT` rows match.
 /// `id` breaks ties, as the SQLite indexes do.
 fn push_access(
     sql: &mut QueryBuilder<'static, Postgres>,
@@ -270,34 +286,53 @@ fn push_access(
     folded: &str,
     reversed: &str,
     id: &str,
-    limit: usize,
+    scope: &Scope,
 ) {
     let order = match pattern.access() {
         Access::Exact(value) => {
             sql.push(format!(" AND {folded} = "))
                 .push_bind(value.to_owned());
-            folded
+            folded.to_owned()
         }
         Access::Prefix(prefix) => {
             push_range(sql, folded, prefix);
-            folded
+            folded.to_owned()
         }
         Access::Suffix(reversed_suffix) => {
             push_range(sql, reversed, &reversed_suffix);
-            reversed
+            reversed.to_owned()
         }
-        // NOTE: a "contains" search reads every row under the parent. A
-        // pg_trgm index would avoid that for long lists, but the extension
-        // belongs to the database rather than to the store's schema.
-        Access::Contains(_) | Access::All => folded,
+        // PostgreSQL estimates that `LIKE '%abc%'` matches about 1% of the
+        // rows, so it would often read the btree index on the folded column
+        // in order and filter each row until `LIMIT` rows match. For a
+        // literal that matches far fewer rows, that reads most rows under
+        // the parent: 100 ms and more for 200,000 items on the benchmark
+        // machine, against a few ms on the trigram index. Ordering by an
+        // expression that no btree index provides leaves the trigram index
+        // as the cheaper plan. It sorts as the column does, bytewise
+        // (collation "C"). Without a trigram index, the column's order
+        // lets the btree scan stop early.
+        Access::Contains(literal)
+            if scope.trigram_indexes && literal.chars().count() >= TRIGRAM_LENGTH =>
+        {
+            format!("({folded} || '')")
+        }
+        // A shorter literal contains no whole trigram, so the trigram index
+        // would return every row. Reading the btree index in order stops
+        // once `LIMIT` rows match, which is soon when many rows match, as
+        // they usually do for a short literal.
+        Access::Contains(_) | Access::All => folded.to_owned(),
     };
     if !pattern.access_is_exact() {
         sql.push(format!(" AND {folded} LIKE "))
             .push_bind(pattern.to_like());
     }
     sql.push(format!(" ORDER BY {order}, {id} LIMIT "))
-        .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        .push_bind(i64::try_from(scope.limit).unwrap_or(i64::MAX));
 }
+
+/// Characters of a pg_trgm trigram.
+const TRIGRAM_LENGTH: usize = 3;
 
 /// Appends `prefix <= column < upper`, which a btree index on the column
 /// (collation "C") reads as one range.

@@ -79,6 +79,18 @@ async fn import_and_analyze(
     import: &ListImport,
 ) -> Result<ImportSummary, ImportError> {
     let summary = import_rows(connection, import).await?;
+    // The trigram indexes (migration 2) keep the imported rows in their
+    // pending lists, which every search would read in full, so the import
+    // merges them into the indexes.
+    sqlx::query(
+        "SELECT gin_clean_pending_list(index)
+         FROM unnest(ARRAY['list_item_texts_by_text_trigrams', 'list_items_by_code_trigrams'])
+             AS name, to_regclass(name) AS index
+         WHERE index IS NOT NULL",
+    )
+    .execute(&mut *connection)
+    .await
+    .map_err(StoreError::from)?;
     // Fresh statistics let the planner pick the search indexes at once,
     // before autovacuum analyzes the tables.
     sqlx::query("ANALYZE list_items, list_item_texts")

@@ -6,11 +6,18 @@ use crate::store::StoreError;
 use crate::store::migrations::{self, Migration};
 use crate::store::pattern::FOLD_VERSION;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "trigram_indexes",
+        sql: include_str!("migrations/0002_trigram_indexes.sql"),
+    },
+];
 
 /// Key of the advisory lock that serializes migrations. Advisory locks
 /// belong to the whole database, so stores in different schemas of one
@@ -79,6 +86,18 @@ pub(super) async fn schema_version(pool: &PgPool) -> Result<i64, StoreError> {
         .fetch_one(pool)
         .await?;
     Ok(version.unwrap_or(0))
+}
+
+/// Tells whether the trigram indexes of migration 2 exist, which they do
+/// when the database offered the pg_trgm extension at that migration.
+pub(super) async fn has_trigram_indexes(pool: &PgPool) -> Result<bool, StoreError> {
+    let found: bool = sqlx::query_scalar(
+        "SELECT to_regclass('list_item_texts_by_text_trigrams') IS NOT NULL
+             AND to_regclass('list_items_by_code_trigrams') IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(found)
 }
 
 /// Checks that the folded columns were computed with the current folding rules.

@@ -15,7 +15,7 @@ mod notifications;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -65,6 +65,8 @@ struct Inner {
     /// Random id of this store, recorded in the notifications it claims.
     instance_id: String,
     claim_lease_ms: AtomicI64,
+    /// Whether the list tables have trigram indexes, checked by [`PostgresStore::open`].
+    trigram_indexes: AtomicBool,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -148,6 +150,18 @@ impl PostgresStore {
             tracing::info!(versions = ?applied, "applied schema migrations");
         }
         migrate::check_fold_rules(&store.inner.pool).await?;
+        let trigram_indexes = migrate::has_trigram_indexes(&store.inner.pool).await?;
+        store
+            .inner
+            .trigram_indexes
+            .store(trigram_indexes, Ordering::Relaxed);
+        if !trigram_indexes {
+            tracing::warn!(
+                "the list tables have no trigram indexes, because the pg_trgm extension was not \
+                 available or could not be created when the schema was migrated, so \"contains\" \
+                 list searches (*abc*) read every row under the parent"
+            );
+        }
         Ok(store)
     }
 
@@ -185,6 +199,7 @@ impl PostgresStore {
                 pool,
                 instance_id: uuid::Uuid::new_v4().to_string(),
                 claim_lease_ms: AtomicI64::new(lease_ms),
+                trigram_indexes: AtomicBool::new(false),
             }),
         })
     }
@@ -212,6 +227,10 @@ impl PostgresStore {
         self.inner.claim_lease_ms.store(lease_ms, Ordering::Relaxed);
     }
 
+    fn trigram_indexes(&self) -> bool {
+        self.inner.trigram_indexes.load(Ordering::Relaxed)
+    }
+
     fn claim_lease_ms(&self) -> i64 {
         self.inner.claim_lease_ms.load(Ordering::Relaxed)
     }
@@ -219,7 +238,7 @@ impl PostgresStore {
     /// Returns the plan (`EXPLAIN`) of the first statement of a list
     /// search, to check which index it uses.
     pub async fn explain_search_list(&self, query: &ListQuery) -> Result<String, StoreError> {
-        list_search::explain(&self.inner.pool, query).await
+        list_search::explain(&self.inner.pool, query, self.trigram_indexes()).await
     }
 
     /// Returns the connection pool, for tests and tools that inspect the database.
@@ -240,7 +259,7 @@ impl Store for PostgresStore {
     }
 
     async fn search_list(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError> {
-        list_search::search(&self.inner.pool, query).await
+        list_search::search(&self.inner.pool, query, self.trigram_indexes()).await
     }
 
     async fn list_names(&self) -> Result<Vec<String>, StoreError> {

@@ -1,22 +1,64 @@
 //! The store engine under test: a SQLite file, or a fresh schema in a
-//! PostgreSQL database that is dropped when the benchmark ends.
+//! PostgreSQL database that is dropped when the benchmark ends. The `store`
+//! and `throughput` programs share it.
 //!
 //! NOTE: a run stopped by a signal (Ctrl-C) leaves its `bench_store_*`
 //! schema behind; drop it with `DROP SCHEMA name CASCADE`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use connector::store::postgres::redact_url;
 use connector::store::{PostgresStore, SqliteStore, Store};
 use rand::Rng;
 use sqlx::Connection;
+use tokio::runtime::Runtime;
 
 /// Store engines the benchmark can run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineKind {
     Sqlite,
     Postgres,
+}
+
+/// The `--engine` and `--postgres-url` options of a benchmark program.
+#[derive(clap::Args)]
+pub struct EngineOptions {
+    /// Store engine to measure.
+    #[arg(long, value_enum, default_value_t = EngineKind::Sqlite)]
+    pub engine: EngineKind,
+    /// PostgreSQL database for `--engine postgres`, such as
+    /// `postgres://postgres@127.0.0.1:5432/test`. The benchmark creates a
+    /// schema with a random name in it and drops the schema at the end.
+    #[arg(long)]
+    pub postgres_url: Option<String>,
+}
+
+impl EngineOptions {
+    /// Opens the chosen engine: the SQLite file at `db`, or a temporary one
+    /// when `db` is `None`, or a fresh PostgreSQL schema whose connections
+    /// belong to `runtime`.
+    pub fn open(&self, db: Option<&Path>, runtime: &Runtime) -> anyhow::Result<Backend> {
+        anyhow::ensure!(
+            self.engine == EngineKind::Postgres || self.postgres_url.is_none(),
+            "--postgres-url requires --engine postgres"
+        );
+        match self.engine {
+            EngineKind::Sqlite => Backend::sqlite(db),
+            EngineKind::Postgres => {
+                anyhow::ensure!(
+                    db.is_none(),
+                    "--db requires --engine sqlite; PostgreSQL always starts from a new schema"
+                );
+                let url = self
+                    .postgres_url
+                    .as_deref()
+                    .context("--engine postgres requires --postgres-url")?;
+                runtime.block_on(Backend::postgres(url))
+            }
+        }
+    }
 }
 
 /// An open store and what the benchmark must remove after it.
@@ -90,6 +132,14 @@ impl Backend {
         match self {
             Backend::Sqlite { store, .. } => store,
             Backend::Postgres { store, .. } => store,
+        }
+    }
+
+    /// Returns a handle to the store for a server that keeps it.
+    pub fn shared_store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite { store, .. } => Arc::new(store.clone()),
+            Backend::Postgres { store, .. } => Arc::new(store.clone()),
         }
     }
 
