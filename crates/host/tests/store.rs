@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use common::engines::{Engine, TestDatabase};
 use host::store::{HostStore, NewCompany, NewRegistration, NewUser, StoreError, StoredSession};
+use testing::engine_tests;
 use time::OffsetDateTime;
 
 struct Fixture {
