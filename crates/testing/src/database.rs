@@ -18,7 +18,8 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// A SQLite database named `file_name` in a new temporary directory.
+    /// Places a SQLite database at `file_name` in a new temporary directory,
+    /// without creating the file.
     pub fn sqlite(file_name: &str) -> TestDatabase {
         let directory = tempfile::tempdir().expect("temporary directory");
         let path = directory.path().join(file_name);
@@ -52,8 +53,8 @@ impl TestDatabase {
     }
 
     /// Uses PostgreSQL, as [`Self::postgres`] does, when
-    /// `CALLOUTS_TEST_ENGINE` is `postgres`, and then requires
-    /// `CALLOUTS_TEST_POSTGRES_URL`; SQLite, as [`Self::sqlite`] does,
+    /// `CALLOUTS_TEST_ENGINE` is `postgres`, and then panics without
+    /// `CALLOUTS_TEST_POSTGRES_URL`. Uses SQLite, as [`Self::sqlite`] does,
     /// otherwise.
     pub async fn from_environment(file_name: &str, prefix: &str) -> TestDatabase {
         if std::env::var(ENGINE_VARIABLE).is_ok_and(|engine| engine == "postgres") {

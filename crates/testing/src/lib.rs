@@ -3,8 +3,8 @@
 //! PostgreSQL database that `CALLOUTS_TEST_POSTGRES_URL` names, such as
 //! `postgres://postgres@127.0.0.1:5432/test`.
 //!
-//! This crate knows no store: each crate's tests implement [`Stores`] for
-//! their stores and use a [`StoreDatabase`] of them.
+//! The crate depends on no store. Each crate's tests implement [`Stores`]
+//! for their own stores and use a [`StoreDatabase`] of them.
 
 mod database;
 mod schema;

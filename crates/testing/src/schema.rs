@@ -42,12 +42,12 @@ impl TestSchema {
         }
     }
 
-    /// The schema's name.
+    /// Returns the schema's name.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// The admin URL with `search_path` and `application_name` set to the
+    /// Returns the admin URL with `search_path` and `application_name` set to the
     /// schema's name, as `--db` and the stores take it.
     pub fn url(&self) -> &str {
         &self.url

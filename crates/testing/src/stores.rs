@@ -18,9 +18,9 @@ pub trait Stores {
     type Sqlite;
     type Postgres;
 
-    /// Opens a SQLite store on the file at `path`; panics when that fails.
+    /// Opens a SQLite store on the file at `path`, and panics when that fails.
     fn open_sqlite(path: &str) -> Self::Sqlite;
-    /// Opens a PostgreSQL store at `url`; panics when that fails.
+    /// Opens a PostgreSQL store at `url`, and panics when that fails.
     fn open_postgres(url: &str) -> impl Future<Output = Self::Postgres>;
     fn share_sqlite(store: Self::Sqlite) -> Arc<Self::Store>;
     fn share_postgres(store: Self::Postgres) -> Arc<Self::Store>;
@@ -40,20 +40,21 @@ impl<S: Stores> StoreDatabase<S> {
         }
     }
 
-    /// A SQLite database, as [`TestDatabase::sqlite`] makes it.
+    /// Places a SQLite database in a new temporary directory, as
+    /// [`TestDatabase::sqlite`] does.
     pub fn sqlite() -> StoreDatabase<S> {
         Self::new(TestDatabase::sqlite(S::SQLITE_FILE_NAME))
     }
 
-    /// A PostgreSQL schema, or `None` without `CALLOUTS_TEST_POSTGRES_URL`,
-    /// as [`TestDatabase::postgres`] makes it.
+    /// Creates a PostgreSQL schema, as [`TestDatabase::postgres`] does, or
+    /// returns `None` without `CALLOUTS_TEST_POSTGRES_URL`.
     pub async fn postgres() -> Option<StoreDatabase<S>> {
         let database = TestDatabase::postgres(S::SCHEMA_PREFIX).await;
         database.map(Self::new)
     }
 
-    /// The engine that `CALLOUTS_TEST_ENGINE` chooses, as
-    /// [`TestDatabase::from_environment`] makes it.
+    /// Uses the engine that `CALLOUTS_TEST_ENGINE` chooses, as
+    /// [`TestDatabase::from_environment`] does.
     pub async fn from_environment() -> StoreDatabase<S> {
         let database = TestDatabase::from_environment(S::SQLITE_FILE_NAME, S::SCHEMA_PREFIX);
         Self::new(database.await)
