@@ -61,10 +61,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
-use sqlx::{Connection, PgPool};
+use sqlx::PgPool;
+use testing::{POSTGRES_URL_VARIABLE, TestSchema};
 use tokio::task::JoinHandle;
 
-const POSTGRES_URL_VARIABLE: &str = "CALLOUTS_TEST_POSTGRES_URL";
 /// Base64 of 32 bytes of 0x2a; only for tests.
 const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 const CONNECTOR_USER: &str = "scale-out-connector";
@@ -109,64 +109,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A schema with a random name, dropped with everything in it when the test ends.
-struct Schema {
-    admin_url: String,
-    name: String,
-    /// The admin URL with `search_path` set to the schema, as `--db` takes it.
-    url: String,
-}
-
-impl Schema {
-    async fn create(admin_url: &str, prefix: &str) -> Schema {
-        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url)
-            .await
-            .unwrap_or_else(|error| panic!("connect to {POSTGRES_URL_VARIABLE}: {error}"));
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create schema");
-        let _ = admin.close().await;
-        let separator = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{separator}options=-c%20search_path%3D{name}");
-        Schema {
-            admin_url: admin_url.to_owned(),
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let statement = format!("DROP SCHEMA {} CASCADE", self.name);
-        // Drop cannot await inside the test's runtime, so a thread with its
-        // own runtime runs the statement.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-                sqlx::query("SET lock_timeout = '10s'")
-                    .execute(&mut admin)
-                    .await?;
-                sqlx::query(&statement).execute(&mut admin).await?;
-                admin.close().await?;
-                Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => eprintln!("failed to drop schema {}: {error}", self.name),
-            Err(_) => eprintln!("failed to drop schema {}: the thread panicked", self.name),
-        }
-    }
-}
-
 /// Starts a round-robin TCP proxy on a free loopback port in front of
 /// `backends`. A backend that refuses the connection is skipped for the
 /// next one. Returns the port and the task, which the caller aborts.
@@ -206,8 +148,8 @@ async fn start_balancer(backends: Vec<u16>) -> (u16, JoinHandle<()>) {
 struct Setup {
     dir: PathBuf,
     certs: PathBuf,
-    host_schema: Schema,
-    connector_schema: Schema,
+    host_schema: TestSchema,
+    connector_schema: TestSchema,
     host_ports: Vec<u16>,
     connector_ports: Vec<u16>,
     host_balancer: u16,
@@ -239,7 +181,7 @@ impl Setup {
                 "--listen",
                 &format!("127.0.0.1:{}", self.host_ports[instance]),
             ])
-            .args(["--db", &self.host_schema.url])
+            .args(["--db", self.host_schema.url()])
             .args(tls_args(&self.certs))
             .arg("--trust-ca")
             .arg(self.certs.join("ca.pem"))
@@ -270,7 +212,7 @@ impl Setup {
                 "--listen",
                 &format!("127.0.0.1:{}", self.connector_ports[instance]),
             ])
-            .args(["--db", &self.connector_schema.url])
+            .args(["--db", self.connector_schema.url()])
             .args(tls_args(&self.certs))
             .arg("--config")
             .arg(&config)
@@ -297,7 +239,7 @@ impl Setup {
                     "--name",
                     LIST,
                     "--db",
-                    &self.connector_schema.url,
+                    self.connector_schema.url(),
                 ])
                 .arg(&file),
         );
@@ -352,7 +294,7 @@ struct Prepared {
 /// proxy, with client credentials.
 async fn prepare_host(setup: &Setup) -> Prepared {
     let store = Arc::new(
-        PostgresHostStore::open(&setup.host_schema.url)
+        PostgresHostStore::open(setup.host_schema.url())
             .await
             .expect("open host store"),
     );
@@ -751,14 +693,14 @@ async fn scale_out_survives_killed_instances() {
     let setup = Arc::new(Setup {
         dir: dir.path().to_owned(),
         certs: common::dev_ca(dir.path()),
-        host_schema: Schema::create(&admin_url, "scale_out_host").await,
-        connector_schema: Schema::create(&admin_url, "scale_out_connector").await,
+        host_schema: TestSchema::create(&admin_url, "scale_out_host").await,
+        connector_schema: TestSchema::create(&admin_url, "scale_out_connector").await,
         host_ports,
         connector_ports,
         host_balancer,
         connector_balancer,
     });
-    let host_pool = PgPool::connect(&setup.host_schema.url)
+    let host_pool = PgPool::connect(setup.host_schema.url())
         .await
         .expect("connect to the host schema");
 
@@ -772,7 +714,7 @@ async fn scale_out_survives_killed_instances() {
             })
             .collect(),
     };
-    let connector_pool = PgPool::connect(&setup.connector_schema.url)
+    let connector_pool = PgPool::connect(setup.connector_schema.url())
         .await
         .expect("connect to the connector schema");
     activate(&prepared).await;

@@ -8,6 +8,7 @@ use common::engines::TestDatabase;
 use connector::import::{self, CsvSource};
 use connector::store::{AttendeeQuery, ListQuery, SqliteStore, Store};
 use protocol::{Attendee, SearchBy};
+use testing::engine_tests;
 
 const PLACES: &str = "parent,code,text
 ,GR,Ασία

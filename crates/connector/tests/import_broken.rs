@@ -10,6 +10,7 @@ use std::sync::Arc;
 use common::engines::TestDatabase;
 use connector::import::{self, CsvSource, ImportFailure};
 use connector::store::Store;
+use testing::engine_tests;
 
 struct Fixture {
     store: Arc<dyn Store>,

@@ -4,11 +4,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::engines::{Engine, TestDatabase};
+use common::engines::TestDatabase;
 use common::test_host::notification_xml;
 use common::*;
 use connector::Config;
 use connector::store::{NotificationQueue, NotificationRecord, NotificationStatus};
+use testing::Engine;
 
 const OBJECT_URI: &str = "https://host.example.com/api/expense/v1/reports/42";
 

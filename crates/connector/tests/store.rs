@@ -11,6 +11,7 @@ use connector::import::{self, CsvSource, ImportFailure};
 use connector::store::sqlite::CHANGE_CHECK_INTERVAL;
 use connector::store::{AttendeeQuery, ListQuery, Store};
 use protocol::{Attendee, SearchBy};
+use testing::engine_tests;
 
 const GEO: &str = "parent,code,text,lang
 ,US,United States,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use common::engines::TestDatabase;
 use connector::store::{LaunchSession, LaunchStore, LaunchVersion, NonceOutcome};
+use testing::engine_tests;
 
 const NONCE: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 

@@ -9,6 +9,7 @@ use common::engines::TestDatabase;
 use connector::notifications::dedup_key;
 use connector::store::{Completion, Enqueued, NotificationQueue, NotificationStatus};
 use protocol::Notification;
+use testing::engine_tests;
 
 fn notification(report: &str, event_date_time: &str) -> Notification {
     let xml = format!(

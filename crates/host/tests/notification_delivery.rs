@@ -8,13 +8,13 @@ mod notify_support;
 use std::time::Duration;
 
 use base64::Engine;
-use common::engines::Engine as DatabaseEngine;
 use common::*;
 use host::notifications::NotificationStatus;
 use host::workflow::{Decider, Decision, Step, WorkflowError};
 use notify_support::*;
 use protocol::ObjectType;
 use serde_json::json;
+use testing::Engine as DatabaseEngine;
 
 const WAIT: Duration = Duration::from_secs(20);
 

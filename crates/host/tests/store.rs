@@ -14,8 +14,9 @@ use host::domain::{
 };
 use std::sync::Arc;
 
-use common::engines::{Engine, TestDatabase};
+use common::engines::TestDatabase;
 use host::store::{HostStore, NewCompany, NewRegistration, NewUser, StoreError, StoredSession};
+use testing::{Engine, engine_tests};
 use time::OffsetDateTime;
 
 struct Fixture {

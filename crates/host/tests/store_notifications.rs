@@ -20,6 +20,7 @@ use host::notifications::{
 use host::store::{HostStore, NewCompany, NewRegistration, NewUser, StoreError};
 use host::workflow::{Action, EventActor, ObjectRef, Step, StepChange, WorkflowEvent};
 use protocol::{EventDateTime, Notification, ObjectType};
+use testing::engine_tests;
 use time::{Duration, OffsetDateTime};
 
 struct Fixture {

@@ -1,217 +1,39 @@
-//! Test databases on each store engine: a SQLite file in a temporary
-//! directory, or a fresh schema in the PostgreSQL database that
-//! `CALLOUTS_TEST_POSTGRES_URL` names, such as
-//! `postgres://postgres@127.0.0.1:5432/test`.
+//! Test databases on each store engine, as `testing` makes them, that open
+//! connector stores.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use connector::store::{PostgresStore, SqliteStore, Store};
-use sqlx::Connection;
-
-/// Names the PostgreSQL database that tests create their schemas in.
-pub const POSTGRES_URL_VARIABLE: &str = "CALLOUTS_TEST_POSTGRES_URL";
-
-/// `postgres` makes [`TestDatabase::from_environment`] use PostgreSQL, so
-/// that the server tests run on it; anything else, or no value, SQLite.
-pub const ENGINE_VARIABLE: &str = "CALLOUTS_TEST_ENGINE";
-
-/// Defines, for each named async function taking a [`TestDatabase`], a
-/// module of the same name with two tests: `sqlite`, and `postgres`, which
-/// prints that it skips when `CALLOUTS_TEST_POSTGRES_URL` is not set.
-#[macro_export]
-macro_rules! engine_tests {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name($crate::common::engines::TestDatabase::sqlite()).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(database) = $crate::common::engines::TestDatabase::postgres().await {
-                    super::$name(database).await;
-                }
-            }
-        }
-    )+};
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
 
 /// A database that only this test uses, removed when dropped, and a
 /// temporary directory for the test's other files.
-pub struct TestDatabase {
-    pub engine: Engine,
-    /// SQLite file path, or PostgreSQL URL whose connections use the schema.
-    location: String,
-    directory: tempfile::TempDir,
-    schema: Option<Schema>,
-}
+pub type TestDatabase = testing::StoreDatabase<ConnectorStores>;
 
-impl TestDatabase {
-    pub fn sqlite() -> TestDatabase {
-        let directory = tempfile::tempdir().expect("temporary directory");
-        let path = directory.path().join("connector.db");
-        TestDatabase {
-            engine: Engine::Sqlite,
-            location: path.to_str().expect("UTF-8 temporary path").to_owned(),
-            directory,
-            schema: None,
-        }
+pub struct ConnectorStores;
+
+impl testing::Stores for ConnectorStores {
+    const SQLITE_FILE_NAME: &'static str = "connector.db";
+    const SCHEMA_PREFIX: &'static str = "connector_test";
+
+    type Store = dyn Store;
+    type Sqlite = SqliteStore;
+    type Postgres = PostgresStore;
+
+    fn open_sqlite(path: &str) -> SqliteStore {
+        SqliteStore::open(path).expect("open SQLite store")
     }
 
-    /// Creates a schema with a random name in the database that
-    /// `CALLOUTS_TEST_POSTGRES_URL` names. Without that variable, prints
-    /// that the test skips PostgreSQL and returns `None`.
-    pub async fn postgres() -> Option<TestDatabase> {
-        let Ok(admin_url) = std::env::var(POSTGRES_URL_VARIABLE) else {
-            println!("skipping PostgreSQL: {POSTGRES_URL_VARIABLE} is not set");
-            return None;
-        };
-        Some(Self::postgres_at(admin_url).await)
-    }
-
-    async fn postgres_at(admin_url: String) -> TestDatabase {
-        let name = format!("connector_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|error| panic!("connect to {POSTGRES_URL_VARIABLE}: {error}"));
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create test schema");
-        let _ = admin.close().await;
-
-        let mut url = url::Url::parse(&admin_url).expect("valid PostgreSQL URL");
-        url.query_pairs_mut()
-            .append_pair("options", &format!("-c search_path={name}"));
-        TestDatabase {
-            engine: Engine::Postgres,
-            location: url.to_string(),
-            directory: tempfile::tempdir().expect("temporary directory"),
-            schema: Some(Schema { admin_url, name }),
-        }
-    }
-
-    /// Uses PostgreSQL when `CALLOUTS_TEST_ENGINE` is `postgres`, and then
-    /// requires `CALLOUTS_TEST_POSTGRES_URL`; SQLite otherwise.
-    pub async fn from_environment() -> TestDatabase {
-        if std::env::var(ENGINE_VARIABLE).is_ok_and(|engine| engine == "postgres") {
-            let admin_url = std::env::var(POSTGRES_URL_VARIABLE).unwrap_or_else(|_| {
-                panic!("{ENGINE_VARIABLE}=postgres requires {POSTGRES_URL_VARIABLE}")
-            });
-            Self::postgres_at(admin_url).await
-        } else {
-            Self::sqlite()
-        }
-    }
-
-    /// SQLite file path or PostgreSQL URL, as `--db` takes it.
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
-    /// Temporary directory for the test's other files.
-    pub fn directory(&self) -> &Path {
-        self.directory.path()
-    }
-
-    /// Opens a store on the database; each call opens another one, as
-    /// another connector process or instance would.
-    pub async fn open(&self) -> Arc<dyn Store> {
-        match self.engine {
-            Engine::Sqlite => {
-                Arc::new(SqliteStore::open(&self.location).expect("open SQLite store"))
-            }
-            Engine::Postgres => Arc::new(self.open_postgres().await),
-        }
-    }
-
-    /// Runs SQL statements on the database outside any store, as an
-    /// operator or a failing disk would change it.
-    pub async fn execute(&self, sql: &str) {
-        match self.engine {
-            Engine::Sqlite => {
-                let connection = rusqlite::Connection::open(&self.location).expect("open database");
-                connection.execute_batch(sql).expect("run SQL");
-            }
-            Engine::Postgres => {
-                let mut connection = sqlx::PgConnection::connect(&self.location)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::raw_sql(sql)
-                    .execute(&mut connection)
-                    .await
-                    .expect("run SQL");
-                let _ = connection.close().await;
-            }
-        }
-    }
-
-    /// Opens a PostgreSQL store; panics on a SQLite database.
-    pub async fn open_postgres(&self) -> PostgresStore {
-        assert_eq!(
-            self.engine,
-            Engine::Postgres,
-            "not a PostgreSQL test database"
-        );
-        PostgresStore::open(&self.location)
+    async fn open_postgres(url: &str) -> PostgresStore {
+        PostgresStore::open(url)
             .await
             .expect("open PostgreSQL store")
     }
-}
 
-/// A test schema, dropped with everything in it when the test ends.
-struct Schema {
-    admin_url: String,
-    name: String,
-}
+    fn share_sqlite(store: SqliteStore) -> Arc<dyn Store> {
+        Arc::new(store)
+    }
 
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let statement = format!("DROP SCHEMA {} CASCADE", self.name);
-        // Drop cannot await, and the test's runtime may be the current
-        // thread, so a thread with its own runtime runs the statement.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-                // A store of a cancelled request may still hold locks in an
-                // open transaction until the store's idle-in-transaction
-                // timeout ends its session. So wait briefly and try again.
-                sqlx::query("SET lock_timeout = '5s'")
-                    .execute(&mut admin)
-                    .await?;
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    match sqlx::query(&statement).execute(&mut admin).await {
-                        Ok(_) => break,
-                        Err(_) if attempts < 4 => continue,
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-                admin.close().await?;
-                Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
-            })
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => eprintln!("failed to drop test schema {}: {error}", self.name),
-            Err(_) => eprintln!(
-                "failed to drop test schema {}: the thread panicked",
-                self.name
-            ),
-        }
+    fn share_postgres(store: PostgresStore) -> Arc<dyn Store> {
+        Arc::new(store)
     }
 }
