@@ -22,11 +22,25 @@ pub(crate) fn check_text(
         return Err(FieldError::new(element, Rule::EmptyRequired));
     }
 
-    let actual = value.chars().count();
-    if actual > max {
-        return Err(FieldError::new(element, Rule::TooLong { max, actual }));
+    // A value has at most as many characters as bytes, so a short one needs
+    // no count; ASCII needs only a byte scan for control characters.
+    if value.len() > max {
+        let actual = value.chars().count();
+        if actual > max {
+            return Err(FieldError::new(element, Rule::TooLong { max, actual }));
+        }
     }
-
+    if value.is_ascii() {
+        return match value.bytes().find(|&byte| !is_xml_char(char::from(byte))) {
+            Some(byte) => Err(FieldError::new(
+                element,
+                Rule::ForbiddenCharacter {
+                    code_point: u32::from(byte),
+                },
+            )),
+            None => Ok(()),
+        };
+    }
     match value.chars().find(|&c| !is_xml_char(c)) {
         Some(c) => Err(FieldError::new(
             element,

@@ -318,3 +318,45 @@ fn attendee_field_mut_reaches_custom25() {
 fn attendee_field_unknown_name() {
     assert_eq!(Attendee::default().field("Email"), None);
 }
+
+#[test]
+fn list_write_valid_leaves_out_invalid_items() {
+    let item = |code: &str, text: &str| ListItem {
+        code: code.into(),
+        short_code: code.into(),
+        text: text.into(),
+        match_value: String::new(),
+    };
+    let items = vec![
+        item("SF", "San Francisco"),
+        item("XX", ""),
+        item("LA", "Los Angeles"),
+    ];
+    let mut left_out = Vec::new();
+
+    let (xml, written) = FetchListResponse::write_valid(&items, |item, error| {
+        left_out.push((item.code.clone(), error.element().to_owned()));
+    });
+
+    let valid = FetchListResponse {
+        items: vec![items[0].clone(), items[2].clone()],
+    };
+    assert_eq!(written, 2);
+    assert_eq!(left_out, [("XX".to_owned(), "text".to_owned())]);
+    assert_eq!(text(xml), text(valid.to_xml().unwrap()));
+}
+
+#[test]
+fn list_write_valid_without_valid_items_is_empty_root() {
+    let invalid = ListItem {
+        code: "SF".into(),
+        short_code: "SF".into(),
+        text: "San\u{1}Francisco".into(),
+        match_value: String::new(),
+    };
+
+    let (xml, written) = FetchListResponse::write_valid(&[invalid], |_, _| {});
+
+    assert_eq!(written, 0);
+    assert!(text(xml).contains("<fetch-list-response/>"));
+}

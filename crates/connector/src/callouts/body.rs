@@ -1,5 +1,7 @@
 //! Reading an XML request body: content type, size limit and read timeout.
 
+use std::task::Poll;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -40,11 +42,18 @@ impl FromRequest<AppState> for XmlBody {
         }
 
         let limited = Limited::new(request.into_body(), settings.body_limit);
-        let collected = tokio::time::timeout(settings.body_read_timeout, limited.collect())
-            .await
-            .map_err(|_| CalloutError::BodyTimedOut {
-                seconds: settings.body_read_timeout.as_secs(),
-            })?;
+        let mut collecting = std::pin::pin!(limited.collect());
+        // A small body usually arrives with the request head, so the first
+        // poll completes and no timer is started for it.
+        let first = std::future::poll_fn(|context| Poll::Ready(collecting.as_mut().poll(context)));
+        let collected = match first.await {
+            Poll::Ready(collected) => collected,
+            Poll::Pending => tokio::time::timeout(settings.body_read_timeout, collecting)
+                .await
+                .map_err(|_| CalloutError::BodyTimedOut {
+                    seconds: settings.body_read_timeout.as_secs(),
+                })?,
+        };
 
         match collected {
             Ok(collected) => Ok(XmlBody(collected.to_bytes())),

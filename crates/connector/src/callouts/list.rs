@@ -1,7 +1,7 @@
 //! Fetch List (v1.2): choose the list, search it under the parent, return items.
 
 use axum::response::Response;
-use protocol::{FetchListRequest, FetchListResponse, ListItem};
+use protocol::{FetchListRequest, FetchListResponse};
 
 use super::{AppState, XmlBody, result_limit, xml_response};
 use crate::server::errors::CalloutError;
@@ -26,25 +26,13 @@ pub(crate) async fn fetch_list(
         state.store.search_list(&query).await?
     };
     items.truncate(query.limit);
-    items.retain(is_writable);
 
-    let count = items.len();
-    let xml = FetchListResponse { items }
-        .to_xml()
-        .map_err(CalloutError::ResponseNotWritten)?;
+    // Items the host would not accept are left out, as the attendee
+    // handler does for attendees.
+    let (xml, count) = FetchListResponse::write_valid(&items, |_, error| {
+        tracing::warn!(element = error.element(), rule = %error.rule(), "left out a stored list item that the response cannot carry");
+    });
     Ok(xml_response(xml, count))
-}
-
-/// Checks whether the host would accept the stored item, as the attendee
-/// handler does for attendees.
-fn is_writable(item: &ListItem) -> bool {
-    match item.validate() {
-        Ok(()) => true,
-        Err(error) => {
-            tracing::warn!(element = error.element(), rule = %error.rule(), "left out a stored list item that the response cannot carry");
-            false
-        }
-    }
 }
 
 /// Picks the list to search: the request's `list-name` when it names an

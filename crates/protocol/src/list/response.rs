@@ -88,24 +88,47 @@ impl FetchListResponse {
             item.validate()
                 .map_err(|error| error.writing_at(&item_path(index)))?;
         }
-
-        let mut writer = XmlWriter::new();
-        if self.items.is_empty() {
-            writer.empty(ROOT);
-            return Ok(writer.finish());
-        }
-        writer.start(ROOT);
-        for item in &self.items {
-            writer.start(ITEM);
-            writer.value(CODE, &item.code);
-            writer.value(SHORT_CODE, &item.short_code);
-            writer.value(TEXT, &item.text);
-            writer.value(MATCH_VALUE, &item.match_value);
-            writer.end(ITEM);
-        }
-        writer.end(ROOT);
-        Ok(writer.finish())
+        Ok(write_items(&self.items.iter().collect::<Vec<_>>()))
     }
+
+    /// Writes the response with the items that pass [`ListItem::validate`]
+    /// and leaves out the others, passing each of those to `left_out` with
+    /// its error. Returns the document and the number of items written.
+    /// Each item is checked once, which makes this cheaper than checking
+    /// the items first and then calling [`FetchListResponse::to_xml`].
+    pub fn write_valid(
+        items: &[ListItem],
+        mut left_out: impl FnMut(&ListItem, FieldError),
+    ) -> (Vec<u8>, usize) {
+        let mut valid = Vec::with_capacity(items.len());
+        for item in items {
+            match item.validate() {
+                Ok(()) => valid.push(item),
+                Err(error) => left_out(item, error),
+            }
+        }
+        (write_items(&valid), valid.len())
+    }
+}
+
+/// Writes a response of items already checked; none gives `<fetch-list-response/>`.
+fn write_items(items: &[&ListItem]) -> Vec<u8> {
+    let mut writer = XmlWriter::new();
+    if items.is_empty() {
+        writer.empty(ROOT);
+        return writer.finish();
+    }
+    writer.start(ROOT);
+    for item in items {
+        writer.start(ITEM);
+        writer.value(CODE, &item.code);
+        writer.value(SHORT_CODE, &item.short_code);
+        writer.value(TEXT, &item.text);
+        writer.value(MATCH_VALUE, &item.match_value);
+        writer.end(ITEM);
+    }
+    writer.end(ROOT);
+    writer.finish()
 }
 
 /// Path of the item at 0-based `index`, written 1-based.
