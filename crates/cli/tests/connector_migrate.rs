@@ -107,7 +107,7 @@ fn connector_commands_accept_postgres_url() {
     let listed = succeed(callouts().args(["connector", "notifications", "list", "--db", &url]));
 
     assert!(
-        stdout(&migrated).contains(": schema version 1"),
+        stdout(&migrated).contains(": schema version 2"),
         "{}",
         stdout(&migrated)
     );
