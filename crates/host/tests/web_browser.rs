@@ -32,11 +32,10 @@ async fn scenario(
     session.type_into("#login", login).await?;
     session.type_into("#password", USER_PASSWORD).await?;
     session.click("#sign-in").await?;
-    let home = session.text("main").await?;
-    ensure!(
-        home.contains(&format!("Signed in as {login}")),
-        "home page after sign-in: {home}"
-    );
+    // The sign-in page has a `main` too, so wait for the home page's text.
+    session
+        .wait_for_text("main", &format!("Signed in as {login}"))
+        .await?;
 
     session.click("#registrations-link").await?;
     session.click("#new-registration").await?;

@@ -155,6 +155,13 @@ pub async fn open_browser(
     Ok(client)
 }
 
+/// Tells whether `error` says that an element found earlier is gone, as
+/// when a page load replaced the page between finding and using it; the
+/// caller then finds the element again on the new page.
+fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    error.to_string().contains("stale element")
+}
+
 /// The page as a user drives it: find by CSS selector, type, click, read.
 pub struct Session<'a> {
     pub client: &'a Client,
@@ -191,12 +198,25 @@ impl Session<'_> {
     }
 
     pub async fn click(&self, selector: &str) -> anyhow::Result<()> {
-        self.element(selector).await?.click().await?;
-        Ok(())
+        let started = Instant::now();
+        loop {
+            match self.element(selector).await?.click().await {
+                Err(error) if is_stale(&error) && started.elapsed() < WAIT => {}
+                clicked => return Ok(clicked?),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn text(&self, selector: &str) -> anyhow::Result<String> {
-        Ok(self.element(selector).await?.text().await?)
+        let started = Instant::now();
+        loop {
+            match self.element(selector).await?.text().await {
+                Err(error) if is_stale(&error) && started.elapsed() < WAIT => {}
+                text => return Ok(text?),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the element at `selector` contains `expected` and returns
