@@ -155,7 +155,7 @@ pub async fn open_browser(
     Ok(client)
 }
 
-/// Tells whether `error` says that an element found earlier is gone, as
+/// Tells whether `error` means that an element found earlier is gone, as
 /// when a page load replaced the page between finding and using it; the
 /// caller then finds the element again on the new page.
 fn is_stale(error: &fantoccini::error::CmdError) -> bool {
