@@ -533,9 +533,10 @@ async fn worker_two_instances_process_each_once() {
 }
 
 /// Two connectors on one PostgreSQL database with a 3-second claim lease,
-/// and a host that answers the decision after 5 seconds: the instance that
-/// took the notification extends its claim while it waits, so the other
-/// one does not take it over and decide again. Skips without PostgreSQL.
+/// and a host that responds to the decision after 5 seconds. The instance
+/// that took the notification extends its claim while it waits, so the
+/// other one does not take it over and decide again. Skips without
+/// PostgreSQL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn worker_attempt_longer_than_lease_keeps_its_claim() {
     let Some(database) = TestDatabase::postgres().await else {

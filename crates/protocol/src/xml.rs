@@ -26,7 +26,7 @@ pub(crate) fn is_xml_space(c: char) -> bool {
 /// Returns whether `name` matches the XML 1.0 `Name` production: a
 /// `NameStartChar` followed by `NameChar`s. The reader does not check names.
 pub(crate) fn is_xml_name(name: &str) -> bool {
-    // Message element names are ASCII, so bytes are checked first; a name
+    // Message element names are ASCII, so bytes are checked first. A name
     // with other characters takes the full check.
     let bytes = name.as_bytes();
     if bytes.is_ascii() {
@@ -74,7 +74,7 @@ fn is_name_char(c: char) -> bool {
 mod tests {
     use super::{is_name_char, is_name_start_char, is_xml_name};
 
-    /// The production checked one character at a time, as the non-ASCII path does.
+    /// Checks the production one character at a time, as the non-ASCII path does.
     fn by_characters(name: &str) -> bool {
         let mut characters = name.chars();
         characters.next().is_some_and(is_name_start_char) && characters.all(is_name_char)

@@ -338,9 +338,9 @@ fn long_element_name_cut_in_error_path() {
     let name = format!("Ø{}", "n".repeat(99));
     let inner = format!("<{name}><LastName>Do&#x1;e</LastName></{name}>");
     let error = parse_request(&request_with(&inner));
-    let shown = format!("Ø{}", "n".repeat(63));
+    let cut_name = format!("Ø{}", "n".repeat(63));
     assert_eq!(
         error.element(),
-        format!("AttendeeSearchRequest/Attendee/{shown}/LastName")
+        format!("AttendeeSearchRequest/Attendee/{cut_name}/LastName")
     );
 }

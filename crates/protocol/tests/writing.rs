@@ -320,7 +320,7 @@ fn attendee_field_unknown_name() {
 }
 
 #[test]
-fn list_write_valid_leaves_out_invalid_items() {
+fn write_valid_leaves_out_invalid() {
     let item = |code: &str, text: &str| ListItem {
         code: code.into(),
         short_code: code.into(),
@@ -347,7 +347,7 @@ fn list_write_valid_leaves_out_invalid_items() {
 }
 
 #[test]
-fn list_write_valid_without_valid_items_is_empty_root() {
+fn write_valid_all_invalid_empty_root() {
     let invalid = ListItem {
         code: "SF".into(),
         short_code: "SF".into(),

@@ -12,11 +12,11 @@ pub(super) const MAX_CLIENT_ID_CHARS: usize = 255;
 /// Maximum number of attempts. With the default maximum delay of 10 minutes, 1000 attempts span about a week.
 const MAX_ATTEMPTS: u32 = 1_000;
 
-/// Shortest claim lease: the worker extends a claim every third of it, so
+/// Minimum claim lease. The worker extends a claim every third of it, so
 /// a shorter lease would be extended more often than once a second.
 const MIN_CLAIM_LEASE_SECS: u64 = 3;
 
-/// Longest claim lease, one hour.
+/// Maximum claim lease, one hour.
 const MAX_CLAIM_LEASE_SECS: u64 = 3_600;
 
 pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {

@@ -156,7 +156,7 @@ pub async fn open_browser(
 }
 
 /// Tells whether `error` means that an element found earlier is gone, as
-/// when a page load replaced the page between finding and using it; the
+/// when a page load replaced the page between finding and using it. The
 /// caller then finds the element again on the new page.
 fn is_stale(error: &fantoccini::error::CmdError) -> bool {
     error.to_string().contains("stale element")
