@@ -532,13 +532,10 @@ async fn worker_two_instances_process_each_once() {
     second.stop().await.unwrap();
 }
 
-/// Two connectors on one PostgreSQL database with a 3-second claim lease,
-/// and a host that responds to the decision after 5 seconds. The instance
-/// that took the notification extends its claim while it waits, so the
-/// other one does not take it over and decide again. Skips without
-/// PostgreSQL.
+/// Two connectors with a 3-second claim lease and a host that responds to
+/// the decision after 5 seconds: the other connector must not decide again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn worker_attempt_longer_than_lease_keeps_its_claim() {
+async fn worker_long_attempt_keeps_claim() {
     let Some(database) = TestDatabase::postgres().await else {
         return;
     };

@@ -17,9 +17,9 @@ pub use stores::{StoreDatabase, Stores, run_on_postgres, run_on_sqlite};
 /// Names the PostgreSQL database that tests create their schemas in.
 pub const POSTGRES_URL_VARIABLE: &str = "CALLOUTS_TEST_POSTGRES_URL";
 
-/// `postgres` makes [`TestDatabase::from_environment`] use PostgreSQL, so
-/// that the tests of whole servers run on it; anything else, or no value,
-/// SQLite.
+/// Engine choice: `postgres` makes [`TestDatabase::from_environment`] use
+/// PostgreSQL, so that the tests of whole servers run on it. Any other
+/// value, or none, means SQLite.
 pub const ENGINE_VARIABLE: &str = "CALLOUTS_TEST_ENGINE";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

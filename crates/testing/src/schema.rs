@@ -84,7 +84,7 @@ async fn drop_schema(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut admin = sqlx::PgConnection::connect(admin_url).await?;
     // A connection that a failed test left inside a transaction may hold
-    // locks; fail rather than wait for them forever.
+    // locks, so the drop fails after a while rather than waiting forever.
     sqlx::query("SET lock_timeout = '10s'")
         .execute(&mut admin)
         .await?;

@@ -60,7 +60,7 @@ impl<S: Stores> StoreDatabase<S> {
         Self::new(database.await)
     }
 
-    /// Opens a store on the database; each call opens another one, as
+    /// Opens a store on the database. Each call opens another one, as
     /// another process or instance would.
     pub async fn open(&self) -> Arc<S::Store> {
         match self.engine {
@@ -69,13 +69,13 @@ impl<S: Stores> StoreDatabase<S> {
         }
     }
 
-    /// Opens a SQLite store; panics on a PostgreSQL database.
+    /// Opens a SQLite store, and panics on a PostgreSQL database.
     pub fn open_sqlite(&self) -> S::Sqlite {
         assert_eq!(self.engine, Engine::Sqlite, "not a SQLite test database");
         S::open_sqlite(self.location())
     }
 
-    /// Opens a PostgreSQL store; panics on a SQLite database.
+    /// Opens a PostgreSQL store, and panics on a SQLite database.
     pub async fn open_postgres(&self) -> S::Postgres {
         assert_eq!(
             self.engine,

@@ -198,22 +198,28 @@ impl Session<'_> {
     }
 
     pub async fn click(&self, selector: &str) -> anyhow::Result<()> {
-        let started = Instant::now();
-        loop {
-            match self.element(selector).await?.click().await {
-                Err(error) if is_stale(&error) && started.elapsed() < WAIT => {}
-                clicked => return Ok(clicked?),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.with_element(selector, |element| async move { element.click().await })
+            .await
+            .map(drop)
     }
 
     pub async fn text(&self, selector: &str) -> anyhow::Result<String> {
+        self.with_element(selector, |element| async move { element.text().await })
+            .await
+    }
+
+    /// Finds the element at `selector` and runs `action` on it. When a page
+    /// load replaced the element in between, finds it again on the new page.
+    async fn with_element<T, F, A>(&self, selector: &str, action: A) -> anyhow::Result<T>
+    where
+        A: Fn(fantoccini::elements::Element) -> F,
+        F: Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
         let started = Instant::now();
         loop {
-            match self.element(selector).await?.text().await {
+            match action(self.element(selector).await?).await {
                 Err(error) if is_stale(&error) && started.elapsed() < WAIT => {}
-                text => return Ok(text?),
+                done => return Ok(done?),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -88,7 +88,7 @@ impl FetchListResponse {
             item.validate()
                 .map_err(|error| error.writing_at(&item_path(index)))?;
         }
-        Ok(write_items(&self.items.iter().collect::<Vec<_>>()))
+        Ok(write_items(self.items.iter()).0)
     }
 
     /// Writes the response with the items that pass [`ListItem::validate`]
@@ -100,25 +100,28 @@ impl FetchListResponse {
         items: &[ListItem],
         mut left_out: impl FnMut(&ListItem, FieldError),
     ) -> (Vec<u8>, usize) {
-        let mut valid = Vec::with_capacity(items.len());
-        for item in items {
-            match item.validate() {
-                Ok(()) => valid.push(item),
-                Err(error) => left_out(item, error),
+        let valid = items.iter().filter(|item| match item.validate() {
+            Ok(()) => true,
+            Err(error) => {
+                left_out(item, error);
+                false
             }
-        }
-        (write_items(&valid), valid.len())
+        });
+        write_items(valid)
     }
 }
 
-/// Writes a response of items already checked; none gives `<fetch-list-response/>`.
-fn write_items(items: &[&ListItem]) -> Vec<u8> {
+/// Writes a response of items already checked, and returns it with the
+/// number of items. No item gives `<fetch-list-response/>`.
+fn write_items<'a>(items: impl Iterator<Item = &'a ListItem>) -> (Vec<u8>, usize) {
+    let mut items = items.peekable();
     let mut writer = XmlWriter::new();
-    if items.is_empty() {
+    if items.peek().is_none() {
         writer.empty(ROOT);
-        return writer.finish();
+        return (writer.finish(), 0);
     }
     writer.start(ROOT);
+    let mut written = 0;
     for item in items {
         writer.start(ITEM);
         writer.value(CODE, &item.code);
@@ -126,9 +129,10 @@ fn write_items(items: &[&ListItem]) -> Vec<u8> {
         writer.value(TEXT, &item.text);
         writer.value(MATCH_VALUE, &item.match_value);
         writer.end(ITEM);
+        written += 1;
     }
     writer.end(ROOT);
-    writer.finish()
+    (writer.finish(), written)
 }
 
 /// Path of the item at 0-based `index`, written 1-based.
