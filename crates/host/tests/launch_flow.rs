@@ -490,6 +490,87 @@ async fn launch_disabled_service_conflict() {
     assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.text);
 }
 
+/// Changes the password of the launch registration through the API, which
+/// clears its Verified state and leaves its services enabled.
+async fn unverify(launch: &Launch) {
+    let setup = &launch.ready.sandbox.setup;
+    let changed = setup
+        .host
+        .patch(
+            &format!("/api/v1/connectors/{}", launch.ready.registration.0),
+            &setup.token,
+            &serde_json::json!({"password": "another-password-123"}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.body["verified"], false, "{}", changed.text);
+    assert_eq!(
+        changed.body["services"]["launch-external-url"]["enabled"], true,
+        "{}",
+        changed.text
+    );
+}
+
+/// Launches the entry field of a new entry after the registration lost
+/// its Verified state, asking for JSON when `json` is set. The form leaves
+/// out the list field, because its Fetch List service is inactive too.
+async fn launch_unverified(version: &str, json: bool) -> Page {
+    let launch = Launch::start(version).await;
+    let field = launch.field("CostObject", "ENTRY").await;
+    let (_, entry) = report_and_entry(launch.employee()).await;
+    unverify(&launch).await;
+    let fields: Vec<(&str, &str)> = sandbox_support::entry_fields()
+        .into_iter()
+        .filter(|(name, _)| *name != "list")
+        .collect();
+
+    post_launch(
+        launch.employee(),
+        &entry,
+        field,
+        &format!("ENTRY:{}", last_id(&entry)),
+        &fields,
+        json,
+    )
+    .await
+}
+
+/// Asserts that a launch was rejected as unavailable and carries no
+/// signed URL, no signature and no launch code.
+fn assert_unavailable(page: &Page) {
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.text);
+    assert!(
+        page.text.contains("not available"),
+        "the message names the unavailable connector: {}",
+        page.text
+    );
+    assert!(page.location().is_none(), "{:?}", page.location());
+    for issued in ["url", "signature", "lc_", "client_auth_code"] {
+        assert!(!page.text.contains(issued), "{issued} in {}", page.text);
+    }
+}
+
+#[tokio::test]
+async fn launch_v1_unverified_registration_conflict() {
+    let page = launch_unverified("V1", true).await;
+
+    assert_unavailable(&page);
+}
+
+#[tokio::test]
+async fn launch_v4_unverified_registration_conflict() {
+    let page = launch_unverified("V4", true).await;
+
+    assert_unavailable(&page);
+}
+
+#[tokio::test]
+async fn launch_unverified_without_json_conflict() {
+    let page = launch_unverified("V1", false).await;
+
+    assert_unavailable(&page);
+}
+
 #[tokio::test]
 async fn launch_without_csrf_token_forbidden() {
     let launch = Launch::start("V4").await;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use host::crypto::SealedPassword;
 use host::domain::fields::{CredentialUserName, Description, HostName, RegistrationName};
 use host::domain::launch_fields::{
-    LaunchFieldId, LaunchFieldInput, LaunchObjectType, NewLaunchField, launch_rules,
+    LaunchFieldId, LaunchFieldInput, LaunchObjectType, NewLaunchField, launch_rules, launch_version,
 };
 use host::domain::services::{LaunchVersion, OAuthClient, ServiceSettings, default_services};
 use host::domain::{
@@ -677,8 +677,9 @@ fn launch_object_parse_cases() {
     }
 }
 
-/// A registration of the fixture's company whose Launch External URL
-/// service is enabled with `version`.
+/// The fixture's registration, verified and with its Launch External URL
+/// service enabled with `version`, or as stored (unverified, with the
+/// service disabled) for `None`.
 async fn launch_registration(
     fixture: &Fixture,
     version: Option<LaunchVersion>,
@@ -694,6 +695,7 @@ async fn launch_registration(
         .get_mut(&ServiceKind::LaunchExternalUrl)
         .unwrap();
     if let Some(version) = version {
+        registration.verified = true;
         service.enabled = true;
         service.settings = ServiceSettings::LaunchExternalUrl {
             version,
@@ -779,6 +781,28 @@ async fn field_input_disabled_service_rejected() {
             launch_rules::SERVICE_DISABLED.to_owned()
         )]
     );
+}
+
+#[tokio::test]
+async fn field_input_unverified_registration_rejected() {
+    let fixture = fixture().await;
+    let mut registration = launch_registration(&fixture, Some(LaunchVersion::V4)).await;
+    registration.verified = false;
+
+    let parsed = input("ENTRY").parse(
+        fixture.company,
+        Some(&registration),
+        OffsetDateTime::now_utc(),
+    );
+
+    assert_eq!(
+        rules_of(parsed),
+        [(
+            "registration_id".to_owned(),
+            launch_rules::SERVICE_DISABLED.to_owned()
+        )]
+    );
+    assert_eq!(launch_version(&registration), None);
 }
 
 #[tokio::test]

@@ -243,6 +243,26 @@ async fn deactivated_registration_tokens_stop_working() {
 }
 
 #[tokio::test]
+async fn unverified_registration_tokens_stop_working() {
+    let validating = validating(notify_config()).await;
+    let report = validating.submitted_report("Unverified").await;
+    let token = validating.access_token().await;
+    let setup = &validating.setup;
+
+    setup.unverify().await;
+
+    assert_eq!(read_json(&setup.host, &token, report).await.status, 401);
+    let granted = validating.grant().await;
+    assert_eq!(granted.status, 401, "{}", granted.text);
+    assert_eq!(granted.body["error"], "invalid_client");
+    assert!(
+        granted.body.get("access_token").is_none(),
+        "{}",
+        granted.text
+    );
+}
+
+#[tokio::test]
 async fn client_credentials_need_registration_manager() {
     let validating = validating(notify_config()).await;
     let setup = &validating.setup;

@@ -35,14 +35,15 @@ const WRONG_CLIENT: &str = "client_id or client_secret is wrong";
 /// and never repeat a credential.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    /// Unknown client id, wrong secret, or a deactivated registration.
+    /// Unknown client id, wrong secret, or an inactive registration: one
+    /// without an enabled service, or one that is not verified.
     #[error("{0}")]
     InvalidClient(&'static str),
     /// An unknown, used or expired refresh token or launch code, or a
     /// launch code presented with another `client_id` or `redirect_uri`.
     #[error("{0}")]
     InvalidGrant(&'static str),
-    /// A missing, unknown or expired access token, or one of a deactivated registration.
+    /// A missing, unknown or expired access token, or one of an inactive registration.
     #[error("the access token is unknown, expired or revoked")]
     InvalidToken,
     #[error(transparent)]
@@ -234,7 +235,7 @@ impl TokenService {
             .store
             .registration(grant.company_id, grant.registration_id)
             .await?;
-        if !registration.as_ref().is_some_and(is_enabled) {
+        if !registration.as_ref().is_some_and(Registration::is_active) {
             return Err(TokenError::InvalidToken);
         }
         Ok(ConnectorGrant {
@@ -304,9 +305,9 @@ impl TokenService {
             .store
             .registration(stored.company_id, stored.registration_id)
             .await?;
-        if !registration.as_ref().is_some_and(is_enabled) {
+        if !registration.as_ref().is_some_and(Registration::is_active) {
             return Err(TokenError::InvalidClient(
-                "the registration is deactivated: it has no enabled service",
+                "the registration is inactive: it has no enabled service or is not verified",
             ));
         }
         Ok(stored)
@@ -341,15 +342,6 @@ impl TokenService {
         };
         (pair, stored)
     }
-}
-
-/// Returns whether any service of the registration is enabled, because a
-/// registration without one is deactivated.
-fn is_enabled(registration: &Registration) -> bool {
-    registration
-        .services
-        .values()
-        .any(|service| service.enabled)
 }
 
 /// Logs a second use of a launch code, with the ids it was issued for.

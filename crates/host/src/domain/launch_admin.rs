@@ -21,7 +21,7 @@ pub async fn list_launch_fields(
 }
 
 /// Lists the registrations of the actor's company that a new launch field
-/// may name: those whose launch-external-url service is enabled.
+/// may name: verified registrations whose launch-external-url service is enabled.
 pub async fn launch_registrations(
     store: &dyn HostStore,
     actor: &Actor,

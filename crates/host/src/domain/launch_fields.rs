@@ -21,7 +21,7 @@ pub mod launch_rules {
     pub const POPUP_SIZE: &str = "must be a whole number from 200 to 2000";
     pub const REGISTRATION_UNKNOWN: &str = "must name a registration of the company";
     pub const SERVICE_DISABLED: &str =
-        "must name a registration whose launch-external-url service is enabled";
+        "must name a verified registration whose launch-external-url service is enabled";
     pub const SINGLE_LINE_VALUE_LENGTH: &str = "must be at most 500 characters";
     pub const MULTILINE_VALUE_LENGTH: &str = "must be at most 2000 characters";
     pub const SINGLE_LINE_VALUE_CONTROLS: &str =
@@ -245,12 +245,13 @@ impl LaunchFieldInput {
 }
 
 /// Returns the version of the registration's Launch External URL service,
-/// or `None` when that service is disabled.
+/// or `None` when that service is inactive: disabled, or enabled on a
+/// registration that is not verified.
 pub fn launch_version(registration: &Registration) -> Option<LaunchVersion> {
-    let service = registration.services.get(&ServiceKind::LaunchExternalUrl)?;
-    if !service.enabled {
+    if !registration.service_is_active(ServiceKind::LaunchExternalUrl) {
         return None;
     }
+    let service = registration.services.get(&ServiceKind::LaunchExternalUrl)?;
     match service.settings {
         ServiceSettings::LaunchExternalUrl { version, .. } => Some(version),
         _ => None,

@@ -44,6 +44,12 @@ pub enum LaunchError {
         "the launch-external-url service of the field's registration is disabled; ask an administrator to enable it"
     )]
     ServiceDisabled,
+    /// The field's registration lost its Verified state when its Host Name,
+    /// User Name or Password changed, so no callout may reach its connector.
+    #[error(
+        "the connector of the field's registration is not available: the registration is not verified; ask an administrator to run Test Connection"
+    )]
+    RegistrationUnverified,
     #[error("the registration's password could not be decrypted")]
     Decrypt(#[from] OpenError),
     #[error("the launch code could not be issued")]
@@ -239,6 +245,9 @@ impl Launcher {
             .get(&ServiceKind::LaunchExternalUrl)
             .filter(|service| service.enabled)
             .ok_or(LaunchError::ServiceDisabled)?;
+        if !registration.service_is_active(ServiceKind::LaunchExternalUrl) {
+            return Err(LaunchError::RegistrationUnverified);
+        }
         let ServiceSettings::LaunchExternalUrl { version, oauth } = &service.settings else {
             return Err(LaunchError::ServiceDisabled);
         };

@@ -441,4 +441,24 @@ impl Notifying {
         .await
         .unwrap_or_else(|| panic!("fewer than {count} {status:?} notifications within {timeout:?}"))
     }
+
+    /// Changes the registration's password through the API, which clears
+    /// its Verified state and leaves Event Notification enabled.
+    pub async fn unverify(&self) {
+        let changed = self
+            .host
+            .patch(
+                &format!("/api/v1/connectors/{}", self.registration.0),
+                &self.admin_token,
+                &json!({"password": "another-password-123"}),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+        assert_eq!(changed.body["verified"], false, "{}", changed.text);
+        assert_eq!(
+            changed.body["services"]["event-notification"]["enabled"], true,
+            "{}",
+            changed.text
+        );
+    }
 }

@@ -150,7 +150,7 @@ async fn set_value(
         return Err(ServiceError::new(
             StatusCode::CONFLICT,
             "service_disabled",
-            "the launch-external-url service of the field's registration is disabled",
+            "the launch-external-url service of the field's registration is not active: it is disabled or the registration is not verified",
         ));
     }
     if !item.report.step.is_editable() {

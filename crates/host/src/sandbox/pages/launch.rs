@@ -370,13 +370,14 @@ pub(crate) async fn launch(
         }))
         .into_response(),
         Ok(target) => Redirect::to(&target.url).into_response(),
-        Err(LaunchError::ServiceDisabled) => {
+        Err(error @ (LaunchError::ServiceDisabled | LaunchError::RegistrationUnverified)) => {
             tracing::warn!(
                 launch_field_id = field_id,
                 registration_id = field.registration_id.0,
-                "launch rejected: the launch-external-url service is disabled"
+                %error,
+                "launch rejected"
             );
-            let message = LaunchError::ServiceDisabled.to_string();
+            let message = error.to_string();
             if json {
                 json_error(StatusCode::CONFLICT, &message)
             } else {
