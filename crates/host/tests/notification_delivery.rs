@@ -194,6 +194,57 @@ async fn disabled_service_passes_steps_through() {
 }
 
 #[tokio::test]
+async fn unverified_registration_passes_steps_through() {
+    let setup = start(notify_config(), both_steps(), &[], Reply::Status(200)).await;
+    setup.unverify().await;
+    let report = report_of(&setup.host, &setup.employee, "Unverified validator").await;
+
+    let submitted = setup
+        .workflow
+        .submit(&setup.employee, report)
+        .await
+        .expect("submit");
+
+    assert_eq!(submitted.to, Step::Approval);
+    assert!(submitted.notifications.is_empty());
+    let every_status = [
+        NotificationStatus::Queued,
+        NotificationStatus::Delivered,
+        NotificationStatus::Failed,
+    ];
+    assert!(setup.notifications(&every_status).await.is_empty());
+    assert!(setup.connector.received().is_empty());
+}
+
+#[tokio::test]
+async fn queued_notification_unverified_never_sent() {
+    let setup = start(
+        notify_config(),
+        both_steps(),
+        &[Reply::Status(500)],
+        Reply::Status(200),
+    )
+    .await;
+    let report = report_of(&setup.host, &setup.employee, "Unverified retry").await;
+    setup
+        .workflow
+        .submit(&setup.employee, report)
+        .await
+        .expect("submit");
+    // The first attempt gets 500; the retry waits at least 500 ms.
+    setup.connector.wait_for(1, WAIT).await;
+
+    setup.unverify().await;
+    let failed = setup
+        .wait_for_status(NotificationStatus::Failed, 1, WAIT)
+        .await;
+
+    assert_eq!(setup.connector.received().len(), 1, "no retry was sent");
+    let error = failed[0].last_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("service_not_active:"), "{error}");
+}
+
+#[tokio::test]
 async fn connector_500_retries_then_fails() {
     let setup = start(notify_config(), both_steps(), &[], Reply::Status(500)).await;
     let report = report_of(&setup.host, &setup.employee, "Rejected").await;
