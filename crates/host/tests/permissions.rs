@@ -175,16 +175,40 @@ async fn other_company_registration_is_404_without_data() {
             .await;
 
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
-        assert!(
-            !answer.text.contains("Acme private HR"),
-            "{method} {path}: {}",
-            answer.text
-        );
-        assert!(
-            !answer.text.contains("connector.example.com"),
-            "{method} {path}"
-        );
+        assert_no_registration_data(&answer, &format!("{method} {path}"));
     }
+
+    // DELETE is not supported for anyone, so another company gets 405 (or
+    // 404), never the registration, and the registration stays.
+    let path = format!("/api/v1/connectors/{id}");
+    let deleted = host.send(Method::DELETE, &path, Some(&globex), None).await;
+    assert!(
+        matches!(
+            deleted.status,
+            StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND
+        ),
+        "DELETE {path}: {}",
+        deleted.status
+    );
+    assert_no_registration_data(&deleted, &format!("DELETE {path}"));
+    let registration = host.get(&path, &acme).await;
+    assert_eq!(registration.status, StatusCode::OK, "{}", registration.text);
+    assert_eq!(registration.body["name"], "Acme private HR");
+}
+
+/// Asserts that `answer` names neither the registration of
+/// `other_company_registration_is_404_without_data` nor its host.
+fn assert_no_registration_data(answer: &Answer, request: &str) {
+    assert!(
+        !answer.text.contains("Acme private HR"),
+        "{request}: {}",
+        answer.text
+    );
+    assert!(
+        !answer.text.contains("connector.example.com"),
+        "{request}: {}",
+        answer.text
+    );
 }
 
 #[tokio::test]

@@ -278,6 +278,34 @@ async fn name_boundaries_are_accepted() {
 }
 
 #[tokio::test]
+async fn credential_boundaries_are_accepted() {
+    let host = spawn_host(FakeTester::succeeding()).await;
+    let token = host.administrator("Acme").await;
+    let cases = [
+        ("user name of 10 characters", "user_name", "user-ten-1"),
+        ("password of 10 characters", "password", "pw-ten-123"),
+    ];
+
+    for (case, field, value) in cases {
+        assert_eq!(value.chars().count(), 10, "{case}");
+        let mut body = with(field, json!(value));
+        body["name"] = json!(case);
+
+        let created = host.post("/api/v1/connectors", &token, &body).await;
+
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{case}: {}",
+            created.text
+        );
+        if field == "user_name" {
+            assert_eq!(created.body["user_name"], value, "{case}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn name_is_unique_within_company_ignoring_case() {
     let host = spawn_host(FakeTester::succeeding()).await;
     let token = host.administrator("Acme").await;

@@ -58,6 +58,86 @@ fn forms(id: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     ]
 }
 
+/// Returns the form actions outside the registration forms, with fields that
+/// name Acme's registration `id`. Notification 1 and report 1 need not
+/// exist, because the CSRF check runs before any handler looks them up.
+fn other_forms(id: i64) -> Vec<(String, Vec<(&'static str, String)>)> {
+    vec![
+        (format!("/registrations/{id}/client-credentials"), vec![]),
+        (
+            "/launch-fields".to_owned(),
+            vec![
+                ("registration_id", id.to_string()),
+                ("code", "CostObject".to_owned()),
+                ("label", "Cost object".to_owned()),
+                ("object_type", "ENTRY".to_owned()),
+                ("popup_width", "800".to_owned()),
+                ("popup_height", "600".to_owned()),
+            ],
+        ),
+        (
+            "/approvals/decide".to_owned(),
+            vec![
+                ("object_type", "EXPRPT".to_owned()),
+                ("object_id", "1".to_owned()),
+                ("role", "administrator".to_owned()),
+                ("decision", "approve".to_owned()),
+            ],
+        ),
+        ("/notifications/1/retry".to_owned(), vec![]),
+        ("/notifications/1/delete".to_owned(), vec![]),
+    ]
+}
+
+/// Returns `own` with its first character changed.
+fn wrong_token(own: &str) -> String {
+    let mut wrong = own.to_owned().into_bytes();
+    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(wrong).unwrap()
+}
+
+/// Posts every form of [`other_forms`] with `csrf_token` (none when
+/// `None`), checks that each is rejected as a CSRF failure, and that no
+/// client credentials or launch field were created.
+async fn assert_other_forms_rejected(admin: &Browser, id: i64, csrf_token: Option<&str>) {
+    for (action, fields) in other_forms(id) {
+        let mut all: Vec<(&str, &str)> = csrf_token
+            .map(|token| ("csrf_token", token))
+            .into_iter()
+            .collect();
+        all.extend(fields.iter().map(|(name, value)| (*name, value.as_str())));
+
+        let page = admin.post(&action, &all).await;
+
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{action}");
+        assert!(
+            page.text.contains("security token is missing or wrong"),
+            "{action}: {}",
+            page.text
+        );
+    }
+    let registration_page = admin.get(&format!("/registrations/{id}")).await;
+    assert!(
+        registration_page
+            .text
+            .contains("id=\"no-client-credentials\""),
+        "{}",
+        registration_page.text
+    );
+    let launch_fields_page = admin.get("/launch-fields").await;
+    assert_eq!(
+        launch_fields_page.status,
+        StatusCode::OK,
+        "{}",
+        launch_fields_page.text
+    );
+    assert!(
+        !launch_fields_page.text.contains("CostObject"),
+        "{}",
+        launch_fields_page.text
+    );
+}
+
 /// Starts a host with Acme's administrator signed in and one registration of Acme.
 async fn acme() -> (TestHost, std::sync::Arc<FakeTester>, Browser, i64) {
     let tester = FakeTester::succeeding();
@@ -296,10 +376,7 @@ async fn forms_without_csrf_token_are_403() {
 #[tokio::test]
 async fn forms_with_wrong_csrf_token_are_403() {
     let (_host, tester, admin, id) = acme().await;
-    let own = admin.get("/").await.csrf_token();
-    let mut wrong = own.clone().into_bytes();
-    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
-    let wrong = String::from_utf8(wrong).unwrap();
+    let wrong = wrong_token(&admin.get("/").await.csrf_token());
 
     for (action, fields) in forms(id) {
         let mut all = vec![("csrf_token", wrong.as_str())];
@@ -307,6 +384,25 @@ async fn forms_with_wrong_csrf_token_are_403() {
         let page = admin.post(&action, &all).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{action}");
     }
+    assert_eq!(tester.call_count(), 0);
+}
+
+#[tokio::test]
+async fn other_forms_without_csrf_token_are_403() {
+    let (_host, tester, admin, id) = acme().await;
+
+    assert_other_forms_rejected(&admin, id, None).await;
+
+    assert_eq!(tester.call_count(), 0);
+}
+
+#[tokio::test]
+async fn other_forms_with_wrong_csrf_token_are_403() {
+    let (_host, tester, admin, id) = acme().await;
+    let wrong = wrong_token(&admin.get("/").await.csrf_token());
+
+    assert_other_forms_rejected(&admin, id, Some(&wrong)).await;
+
     assert_eq!(tester.call_count(), 0);
 }
 
