@@ -133,6 +133,62 @@ fn unknown_role_is_rejected() {
     assert!(stderr(&output).contains("auditor"), "{}", stderr(&output));
 }
 
+/// Runs `command` in a new session, which has no controlling terminal, so
+/// that opening `/dev/tty` fails as it does under a service manager.
+#[cfg(unix)]
+fn without_terminal(command: &mut std::process::Command) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt;
+
+    // SAFETY: the closure runs in the child between fork and exec and only
+    // calls setsid(2), which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn user_create_without_password_or_terminal_fails() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("host.db");
+    succeed(
+        callouts()
+            .args(["host", "company", "create", "--name", "Acme", "--edition", "standard", "--db"])
+            .arg(&db),
+    );
+
+    let output = run(without_terminal(
+        callouts()
+            .args(["host", "user", "create", "--company", "Acme", "--login", "ada"])
+            .args(["--role", "can-administer", "--db"])
+            .arg(&db),
+    ));
+
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("cannot read the password from the terminal"),
+        "{message}"
+    );
+    assert!(
+        message.contains("set CALLOUTS_USER_PASSWORD instead"),
+        "{message}"
+    );
+    let token = run(callouts()
+        .args(["host", "token", "create", "--login", "ada", "--db"])
+        .arg(&db));
+    assert!(
+        !token.status.success(),
+        "the user was created: {}",
+        stdout(&token)
+    );
+}
+
 #[test]
 fn serve_without_key_names_variable() {
     let dir = tempfile::tempdir().expect("temporary directory");
