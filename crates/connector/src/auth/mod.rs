@@ -4,15 +4,20 @@ mod basic;
 mod throttle;
 mod verifier;
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
 
 pub use basic::{BasicAuthError, PresentedCredentials, parse_basic};
 pub use throttle::{FailureThrottle, RetryAfter};
@@ -44,21 +49,52 @@ impl Authenticator {
         client: IpAddr,
         authorization: Option<&HeaderValue>,
     ) -> Result<(), CalloutError> {
+        match self.admit(client, authorization) {
+            Admission::Decided(decision) => decision,
+            Admission::Argon2(presented) => self.verify_argon2(client, presented).await,
+        }
+    }
+
+    /// Everything of [`Authenticator::authenticate`] that needs no waiting:
+    /// the throttle, the header and a clear-text password.
+    fn admit(&self, client: IpAddr, authorization: Option<&HeaderValue>) -> Admission {
         if let Err(retry_after) = self.throttle.check(client, Instant::now()) {
             callout_metrics::record_throttled();
             // Logged once per window when the limit is reached, not per request.
             tracing::debug!(client = %client, retry_after_secs = retry_after.seconds(), "client throttled");
-            return Err(CalloutError::Throttled(retry_after));
+            return Admission::Decided(Err(CalloutError::Throttled(retry_after)));
         }
-
-        let (reason, error) = match parse_basic(authorization) {
-            Ok(presented) => match self.verifier.verify(&presented).await {
-                Verification::Accepted => return Ok(()),
-                Verification::Rejected => ("wrong", CalloutError::Unauthorized),
-            },
-            Err(error) => (error.reason(), CalloutError::AuthorizationUnreadable(error)),
+        let presented = match parse_basic(authorization) {
+            Ok(presented) => presented,
+            Err(error) => {
+                let refusal = CalloutError::AuthorizationUnreadable(error);
+                return Admission::Decided(Err(self.refuse(client, error.reason(), refusal)));
+            }
         };
+        match self.verifier.verify_now(&presented) {
+            Some(verification) => Admission::Decided(self.conclude(client, verification)),
+            None => Admission::Argon2(presented),
+        }
+    }
 
+    async fn verify_argon2(
+        &self,
+        client: IpAddr,
+        presented: PresentedCredentials,
+    ) -> Result<(), CalloutError> {
+        let verification = self.verifier.verify(&presented).await;
+        self.conclude(client, verification)
+    }
+
+    fn conclude(&self, client: IpAddr, verification: Verification) -> Result<(), CalloutError> {
+        match verification {
+            Verification::Accepted => Ok(()),
+            Verification::Rejected => Err(self.refuse(client, "wrong", CalloutError::Unauthorized)),
+        }
+    }
+
+    /// Counts a failure against the client and returns the error to send.
+    fn refuse(&self, client: IpAddr, reason: &'static str, error: CalloutError) -> CalloutError {
         let limit_reached = self.throttle.record_failure(client, Instant::now());
         callout_metrics::record_auth_failure(reason);
         // The reason is a fixed label, never part of the presented header.
@@ -66,25 +102,123 @@ impl Authenticator {
         if limit_reached {
             tracing::warn!(client = %client, "too many authentication failures; throttling the client");
         }
-        Err(error)
+        error
     }
 }
 
-/// Middleware on every callout route: responds `401` or `429` itself, and
-/// passes authenticated requests on.
-pub async fn require_basic_auth(
-    State(authenticator): State<Arc<Authenticator>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let client = client_address(&request);
-    let authorization = request.headers().get(AUTHORIZATION).cloned();
-    match authenticator
-        .authenticate(client, authorization.as_ref())
-        .await
-    {
-        Ok(()) => next.run(request).await,
-        Err(error) => error.into_response(),
+/// Outcome of the first, immediate step of authentication.
+enum Admission {
+    Decided(Result<(), CalloutError>),
+    /// The password is an argon2 hash, to verify on the blocking pool.
+    Argon2(PresentedCredentials),
+}
+
+/// Puts Basic authentication in front of every callout route: the layer
+/// answers `401` or `429` itself and passes authenticated requests on.
+///
+/// A tower layer rather than `axum::middleware::from_fn`, so that a request
+/// with clear-text credentials is checked without boxing the inner service
+/// or the future; only an argon2 check, which waits, is boxed.
+#[derive(Clone)]
+pub struct RequireBasicAuthLayer {
+    authenticator: Arc<Authenticator>,
+}
+
+impl RequireBasicAuthLayer {
+    pub fn new(authenticator: Arc<Authenticator>) -> Self {
+        RequireBasicAuthLayer { authenticator }
+    }
+}
+
+impl<S> Layer<S> for RequireBasicAuthLayer {
+    type Service = RequireBasicAuth<S>;
+
+    fn layer(&self, inner: S) -> RequireBasicAuth<S> {
+        RequireBasicAuth {
+            inner,
+            authenticator: Arc::clone(&self.authenticator),
+        }
+    }
+}
+
+/// The service [`RequireBasicAuthLayer`] puts around a route.
+#[derive(Clone)]
+pub struct RequireBasicAuth<S> {
+    inner: S,
+    authenticator: Arc<Authenticator>,
+}
+
+impl<S> Service<Request> for RequireBasicAuth<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = AuthFuture<S::Future>;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let client = client_address(&request);
+        let authorization = request.headers().get(AUTHORIZATION);
+        match self.authenticator.admit(client, authorization) {
+            Admission::Decided(Ok(())) => AuthFuture::Admitted {
+                inner: self.inner.call(request),
+            },
+            Admission::Decided(Err(error)) => AuthFuture::Refused {
+                response: Some(error.into_response()),
+            },
+            Admission::Argon2(presented) => {
+                // The ready service goes into the future; a clone stays here
+                // for the next request, as tower asks.
+                let fresh = self.inner.clone();
+                let mut ready = std::mem::replace(&mut self.inner, fresh);
+                let authenticator = Arc::clone(&self.authenticator);
+                AuthFuture::Argon2 {
+                    future: Box::pin(async move {
+                        match authenticator.verify_argon2(client, presented).await {
+                            Ok(()) => ready.call(request).await,
+                            Err(error) => Ok(error.into_response()),
+                        }
+                    }),
+                }
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// Future of [`RequireBasicAuth`].
+    #[project = AuthFutureProjection]
+    pub enum AuthFuture<F> {
+        Admitted { #[pin] inner: F },
+        Refused { response: Option<Response> },
+        Argon2 { future: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>> },
+    }
+}
+
+impl<F> Future for AuthFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AuthFutureProjection::Admitted { inner } => inner.poll(context),
+            AuthFutureProjection::Refused { response } => {
+                // Polled again after `Ready` only by a faulty caller; an
+                // empty 401 then beats a panic.
+                let response = response
+                    .take()
+                    .unwrap_or_else(|| CalloutError::Unauthorized.into_response());
+                Poll::Ready(Ok(response))
+            }
+            AuthFutureProjection::Argon2 { future } => future.as_mut().poll(context),
+        }
     }
 }
 

@@ -81,35 +81,36 @@ impl CredentialVerifier {
         })
     }
 
+    /// Checks the presented pair against a clear-text password at once.
+    /// `None` when the configured password is an argon2 hash, which
+    /// [`CredentialVerifier::verify`] checks on the blocking pool.
+    pub fn verify_now(&self, presented: &PresentedCredentials) -> Option<Verification> {
+        let ExpectedPassword::Clear(expected) = &self.password else {
+            return None;
+        };
+        let username_matches = tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
+        let password_matches =
+            tag(&self.key, presented.password.expose().as_bytes()).ct_eq(expected);
+        Some(decide(username_matches & password_matches))
+    }
+
     /// Checks the presented pair. The user name is compared even when the
     /// password will fail, and the password even when the user name failed,
     /// so that timing does not tell which of the two was wrong.
     pub async fn verify(&self, presented: &PresentedCredentials) -> Verification {
-        let username_tag = tag(&self.key, presented.username.as_bytes());
-        let username_matches = username_tag.ct_eq(&self.username);
-
-        let password_matches = match &self.password {
-            ExpectedPassword::Clear(expected) => {
-                tag(&self.key, presented.password.expose().as_bytes()).ct_eq(expected)
-            }
-            ExpectedPassword::Argon2(phc) => {
-                let pair_tag = self.pair_tag(presented);
-                if self.is_cached(&pair_tag) {
-                    return Verification::Accepted;
-                }
-                let matches = self.verify_argon2(phc, presented).await;
-                if matches && bool::from(username_matches) {
-                    self.remember(pair_tag);
-                }
-                subtle::Choice::from(u8::from(matches))
-            }
+        let ExpectedPassword::Argon2(phc) = &self.password else {
+            return self.verify_now(presented).unwrap_or(Verification::Rejected);
         };
-
-        if bool::from(username_matches & password_matches) {
-            Verification::Accepted
-        } else {
-            Verification::Rejected
+        let username_matches = tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
+        let pair_tag = self.pair_tag(presented);
+        if self.is_cached(&pair_tag) {
+            return Verification::Accepted;
         }
+        let matches = self.verify_argon2(phc, presented).await;
+        if matches && bool::from(username_matches) {
+            self.remember(pair_tag);
+        }
+        decide(username_matches & subtle::Choice::from(u8::from(matches)))
     }
 
     /// Tag of the whole pair; the user name's length comes first so that
@@ -170,6 +171,14 @@ impl CredentialVerifier {
                 false
             }
         }
+    }
+}
+
+fn decide(both_match: subtle::Choice) -> Verification {
+    if bool::from(both_match) {
+        Verification::Accepted
+    } else {
+        Verification::Rejected
     }
 }
 
@@ -248,6 +257,26 @@ mod tests {
             .verify(&presented("connector-usex", "pass:wörd-123"))
             .await;
         assert_eq!(verification, Verification::Rejected);
+    }
+
+    #[test]
+    fn verify_now_decides_clear_password() {
+        let verifier = clear_verifier();
+
+        let right = verifier.verify_now(&presented("connector-user", "pass:wörd-123"));
+        let wrong = verifier.verify_now(&presented("connector-user", "pass:wörd-124"));
+        assert_eq!(right, Some(Verification::Accepted));
+        assert_eq!(wrong, Some(Verification::Rejected));
+    }
+
+    #[test]
+    fn verify_now_leaves_argon2_to_verify() {
+        let verifier = argon2_verifier("argon2-password");
+
+        assert_eq!(
+            verifier.verify_now(&presented("connector-user", "argon2-password")),
+            None
+        );
     }
 
     #[tokio::test]

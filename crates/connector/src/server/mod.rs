@@ -18,7 +18,7 @@ use tokio::sync::{Notify, watch};
 
 pub use listener::{HttpListener, ListenerSettings};
 pub use routes::router;
-pub use trace::{REQUEST_ID_HEADER, accepted_request_id};
+pub use trace::{REQUEST_ID_HEADER, request_id};
 
 use crate::config::Config;
 use crate::metrics::MetricsListener;

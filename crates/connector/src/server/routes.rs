@@ -7,15 +7,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use protocol::AttendeeVersion;
 use tokio::sync::Notify;
 
 use super::errors::CalloutError;
-use super::trace::{TraceSettings, trace_request};
-use crate::auth::{Authenticator, require_basic_auth};
+use super::trace::{TraceLayer, TraceSettings};
+use crate::auth::{Authenticator, RequireBasicAuthLayer};
 use crate::callouts::{
     AppState, CalloutKind, CalloutSettings, XmlBody, fetch_attendees, fetch_list, test_connection,
 };
@@ -88,9 +87,9 @@ pub(crate) fn build_router(
     for (path, list_name) in &config.list_paths {
         callouts = callouts.route(path, list_route(Some(list_name.clone())));
     }
-    let callouts = callouts.route_layer(from_fn_with_state(authenticator, require_basic_auth));
+    let callouts = callouts.route_layer(RequireBasicAuthLayer::new(authenticator));
 
-    let trace_settings = Arc::new(TraceSettings {
+    let trace = TraceLayer::new(TraceSettings {
         kinds: callout_kinds(config),
         request_timeout: config.timeouts.request(),
     });
@@ -103,9 +102,7 @@ pub(crate) fn build_router(
     if let Some(launch) = launch {
         router = router.merge(launch);
     }
-    Ok(router
-        .fallback(not_found)
-        .layer(from_fn_with_state(trace_settings, trace_request)))
+    Ok(router.fallback(not_found).layer(trace))
 }
 
 fn list_route(mapped_list: Option<String>) -> axum::routing::MethodRouter<AppState> {

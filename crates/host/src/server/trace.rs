@@ -3,10 +3,9 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use connector::server::{REQUEST_ID_HEADER, accepted_request_id};
+use connector::server::{REQUEST_ID_HEADER, request_id};
 use tracing::Instrument;
 
 use crate::api::ApiError;
@@ -23,12 +22,7 @@ pub(crate) async fn trace_request(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let request_id =
-        accepted_request_id(&request).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    // Both kinds of id are visible ASCII, so the conversion cannot fail;
-    // the fallback only avoids a panic path.
-    let request_id_value =
-        HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("invalid"));
+    let request_id_value = request_id(&request);
     request
         .headers_mut()
         .insert(REQUEST_ID_HEADER, request_id_value.clone());
@@ -40,7 +34,7 @@ pub(crate) async fn trace_request(
         .to_owned();
     let span = tracing::info_span!(
         "request",
-        request_id = %request_id,
+        request_id = request_id_value.to_str().unwrap_or("invalid"),
         method = %request.method(),
         route = %route,
         user_id = tracing::field::Empty,
