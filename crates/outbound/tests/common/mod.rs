@@ -423,9 +423,12 @@ fn write(directory: &Path, name: &str, contents: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Generates an RSA key and a self-signed certificate for `localhost` with the openssl binary.
+/// Environment variable that makes a missing `openssl` command a test failure instead of a skip.
+const REQUIRE_OPENSSL_ENV: &str = "CALLOUTS_REQUIRE_OPENSSL";
+
 /// Reports whether the `openssl` command runs here; tests that need it print
-/// why they skip when it does not (`.ci/run` installs it).
+/// why they skip when it does not (`.ci/run` installs it). Panics instead
+/// when `CALLOUTS_REQUIRE_OPENSSL=1`, as in CI.
 pub fn openssl_available() -> bool {
     let available = std::process::Command::new("openssl")
         .arg("version")
@@ -433,12 +436,19 @@ pub fn openssl_available() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    if !available {
-        eprintln!("skipped: the `openssl` command is not installed (Debian package openssl)");
+    if available {
+        return true;
     }
-    available
+
+    let reason = "the `openssl` command is not installed (Debian package openssl)";
+    if std::env::var(REQUIRE_OPENSSL_ENV).is_ok_and(|value| value == "1") {
+        panic!("{reason} ({REQUIRE_OPENSSL_ENV}=1 requires the legacy TLS tests)");
+    }
+    eprintln!("skipping the legacy TLS test: {reason}");
+    false
 }
 
+/// Generates an RSA key and a self-signed certificate for `localhost` with the openssl binary.
 pub fn openssl_rsa_certificate() -> (String, String) {
     let directory = tempfile::tempdir().expect("create temporary directory");
     let key = directory.path().join("rsa.key");
