@@ -6,8 +6,16 @@ use std::process::Stdio;
 use std::time::Duration;
 
 mod common;
+#[allow(dead_code)]
+#[path = "../../host/tests/web_support/cookie_jar.rs"]
+mod cookie_jar;
+#[allow(dead_code)]
+#[path = "end_to_end/web_session.rs"]
+mod web_session;
 
 use common::*;
+use reqwest::StatusCode;
+use web_session::WebSession;
 
 fn list_request(query: &str) -> String {
     format!(
@@ -171,4 +179,116 @@ fn demo_starts_on_bundled_data() {
     assert!(stdout.contains("approver:       approver / "), "{stdout}");
     assert!(stdout.contains("To see a report validated by the connector:"), "{stdout}");
     assert!(stdout.contains("client ID cid_"), "{stdout}");
+}
+
+/// A running `callouts demo`, killed when dropped.
+struct DemoProcess {
+    child: std::process::Child,
+    /// Lines the demo printed up to `Press Ctrl-C to stop.`
+    printed: Vec<String>,
+}
+
+impl DemoProcess {
+    /// Starts the demo on free loopback ports and waits until it has printed its instructions.
+    fn start(state_dir: &std::path::Path) -> DemoProcess {
+        let mut child = callouts()
+            .args(["demo", "--listen", "127.0.0.1:0", "--host-listen", "127.0.0.1:0", "--state-dir"])
+            .arg(state_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start callouts demo");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        // The pipe is drained to the end so that the demo never blocks on printing.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+
+        let mut demo = DemoProcess { child, printed: Vec::new() };
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
+            let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) else {
+                continue;
+            };
+            let ready = line == "Press Ctrl-C to stop.";
+            demo.printed.push(line);
+            if ready {
+                return demo;
+            }
+        }
+        panic!("the demo printed no `Press Ctrl-C to stop.` within 120 s: {:#?}", demo.printed);
+    }
+
+    /// Returns the rest of the first printed line that contains `prefix`, after `prefix`.
+    fn printed_after(&self, prefix: &str) -> &str {
+        self.printed
+            .iter()
+            .find_map(|line| line.split_once(prefix).map(|(_, rest)| rest))
+            .unwrap_or_else(|| panic!("the demo printed no {prefix:?}: {:#?}", self.printed))
+    }
+}
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Returns the `<tr>` of `page` whose link text is exactly `name`.
+fn table_row<'a>(page: &'a str, name: &str) -> &'a str {
+    let link = page
+        .find(&format!(">{name}</a>"))
+        .unwrap_or_else(|| panic!("no row for {name:?} in the page: {page}"));
+    let start = page[..link].rfind("<tr").expect("the link is in a table row");
+    let end = link + page[link..].find("</tr>").expect("the table row is closed");
+    &page[start..end]
+}
+
+#[tokio::test]
+async fn demo_admin_sees_verified_connector() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let demo = DemoProcess::start(dir.path());
+
+    // The printed values that the README directs a user to: host URL, CA path and administrator login.
+    let host_url = demo.printed_after("The host is listening on ");
+    let host_url = host_url.split_whitespace().next().expect("host URL");
+    let port: u16 = host_url
+        .strip_prefix("https://localhost:")
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("host URL {host_url:?} is not https://localhost:PORT"));
+    let ca_pem = std::path::PathBuf::from(demo.printed_after("CA:        ").trim());
+    let (login, password) = demo
+        .printed_after("administrator:  ")
+        .split_once(" / ")
+        .expect("administrator login and password");
+    let connector_url = demo.printed_after("The connector is listening on ").trim();
+    let session = WebSession::new(&ca_pem, std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+
+    let instruction = demo.printed_after("Sign in as the administrator and open ");
+    assert_eq!(instruction, "Connector registrations.");
+
+    let root = session.get("/", &[]).await;
+    assert_eq!(root.status, StatusCode::SEE_OTHER, "{}", root.text);
+    assert_eq!(root.location.as_deref(), Some("/login"));
+
+    session.sign_in(login, password).await;
+    let home = session.get("/", &[]).await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.text);
+    assert!(home.text.contains(&format!("Signed in as {login}")), "{}", home.text);
+    assert!(
+        home.text.contains(r#"<a href="/registrations" id="registrations-link">Connector registrations</a>"#),
+        "{}",
+        home.text
+    );
+
+    let registrations = session.get("/registrations", &[]).await;
+    assert_eq!(registrations.status, StatusCode::OK, "{}", registrations.text);
+    let row = table_row(&registrations.text, "Demo connector");
+    assert!(row.contains(&format!("<td>{connector_url}</td>")), "{row}");
+    assert!(row.contains("<td>Yes</td>"), "not verified: {row}");
+    assert!(row.contains(r#"<td class="status">Active</td>"#), "{row}");
 }

@@ -21,8 +21,8 @@ use host::web::WebOptions;
 use web_support::*;
 
 /// Signs in, registers the real connector, runs Test Connection and Verify
-/// services, enables Fetch List with one configured list, deactivates the
-/// registration and signs out, checking each page on the way.
+/// services, enables Fetch List with one configured list, presses Deactivate
+/// and signs out, checking each page on the way.
 async fn scenario(
     session: &Session<'_>,
     login: &str,
@@ -119,25 +119,43 @@ async fn scenario(
     ensure!(list.contains("Fetch List"), "registration list: {list}");
     ensure!(list.contains("Active"), "registration list: {list}");
 
-    session
-        .open(&format!("{registration_path}/services/fetch-list"))
-        .await?;
-    session.click("#enabled").await?;
-    session.click("#save").await?;
+    let status_selector = format!("#{} .status", registration_row_id(&registration_path));
+    let status = session.text(&status_selector).await?;
+    ensure!(
+        status == "Active",
+        "list status before deactivation: {status}"
+    );
+
+    session.open(&registration_path).await?;
+    session.click("#deactivate").await?;
+    let notice = session.text("#notice").await?;
+    ensure!(
+        notice.contains("the registration is listed as inactive"),
+        "after Deactivate: {notice}"
+    );
+    ensure!(
+        session.path().await == format!("{registration_path}?notice=deactivated"),
+        "Deactivate led to {}",
+        session.path().await
+    );
+    let status = session.text("#status").await?;
+    ensure!(status == "Inactive", "status after Deactivate: {status}");
     let row = session.text("#service-fetch-list").await?;
     ensure!(
         row.contains("No configured lists"),
-        "Fetch List row after deactivation: {row}"
+        "Fetch List row after Deactivate: {row}"
     );
+
     session.open("/registrations").await?;
     let list = session.text("tbody").await?;
     ensure!(
         list.contains("Real connector"),
         "inactive registration no longer listed: {list}"
     );
+    let status = session.text(&status_selector).await?;
     ensure!(
-        list.contains("Inactive"),
-        "registration list after deactivation: {list}"
+        status == "Inactive",
+        "list status after Deactivate: {status}"
     );
 
     session.click("#sign-out").await?;
@@ -153,6 +171,12 @@ async fn scenario(
         session.path().await
     );
     Ok(())
+}
+
+/// Returns the id of the registration list's row for the registration page at `registration_path`.
+fn registration_row_id(registration_path: &str) -> String {
+    let id = registration_path.trim_start_matches("/registrations/");
+    format!("registration-{id}")
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use common::{
-    PASSWORD, Script, ScriptedServer, SilentListener, TEST_CONNECTION_PATH, TestPki, USERNAME,
-    closed_port, loopback_client, loopback_config,
+    FullBacklogListener, PASSWORD, Script, ScriptedServer, SilentListener, TEST_CONNECTION_PATH,
+    TestPki, USERNAME, closed_port, loopback_client, loopback_config,
 };
 use outbound::{FailureCause, OutboundClient, OutboundConfig};
 
@@ -60,6 +60,43 @@ async fn silent_listener_times_out_in_handshake() {
     assert!(
         report.duration < Duration::from_secs(3),
         "gave up after {:?}",
+        report.duration
+    );
+}
+
+/// A TCP connect that hangs because the listener's accept queue is full.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn full_backlog_times_out_in_connect() {
+    let pki = TestPki::new();
+    let listener = FullBacklogListener::start().await;
+    let connect_timeout = Duration::from_millis(500);
+    let config = OutboundConfig {
+        connect_timeout,
+        ..loopback_config(pki.ca_pem())
+    };
+    let client = OutboundClient::new(config).expect("client");
+
+    let report = client
+        .test_connection(
+            &format!("https://127.0.0.1:{}", listener.address.port()),
+            TEST_CONNECTION_PATH,
+            USERNAME,
+            PASSWORD,
+        )
+        .await;
+
+    let cause = report.outcome.expect_err("the connect hangs");
+    assert_eq!(cause, FailureCause::TimedOut { phase: "connect" });
+    assert!(cause.to_string().contains("timed out"), "{cause}");
+    assert!(
+        report.duration >= connect_timeout,
+        "gave up after {:?}, before the connect timeout of {connect_timeout:?}",
+        report.duration
+    );
+    assert!(
+        report.duration < connect_timeout + Duration::from_secs(2),
+        "gave up after {:?}, long after the connect timeout of {connect_timeout:?}",
         report.duration
     );
 }

@@ -296,6 +296,6 @@ fn print_host_instructions(url: &str, secrets: &DemoSecrets, test_connection: &s
     println!("  employee:       {} / {}", host::EMPLOYEE_LOGIN, secrets.employee_password);
     println!("  approver:       {} / {}", host::APPROVER_LOGIN, secrets.approver_password);
     println!("  Test Connection of the demo connector: {test_connection}");
-    println!("  Sign in as the administrator and open Manage Application Connectors.");
+    println!("  Sign in as the administrator and open Connector registrations.");
     println!();
 }

@@ -343,6 +343,54 @@ impl SilentListener {
     }
 }
 
+/// A loopback listener with a backlog of 1 that never accepts, with its
+/// accept queue filled by connections of its own. Linux then drops further
+/// SYNs (seen on kernel 6.18), so a TCP connect to it hangs until the client
+/// gives up.
+pub struct FullBacklogListener {
+    pub address: SocketAddr,
+    _listener: TcpListener,
+    _queued: Vec<TcpStream>,
+}
+
+impl FullBacklogListener {
+    /// Maximum wait for one connection that fills the queue. A loopback
+    /// connect takes microseconds, so one that takes longer has hung.
+    const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+    pub async fn start() -> FullBacklogListener {
+        let socket = tokio::net::TcpSocket::new_v4().expect("create socket");
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind");
+        let listener = socket.listen(1).expect("listen");
+        let address = listener.local_addr().expect("local address");
+
+        // Linux queues backlog + 1 completed connections. Rather than rely on
+        // that count, the loop connects until one connect hangs.
+        let mut queued = Vec::new();
+        for _ in 0..8 {
+            match tokio::time::timeout(Self::PROBE_TIMEOUT, TcpStream::connect(address)).await {
+                Ok(Ok(stream)) => queued.push(stream),
+                Ok(Err(error)) => {
+                    panic!("connecting to fill the accept queue of {address} failed: {error}")
+                }
+                Err(_) => {
+                    return FullBacklogListener {
+                        address,
+                        _listener: listener,
+                        _queued: queued,
+                    };
+                }
+            }
+        }
+        panic!(
+            "the accept queue of {address} is not full after {} connections",
+            queued.len()
+        );
+    }
+}
+
 /// Returns a loopback port that nothing listens on (just released by the OS).
 pub async fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -423,9 +471,12 @@ fn write(directory: &Path, name: &str, contents: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Generates an RSA key and a self-signed certificate for `localhost` with the openssl binary.
+/// Environment variable that makes a missing `openssl` command a test failure instead of a skip.
+const REQUIRE_OPENSSL_ENV: &str = "CALLOUTS_REQUIRE_OPENSSL";
+
 /// Reports whether the `openssl` command runs here; tests that need it print
-/// why they skip when it does not (`.ci/run` installs it).
+/// why they skip when it does not (`.ci/run` installs it). Panics instead
+/// when `CALLOUTS_REQUIRE_OPENSSL=1`, as in CI.
 pub fn openssl_available() -> bool {
     let available = std::process::Command::new("openssl")
         .arg("version")
@@ -433,12 +484,19 @@ pub fn openssl_available() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    if !available {
-        eprintln!("skipped: the `openssl` command is not installed (Debian package openssl)");
+    if available {
+        return true;
     }
-    available
+
+    let reason = "the `openssl` command is not installed (Debian package openssl)";
+    if std::env::var(REQUIRE_OPENSSL_ENV).is_ok_and(|value| value == "1") {
+        panic!("{reason} ({REQUIRE_OPENSSL_ENV}=1 requires the legacy TLS tests)");
+    }
+    eprintln!("skipping the legacy TLS test: {reason}");
+    false
 }
 
+/// Generates an RSA key and a self-signed certificate for `localhost` with the openssl binary.
 pub fn openssl_rsa_certificate() -> (String, String) {
     let directory = tempfile::tempdir().expect("create temporary directory");
     let key = directory.path().join("rsa.key");
