@@ -55,7 +55,7 @@ impl Authenticator {
         }
     }
 
-    /// Everything of [`Authenticator::authenticate`] that needs no waiting:
+    /// Runs the steps of [`Authenticator::authenticate`] that do not wait:
     /// the throttle, the header and a clear-text password.
     fn admit(&self, client: IpAddr, authorization: Option<&HeaderValue>) -> Admission {
         if let Err(retry_after) = self.throttle.check(client, Instant::now()) {
@@ -67,8 +67,8 @@ impl Authenticator {
         let presented = match parse_basic(authorization) {
             Ok(presented) => presented,
             Err(error) => {
-                let refusal = CalloutError::AuthorizationUnreadable(error);
-                return Admission::Decided(Err(self.refuse(client, error.reason(), refusal)));
+                let unreadable = CalloutError::AuthorizationUnreadable(error);
+                return Admission::Decided(Err(self.reject(client, error.reason(), unreadable)));
             }
         };
         match self.verifier.verify_now(&presented) {
@@ -89,12 +89,12 @@ impl Authenticator {
     fn conclude(&self, client: IpAddr, verification: Verification) -> Result<(), CalloutError> {
         match verification {
             Verification::Accepted => Ok(()),
-            Verification::Rejected => Err(self.refuse(client, "wrong", CalloutError::Unauthorized)),
+            Verification::Rejected => Err(self.reject(client, "wrong", CalloutError::Unauthorized)),
         }
     }
 
     /// Counts a failure against the client and returns the error to send.
-    fn refuse(&self, client: IpAddr, reason: &'static str, error: CalloutError) -> CalloutError {
+    fn reject(&self, client: IpAddr, reason: &'static str, error: CalloutError) -> CalloutError {
         let limit_reached = self.throttle.record_failure(client, Instant::now());
         callout_metrics::record_auth_failure(reason);
         // The reason is a fixed label, never part of the presented header.
@@ -168,12 +168,12 @@ where
             Admission::Decided(Ok(())) => AuthFuture::Admitted {
                 inner: self.inner.call(request),
             },
-            Admission::Decided(Err(error)) => AuthFuture::Refused {
+            Admission::Decided(Err(error)) => AuthFuture::Rejected {
                 response: Some(error.into_response()),
             },
             Admission::Argon2(presented) => {
                 // The ready service goes into the future; a clone stays here
-                // for the next request, as tower asks.
+                // for the next request, as the `Service` contract requires.
                 let fresh = self.inner.clone();
                 let mut ready = std::mem::replace(&mut self.inner, fresh);
                 let authenticator = Arc::clone(&self.authenticator);
@@ -195,7 +195,7 @@ pin_project! {
     #[project = AuthFutureProjection]
     pub enum AuthFuture<F> {
         Admitted { #[pin] inner: F },
-        Refused { response: Option<Response> },
+        Rejected { response: Option<Response> },
         Argon2 { future: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>> },
     }
 }
@@ -209,9 +209,9 @@ where
     fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
             AuthFutureProjection::Admitted { inner } => inner.poll(context),
-            AuthFutureProjection::Refused { response } => {
+            AuthFutureProjection::Rejected { response } => {
                 // Polled again after `Ready` only by a faulty caller; an
-                // empty 401 then beats a panic.
+                // empty 401 is then safer than a panic.
                 let response = response
                     .take()
                     .unwrap_or_else(|| CalloutError::Unauthorized.into_response());

@@ -2,8 +2,8 @@
 //!
 //! Written as a tower service with its own future rather than with
 //! `axum::middleware::from_fn`, which boxes the inner service and the
-//! future of every request: on Test Connection that boxing cost more than
-//! the callout itself.
+//! future of every request. Test Connection does little else, so its
+//! throughput depends on this layer's cost (see BENCHMARKS.md).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -123,7 +123,7 @@ pin_project! {
     }
 }
 
-/// What the log line and the response header need once the answer is there.
+/// Facts the log line and the response header need once the response is ready.
 struct Finish {
     started: Instant,
     request_id: HeaderValue,
@@ -193,7 +193,7 @@ impl Finish {
     }
 }
 
-/// The request's id: the client's when it is short and made of letters,
+/// Returns the request's id: the client's when it is short and made of letters,
 /// digits and `-_.:` (so that it is safe in logs and headers), otherwise a
 /// new random one.
 pub fn request_id(request: &Request) -> HeaderValue {
