@@ -512,7 +512,7 @@ async fn unverify(launch: &Launch) {
 }
 
 /// Launches the entry field of a new entry after the registration lost
-/// its Verified state, asking for JSON when `json` is set. The form leaves
+/// its Verified state, requesting JSON when `json` is set. The form leaves
 /// out the list field, because its Fetch List service is inactive too.
 async fn launch_unverified(version: &str, json: bool) -> Page {
     let launch = Launch::start(version).await;

@@ -81,8 +81,8 @@ impl CredentialVerifier {
         })
     }
 
-    /// Checks the presented pair against a clear-text password at once.
-    /// `None` when the configured password is an argon2 hash, which
+    /// Checks the presented pair against a clear-text password at once, and
+    /// returns `None` when the configured password is an argon2 hash, which
     /// [`CredentialVerifier::verify`] checks on the blocking pool.
     pub fn verify_now(&self, presented: &PresentedCredentials) -> Option<Verification> {
         let ExpectedPassword::Clear(expected) = &self.password else {
