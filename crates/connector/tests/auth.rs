@@ -114,7 +114,10 @@ async fn missing_credentials_name_the_header() {
     let response = test_connection_with(&connector, None).await;
     let body = response.text().await.unwrap();
 
-    assert!(body.contains("the Authorization header is missing"), "{body}");
+    assert!(
+        body.contains("the Authorization header is missing"),
+        "{body}"
+    );
 }
 
 fn base64_of(bytes: &[u8]) -> String {
@@ -226,6 +229,43 @@ async fn throttle_blocks_one_address_only() {
         "Retry-After {retry_after:?}"
     );
     assert_eq!(bystander_response.status(), 200);
+}
+
+/// Concurrent wrong argon2 attempts from one address: once the limit is
+/// reached, attempts still waiting for an argon2 slot get `429` and run no
+/// check. At most the limit plus the two slots' worth of attempts get `401`.
+#[tokio::test]
+async fn throttle_stops_concurrent_argon2_guesses() {
+    let salt = SaltString::encode_b64(b"harness salt 16b").unwrap();
+    let hash = Argon2::default()
+        .hash_password(PASSWORD.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    let mut config = test_config();
+    config.credentials.password = Secret::new(hash);
+    config.throttle.max_failures = 3;
+    config.throttle.window_secs = 60;
+    let connector = spawn_connector(Arc::new(MemoryStore::default()), config).await;
+    let wrong = basic_authorization(USERNAME, "wrong-password-123");
+
+    let attempts = (0..24).map(|_| {
+        connector
+            .client
+            .get(connector.url(TEST_CONNECTION_PATH))
+            .header("Authorization", &wrong)
+            .send()
+    });
+    let responses = futures_util::future::join_all(attempts).await;
+    let statuses: Vec<u16> = responses
+        .into_iter()
+        .map(|response| response.unwrap().status().as_u16())
+        .collect();
+
+    let rejected = statuses.iter().filter(|&&status| status == 401).count();
+    let throttled = statuses.iter().filter(|&&status| status == 429).count();
+    assert!(rejected >= 3, "statuses {statuses:?}");
+    assert!(rejected <= 5, "statuses {statuses:?}");
+    assert_eq!(rejected + throttled, 24, "statuses {statuses:?}");
 }
 
 #[tokio::test]

@@ -56,13 +56,11 @@ impl Authenticator {
     }
 
     /// Runs the steps of [`Authenticator::authenticate`] that do not wait:
-    /// the throttle, the header and a clear-text password.
+    /// the throttle, the header, and a clear-text password or a remembered
+    /// argon2 success.
     fn admit(&self, client: IpAddr, authorization: Option<&HeaderValue>) -> Admission {
-        if let Err(retry_after) = self.throttle.check(client, Instant::now()) {
-            callout_metrics::record_throttled();
-            // Logged once per window when the limit is reached, not per request.
-            tracing::debug!(client = %client, retry_after_secs = retry_after.seconds(), "client throttled");
-            return Admission::Decided(Err(CalloutError::Throttled(retry_after)));
+        if let Err(throttled) = self.check_throttle(client) {
+            return Admission::Decided(Err(throttled));
         }
         let presented = match parse_basic(authorization) {
             Ok(presented) => presented,
@@ -77,13 +75,27 @@ impl Authenticator {
         }
     }
 
+    /// Verifies an argon2 password. The throttle is checked again once the
+    /// check has a slot, because failures of the same client's concurrent
+    /// requests may have reached the limit while this one waited.
     async fn verify_argon2(
         &self,
         client: IpAddr,
         presented: PresentedCredentials,
     ) -> Result<(), CalloutError> {
-        let verification = self.verifier.verify(&presented).await;
+        let admit = || self.check_throttle(client);
+        let verification = self.verifier.verify_admitted(&presented, admit).await?;
         self.conclude(client, verification)
+    }
+
+    /// Turns a throttled client away with `429`.
+    fn check_throttle(&self, client: IpAddr) -> Result<(), CalloutError> {
+        self.throttle.check(client, Instant::now()).map_err(|retry_after| {
+            callout_metrics::record_throttled();
+            // Logged at DEBUG because a throttled client may send many requests.
+            tracing::debug!(client = %client, retry_after_secs = retry_after.seconds(), "client throttled");
+            CalloutError::Throttled(retry_after)
+        })
     }
 
     fn conclude(&self, client: IpAddr, verification: Verification) -> Result<(), CalloutError> {
@@ -114,7 +126,7 @@ enum Admission {
 }
 
 /// Puts Basic authentication in front of every callout route: the layer
-/// answers `401` or `429` itself and passes authenticated requests on.
+/// responds with `401` or `429` itself and passes authenticated requests on.
 ///
 /// A tower layer rather than `axum::middleware::from_fn`, so that a request
 /// with clear-text credentials is checked without boxing the inner service

@@ -8,6 +8,7 @@
 //! that the host's next callouts skip the deliberately slow hash.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use anyhow::anyhow;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use ring::hmac;
 use subtle::ConstantTimeEq;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::basic::PresentedCredentials;
 use crate::config::CredentialsConfig;
@@ -51,7 +52,7 @@ pub struct CredentialVerifier {
     password: ExpectedPassword,
     cache_ttl: Duration,
     verified: Mutex<HashMap<Tag, Instant>>,
-    argon2_permits: Semaphore,
+    argon2_permits: Arc<Semaphore>,
 }
 
 impl CredentialVerifier {
@@ -77,40 +78,75 @@ impl CredentialVerifier {
             password,
             cache_ttl: Duration::from_secs(credentials.verified_cache_secs),
             verified: Mutex::new(HashMap::new()),
-            argon2_permits: Semaphore::new(MAX_CONCURRENT_ARGON2),
+            argon2_permits: Arc::new(Semaphore::new(MAX_CONCURRENT_ARGON2)),
         })
     }
 
-    /// Checks the presented pair against a clear-text password at once, and
-    /// returns `None` when the configured password is an argon2 hash, which
-    /// [`CredentialVerifier::verify`] checks on the blocking pool.
+    /// Checks the presented pair at once against a clear-text password, or
+    /// against the successes remembered for an argon2 hash. Returns `None`
+    /// when an argon2 hash has to be verified on the blocking pool.
     pub fn verify_now(&self, presented: &PresentedCredentials) -> Option<Verification> {
-        let ExpectedPassword::Clear(expected) = &self.password else {
-            return None;
-        };
-        let username_matches = tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
-        let password_matches =
-            tag(&self.key, presented.password.expose().as_bytes()).ct_eq(expected);
-        Some(decide(username_matches & password_matches))
+        match &self.password {
+            ExpectedPassword::Clear(expected) => {
+                let username_matches =
+                    tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
+                let password_matches =
+                    tag(&self.key, presented.password.expose().as_bytes()).ct_eq(expected);
+                Some(decide(username_matches & password_matches))
+            }
+            ExpectedPassword::Argon2(_) => self
+                .is_cached(&self.pair_tag(presented))
+                .then_some(Verification::Accepted),
+        }
     }
 
     /// Checks the presented pair. The user name is compared even when the
     /// password will fail, and the password even when the user name failed,
     /// so that timing does not tell which of the two was wrong.
     pub async fn verify(&self, presented: &PresentedCredentials) -> Verification {
+        let admitted = self
+            .verify_admitted(presented, || Ok::<(), Infallible>(()))
+            .await;
+        match admitted {
+            Ok(verification) => verification,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Checks the presented pair like [`CredentialVerifier::verify`]. An
+    /// argon2 check first waits for one of the few slots, then runs only
+    /// when `admit` still allows it, so that a client throttled meanwhile
+    /// gets the error of `admit` instead of more argon2 time.
+    pub async fn verify_admitted<E>(
+        &self,
+        presented: &PresentedCredentials,
+        admit: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Verification, E> {
+        if let Some(verification) = self.verify_now(presented) {
+            return Ok(verification);
+        }
         let ExpectedPassword::Argon2(phc) = &self.password else {
-            return self.verify_now(presented).unwrap_or(Verification::Rejected);
+            return Ok(Verification::Rejected);
         };
-        let username_matches = tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
+        // The semaphore is never closed, so acquiring fails only in theory.
+        let Ok(permit) = Arc::clone(&self.argon2_permits).acquire_owned().await else {
+            return Ok(Verification::Rejected);
+        };
+        admit()?;
+        // Another request may have verified the same pair during the wait.
         let pair_tag = self.pair_tag(presented);
         if self.is_cached(&pair_tag) {
-            return Verification::Accepted;
+            return Ok(Verification::Accepted);
         }
-        let matches = self.verify_argon2(phc, presented).await;
+
+        let username_matches = tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
+        let matches = verify_argon2(phc, presented, permit).await;
         if matches && bool::from(username_matches) {
             self.remember(pair_tag);
         }
-        decide(username_matches & subtle::Choice::from(u8::from(matches)))
+        Ok(decide(
+            username_matches & subtle::Choice::from(u8::from(matches)),
+        ))
     }
 
     /// Tag of the whole pair; the user name's length comes first so that
@@ -147,29 +183,33 @@ impl CredentialVerifier {
         }
         verified.insert(pair_tag, Instant::now());
     }
+}
 
-    async fn verify_argon2(&self, phc: &Arc<str>, presented: &PresentedCredentials) -> bool {
-        // The semaphore is never closed, so acquiring fails only in theory.
-        let Ok(_permit) = self.argon2_permits.acquire().await else {
-            return false;
-        };
-        let phc = Arc::clone(phc);
-        let password = presented.password.clone();
+/// Verifies the password against the argon2 hash on the blocking pool. The
+/// permit moves into the blocking task, so that a check whose request gave
+/// up still counts against the limit until it ends.
+async fn verify_argon2(
+    phc: &Arc<str>,
+    presented: &PresentedCredentials,
+    permit: OwnedSemaphorePermit,
+) -> bool {
+    let phc = Arc::clone(phc);
+    let password = presented.password.clone();
 
-        let outcome = tokio::task::spawn_blocking(move || {
-            let hash = PasswordHash::new(&phc).ok()?;
-            let verified = Argon2::default().verify_password(password.expose().as_bytes(), &hash);
-            Some(verified.is_ok())
-        })
-        .await;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let hash = PasswordHash::new(&phc).ok()?;
+        let verified = Argon2::default().verify_password(password.expose().as_bytes(), &hash);
+        Some(verified.is_ok())
+    })
+    .await;
 
-        match outcome {
-            Ok(Some(matches)) => matches,
-            Ok(None) => false,
-            Err(error) => {
-                tracing::error!(%error, "argon2 verification task failed");
-                false
-            }
+    match outcome {
+        Ok(Some(matches)) => matches,
+        Ok(None) => false,
+        Err(error) => {
+            tracing::error!(%error, "argon2 verification task failed");
+            false
         }
     }
 }

@@ -136,7 +136,8 @@ pub struct TimeoutsConfig {
     pub header_read_secs: u64,
     /// Reading the request body. Default 10.
     pub body_read_secs: u64,
-    /// The whole request, from headers read to response ready. Default 30.
+    /// The whole request, from headers read to response ready. A request
+    /// that takes longer gets `503`. Default 30.
     pub request_secs: u64,
     /// A connection with no bytes read or written for this long is closed.
     /// Default 120.

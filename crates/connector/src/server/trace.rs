@@ -145,26 +145,29 @@ where
             ready!(this.inner.poll(context))
         };
         let finish = this.finish;
-        let response = match answered {
-            Ok(Ok(response)) => response,
+        let (response, outcome) = match answered {
+            Ok(Ok(response)) => {
+                let outcome = outcome_label(response.status());
+                (response, outcome)
+            }
             Ok(Err(never)) => match never {},
             Err(_elapsed) => {
                 let seconds = finish.request_timeout.as_secs();
                 tracing::warn!(parent: span, timeout_secs = seconds, "request timed out");
-                CalloutError::RequestTimedOut { seconds }.into_response()
+                let response = CalloutError::RequestTimedOut { seconds }.into_response();
+                (response, "request_timeout")
             }
         };
-        Poll::Ready(Ok(finish.complete(span, response)))
+        Poll::Ready(Ok(finish.complete(span, response, outcome)))
     }
 }
 
 impl Finish {
     /// Logs the request's one line, records the callout's metrics, and
     /// echoes the request id.
-    fn complete(&mut self, span: &Span, mut response: Response) -> Response {
+    fn complete(&mut self, span: &Span, mut response: Response, outcome: &'static str) -> Response {
         let duration = self.started.elapsed();
         let status = response.status();
-        let outcome = outcome_label(status);
         let duration_ms = duration.as_secs_f64() * 1000.0;
         match self.kind {
             Some(kind) => {
@@ -218,7 +221,8 @@ fn new_request_id() -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("invalid"))
 }
 
-/// Outcome label of a response, for logs and metrics.
+/// Outcome label of a response, for logs and metrics. A request that ran
+/// out of time is labelled `request_timeout` instead.
 fn outcome_label(status: StatusCode) -> &'static str {
     match status.as_u16() {
         200..=299 => "ok",
