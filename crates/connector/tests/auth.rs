@@ -9,7 +9,7 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHasher};
 use common::memory_store::MemoryStore;
 use common::*;
-use connector::Secret;
+use connector::{Config, Secret};
 
 const WWW_AUTHENTICATE: &str = r#"Basic realm="callouts", charset="UTF-8""#;
 
@@ -136,8 +136,8 @@ async fn password_with_colon_and_non_ascii_is_accepted() {
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
-async fn argon2_password_is_accepted() {
+/// The test configuration with the password stored as an argon2 hash.
+fn argon2_config() -> Config {
     let salt = SaltString::encode_b64(b"harness salt 16b").unwrap();
     let hash = Argon2::default()
         .hash_password(PASSWORD.as_bytes(), &salt)
@@ -145,7 +145,12 @@ async fn argon2_password_is_accepted() {
         .to_string();
     let mut config = test_config();
     config.credentials.password = Secret::new(hash);
-    let connector = spawn_connector(Arc::new(MemoryStore::default()), config).await;
+    config
+}
+
+#[tokio::test]
+async fn argon2_password_is_accepted() {
+    let connector = spawn_connector(Arc::new(MemoryStore::default()), argon2_config()).await;
 
     let first = connector.get(TEST_CONNECTION_PATH).await;
     let cached = connector.get(TEST_CONNECTION_PATH).await;
@@ -156,14 +161,7 @@ async fn argon2_password_is_accepted() {
 
 #[tokio::test]
 async fn argon2_wrong_password_is_401() {
-    let salt = SaltString::encode_b64(b"harness salt 16b").unwrap();
-    let hash = Argon2::default()
-        .hash_password(PASSWORD.as_bytes(), &salt)
-        .unwrap()
-        .to_string();
-    let mut config = test_config();
-    config.credentials.password = Secret::new(hash);
-    let connector = spawn_connector(Arc::new(MemoryStore::default()), config).await;
+    let connector = spawn_connector(Arc::new(MemoryStore::default()), argon2_config()).await;
     let authorization = basic_authorization(USERNAME, "not-the-password");
 
     let response = test_connection_with(&connector, Some(&authorization)).await;
@@ -236,13 +234,7 @@ async fn throttle_blocks_one_address_only() {
 /// check. At most the limit plus the two slots' worth of attempts get `401`.
 #[tokio::test]
 async fn throttle_stops_concurrent_argon2_guesses() {
-    let salt = SaltString::encode_b64(b"harness salt 16b").unwrap();
-    let hash = Argon2::default()
-        .hash_password(PASSWORD.as_bytes(), &salt)
-        .unwrap()
-        .to_string();
-    let mut config = test_config();
-    config.credentials.password = Secret::new(hash);
+    let mut config = argon2_config();
     config.throttle.max_failures = 3;
     config.throttle.window_secs = 60;
     let connector = spawn_connector(Arc::new(MemoryStore::default()), config).await;
