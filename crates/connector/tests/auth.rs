@@ -136,7 +136,7 @@ async fn password_with_colon_and_non_ascii_is_accepted() {
     assert_eq!(response.status(), 200);
 }
 
-/// The test configuration with the password stored as an argon2 hash.
+/// Returns the test configuration with the password stored as an argon2 hash.
 fn argon2_config() -> Config {
     let salt = SaltString::encode_b64(b"harness salt 16b").unwrap();
     let hash = Argon2::default()

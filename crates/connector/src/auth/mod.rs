@@ -130,7 +130,8 @@ enum Admission {
 ///
 /// A tower layer rather than `axum::middleware::from_fn`, so that a request
 /// with clear-text credentials is checked without boxing the inner service
-/// or the future; only an argon2 check, which waits, is boxed.
+/// or the future. Only an argon2 check is boxed, because it waits for the
+/// blocking pool.
 #[derive(Clone)]
 pub struct RequireBasicAuthLayer {
     authenticator: Arc<Authenticator>,

@@ -128,7 +128,7 @@ impl CredentialVerifier {
         let ExpectedPassword::Argon2(phc) = &self.password else {
             return Ok(Verification::Rejected);
         };
-        // The semaphore is never closed, so acquiring fails only in theory.
+        // Nothing closes this private semaphore, so acquiring does not fail.
         let Ok(permit) = Arc::clone(&self.argon2_permits).acquire_owned().await else {
             return Ok(Verification::Rejected);
         };
