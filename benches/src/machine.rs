@@ -45,25 +45,44 @@ pub fn load_average() -> Option<String> {
 }
 
 /// Returns the CPU time used so far by this process's threads whose name
-/// starts with `prefix`, from the nanosecond counters of Linux
-/// (`/proc/self/task/*/schedstat`). Threads that have exited are not counted.
+/// starts with `prefix`, where threads that have ended count as such
+/// threads: the process's CPU time from `getrusage`, which keeps the time of
+/// ended threads, minus that of the live threads with other names (from the
+/// nanosecond counters in `/proc/self/task/*/schedstat`). The benchmarks'
+/// client threads run until the end, so the threads that end during a
+/// measurement are the server's blocking threads, and their time is kept.
 pub fn threads_cpu_time(prefix: &str) -> Option<std::time::Duration> {
-    let mut total = 0u64;
-    let mut found = false;
+    let process = process_cpu_time()?;
+    let mut others = 0u64;
     for task in fs::read_dir("/proc/self/task").ok()?.flatten() {
         let path = task.path();
         let Ok(name) = fs::read_to_string(path.join("comm")) else { continue };
-        if !name.trim_end().starts_with(prefix) {
+        if name.trim_end().starts_with(prefix) {
             continue;
         }
         let Ok(schedstat) = fs::read_to_string(path.join("schedstat")) else { continue };
         let Some(nanos) = schedstat.split_whitespace().next().and_then(|field| field.parse::<u64>().ok()) else {
             continue;
         };
-        total += nanos;
-        found = true;
+        others += nanos;
     }
-    found.then(|| std::time::Duration::from_nanos(total))
+    Some(process.saturating_sub(std::time::Duration::from_nanos(others)))
+}
+
+/// Returns the user and system CPU time of the whole process, including
+/// threads that have ended.
+fn process_cpu_time() -> Option<std::time::Duration> {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage for the duration of the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let micros = |time: libc::timeval| -> Option<u64> {
+        Some(u64::try_from(time.tv_sec).ok()? * 1_000_000 + u64::try_from(time.tv_usec).ok()?)
+    };
+    let total = micros(usage.ru_utime)? + micros(usage.ru_stime)?;
+    Some(std::time::Duration::from_micros(total))
 }
 
 /// Returns the CPU time the calling thread has used so far

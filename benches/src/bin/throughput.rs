@@ -23,21 +23,25 @@ use tokio::runtime::Runtime;
 
 /// Measures requests per second of Test Connection, Fetch List and Fetch
 /// Attendee through the real connector over TLS, and of a minimal hyper
-/// server returning a fixed body, in interleaved rounds.
+/// server returning a fixed body, in interleaved rounds, at each number of
+/// connections given. A scenario's throughput is its highest rate over
+/// those numbers, and the target ratios compare throughputs.
 #[derive(Parser)]
 struct Options {
     #[command(flatten)]
     store: EngineOptions,
-    /// Concurrent keep-alive connections per scenario.
-    #[arg(long, default_value_t = 8)]
-    connections: usize,
+    /// Concurrent keep-alive connections per scenario; repeat the option to
+    /// measure each scenario at several numbers.
+    #[arg(long = "connections", default_values_t = [8, 64])]
+    connections: Vec<usize>,
     /// Measured seconds per scenario and round.
     #[arg(long, default_value_t = 3)]
     duration: u64,
     /// Unmeasured seconds before each measurement.
     #[arg(long, default_value_t = 1)]
     warmup: u64,
-    /// Rounds; each round measures every scenario once, in a rotated order.
+    /// Rounds; each round measures every scenario at every number of
+    /// connections once, in a rotated order.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Worker threads of the server runtime (connector and ceiling).
@@ -69,7 +73,8 @@ const SERVER_THREADS: &str = "server";
 
 const ALL_KINDS: [Kind; 4] = [Kind::Ceiling, Kind::TestConnection, Kind::FetchList, Kind::FetchAttendee];
 
-/// Ratios of mean rates with their targets: numerator, denominator, minimum.
+/// Ratios of throughputs (each scenario's highest mean rate over the numbers
+/// of connections) with their targets: numerator, denominator, minimum.
 const RATIO_TARGETS: [(Kind, Kind, f64); 2] = [
     (Kind::FetchList, Kind::TestConnection, 0.6),
     (Kind::TestConnection, Kind::Ceiling, 0.8),
@@ -129,20 +134,25 @@ fn run(
         identity.issuer
     );
 
-    let load = LoadOptions {
-        concurrency: options.connections,
-        warmup: Duration::from_secs(options.warmup),
-        duration: Duration::from_secs(options.duration),
-        server_threads: Some(SERVER_THREADS),
-    };
-    let mut results: Vec<Vec<LoadResult>> = scenarios.iter().map(|_| Vec::new()).collect();
+    // One cell per scenario and number of connections, measured in turn.
+    let cells: Vec<(usize, usize)> = (0..scenarios.len())
+        .flat_map(|scenario| options.connections.iter().map(move |&count| (scenario, count)))
+        .collect();
+    let mut results: Vec<Vec<LoadResult>> = cells.iter().map(|_| Vec::new()).collect();
     for round in 0..options.rounds {
-        for offset in 0..scenarios.len() {
-            let index = (round + offset) % scenarios.len();
-            let (kind, scenario) = &scenarios[index];
+        for offset in 0..cells.len() {
+            let index = (round + offset) % cells.len();
+            let (scenario_index, connections) = cells[index];
+            let (kind, scenario) = &scenarios[scenario_index];
+            let load = LoadOptions {
+                concurrency: connections,
+                warmup: Duration::from_secs(options.warmup),
+                duration: Duration::from_secs(options.duration),
+                server_threads: Some(SERVER_THREADS),
+            };
             let result = client_runtime.block_on(keep_alive(&target(*kind), Arc::clone(scenario), load));
             eprintln!(
-                "round {}: {}: {} requests/s",
+                "round {}: {}, {connections} connections: {} requests/s",
                 round + 1,
                 scenario.name,
                 format_rate(result.per_second())
@@ -154,12 +164,13 @@ fn run(
     server_runtime.block_on(connector.stop())?;
     server_runtime.block_on(ceiling.stop())?;
 
+    let counts: Vec<String> = options.connections.iter().map(usize::to_string).collect();
     println!(
         "{} keep-alive connections, {} s measured per scenario and round after {} s warm-up, {} rounds; \
          server runtime {} threads, client runtime {} threads, in one process; \
          list of {} items ({} prefixes), {} attendees ({} prefixes), {} results requested; \
          load average after the run {}.\n",
-        options.connections,
+        counts.join(" and "),
         options.duration,
         options.warmup,
         options.rounds,
@@ -178,8 +189,12 @@ fn run(
              work is not in it.\n"
         );
     }
-    let rates = print_rates(&scenarios, &results);
-    print_ratios(&rates);
+    let cells: Vec<(Kind, &Scenario, usize)> = cells
+        .iter()
+        .map(|&(scenario, connections)| (scenarios[scenario].0, &*scenarios[scenario].1, connections))
+        .collect();
+    let rates = print_rates(&cells, &results);
+    print_ratios(&rates, &options.connections);
     Ok(())
 }
 
@@ -236,18 +251,22 @@ fn scenario(kind: Kind, fixtures: &Fixtures, results: usize) -> Scenario {
     }
 }
 
-/// Mean rate over the rounds, and server CPU time per request over all rounds.
+/// Mean rate over the rounds, and server CPU time per request over all
+/// rounds, of one scenario at one number of connections.
 #[derive(Clone, Copy)]
 struct Figures {
     kind: Kind,
+    connections: usize,
     rate: f64,
     server_cpu: Option<Duration>,
 }
 
-/// Prints one row per scenario and returns each scenario's figures.
-fn print_rates(scenarios: &[(Kind, Arc<Scenario>)], results: &[Vec<LoadResult>]) -> Vec<Figures> {
+/// Prints one row per scenario and number of connections and returns the
+/// figures of each.
+fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) -> Vec<Figures> {
     let mut table = Table::new(&[
         "scenario",
+        "connections",
         "requests/s (mean of rounds)",
         "rounds min–max",
         "server CPU per request",
@@ -257,7 +276,7 @@ fn print_rates(scenarios: &[(Kind, Arc<Scenario>)], results: &[Vec<LoadResult>])
         "errors",
     ]);
     let mut figures = Vec::new();
-    for ((kind, scenario), rounds) in scenarios.iter().zip(results) {
+    for (&(kind, scenario, connections), rounds) in cells.iter().zip(results) {
         let rates: Vec<f64> = rounds.iter().map(LoadResult::per_second).collect();
         let mean = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
         let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
@@ -273,6 +292,7 @@ fn print_rates(scenarios: &[(Kind, Arc<Scenario>)], results: &[Vec<LoadResult>])
         };
         table.row(vec![
             scenario.name.clone(),
+            connections.to_string(),
             format_rate(mean),
             format!("{}–{}", format_rate(low), format_rate(high)),
             server_cpu.map(format_duration).unwrap_or_else(|| "unknown".to_owned()),
@@ -282,7 +302,8 @@ fn print_rates(scenarios: &[(Kind, Arc<Scenario>)], results: &[Vec<LoadResult>])
             errors,
         ]);
         figures.push(Figures {
-            kind: *kind,
+            kind,
+            connections,
             rate: mean,
             server_cpu,
         });
@@ -291,17 +312,48 @@ fn print_rates(scenarios: &[(Kind, Arc<Scenario>)], results: &[Vec<LoadResult>])
     figures
 }
 
+/// Returns the figures of `kind` at the number of connections where its
+/// rate was highest: the scenario's throughput.
+fn peak(figures: &[Figures], kind: Kind) -> Option<Figures> {
+    figures
+        .iter()
+        .filter(|figure| figure.kind == kind)
+        .copied()
+        .max_by(|one, other| one.rate.total_cmp(&other.rate))
+}
+
 /// Prints the target ratios whose two scenarios both ran. Each row shows the
-/// ratio of request rates, which the target is about, and the inverse ratio
-/// of server CPU time per request. The latter would be the rate ratio if the
-/// server had the CPUs to itself.
-fn print_ratios(figures: &[Figures]) {
-    let find = |wanted: Kind| figures.iter().find(|figure| figure.kind == wanted);
-    let mut table = Table::new(&["ratio", "requests/s ratio", "target", "met", "server CPU ratio"]);
+/// ratio of request rates at each number of connections, then the ratio of
+/// throughputs (each scenario's highest rate), which the target is about,
+/// and the inverse ratio of server CPU time per request at those
+/// throughputs. The latter would be the throughput ratio if the server had
+/// the CPUs to itself.
+fn print_ratios(figures: &[Figures], counts: &[usize]) {
+    let at_count: Vec<String> = counts
+        .iter()
+        .map(|count| format!("requests/s ratio, {count} connections"))
+        .collect();
+    let mut header: Vec<&str> = vec!["ratio"];
+    header.extend(at_count.iter().map(String::as_str));
+    header.extend(["throughput ratio (connections)", "target", "met", "server CPU ratio"]);
+    let mut table = Table::new(&header);
+
+    let find = |kind: Kind, connections: usize| {
+        figures
+            .iter()
+            .find(|figure| figure.kind == kind && figure.connections == connections)
+    };
     for (numerator, denominator, target) in RATIO_TARGETS {
-        let (Some(top), Some(bottom)) = (find(numerator), find(denominator)) else {
+        let (Some(top), Some(bottom)) = (peak(figures, numerator), peak(figures, denominator)) else {
             continue;
         };
+        let mut row = vec![format!("{} / {}", label(numerator), label(denominator))];
+        for &count in counts {
+            row.push(match (find(numerator, count), find(denominator, count)) {
+                (Some(one), Some(other)) => format!("{:.2}", one.rate / other.rate),
+                _ => "unknown".to_owned(),
+            });
+        }
         let value = top.rate / bottom.rate;
         let cpu_ratio = match (top.server_cpu, bottom.server_cpu) {
             (Some(top_cpu), Some(bottom_cpu)) if !top_cpu.is_zero() => {
@@ -309,13 +361,13 @@ fn print_ratios(figures: &[Figures]) {
             }
             _ => "unknown".to_owned(),
         };
-        table.row(vec![
-            format!("{} / {}", label(numerator), label(denominator)),
-            format!("{value:.2}"),
+        row.extend([
+            format!("{value:.2} ({} / {})", top.connections, bottom.connections),
             format!("≥ {target:.1}"),
             if value >= target { "yes" } else { "no" }.to_owned(),
             cpu_ratio,
         ]);
+        table.row(row);
     }
     println!("{}", table.render());
 }
