@@ -1,7 +1,7 @@
 //! Checks shared by the fields of every message.
 
 use crate::error::{Excerpt, FieldError, Rule};
-use crate::xml::{is_xml_char, is_xml_space};
+use crate::xml::{find_forbidden, is_xml_space};
 
 /// Whether a field must carry a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,25 +23,14 @@ pub(crate) fn check_text(
     }
 
     // A value has at most as many characters as bytes, so a short one needs
-    // no count; ASCII needs only a byte scan for control characters.
+    // no count.
     if value.len() > max {
         let actual = value.chars().count();
         if actual > max {
             return Err(FieldError::new(element, Rule::TooLong { max, actual }));
         }
     }
-    if value.is_ascii() {
-        return match value.bytes().find(|&byte| !is_xml_char(char::from(byte))) {
-            Some(byte) => Err(FieldError::new(
-                element,
-                Rule::ForbiddenCharacter {
-                    code_point: u32::from(byte),
-                },
-            )),
-            None => Ok(()),
-        };
-    }
-    match value.chars().find(|&c| !is_xml_char(c)) {
+    match find_forbidden(value) {
         Some(c) => Err(FieldError::new(
             element,
             Rule::ForbiddenCharacter {

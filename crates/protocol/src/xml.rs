@@ -18,6 +18,22 @@ pub(crate) fn is_xml_char(c: char) -> bool {
         | '\u{10000}'..='\u{10FFFF}')
 }
 
+/// Returns the first character of `text` that XML forbids, if any.
+pub(crate) fn find_forbidden(text: &str) -> Option<char> {
+    if !text.is_ascii() {
+        return text.chars().find(|&c| !is_xml_char(c));
+    }
+    // The only ASCII characters XML forbids are the controls other than tab,
+    // line feed and carriage return. The first scan has no early exit, so
+    // that the compiler checks many bytes at once. The second runs only to
+    // name the character.
+    let forbidden = |byte: u8| byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r');
+    if !text.bytes().fold(false, |found, byte| found | forbidden(byte)) {
+        return None;
+    }
+    text.bytes().find(|&byte| forbidden(byte)).map(char::from)
+}
+
 /// Returns whether `c` is XML white space (the `S` production).
 pub(crate) fn is_xml_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')

@@ -151,6 +151,22 @@ fn request_comments_anywhere() {
 }
 
 #[test]
+fn request_value_split_by_comment_trims_trailing_indentation() {
+    assert_eq!(
+        last_name_of(&request_with("<LastName>\n  van <!-- b -->Berg\n  </LastName>")),
+        "van Berg"
+    );
+}
+
+#[test]
+fn request_value_split_by_comment_with_line_ends_and_references() {
+    assert_eq!(
+        last_name_of(&request_with("<LastName>O&apos;<!-- b -->Brien\r\nJr</LastName>")),
+        "O'Brien\nJr"
+    );
+}
+
+#[test]
 fn request_processing_instruction_ignored() {
     let bytes = b"<?xml version=\"1.0\"?><?xml-stylesheet href=\"a.xsl\"?><AttendeeSearchRequest><Attendee><LastName>Doe</LastName></Attendee></AttendeeSearchRequest>";
     assert_eq!(last_name_of(bytes), "Doe");

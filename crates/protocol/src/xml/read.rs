@@ -1,5 +1,7 @@
 //! Strict pull reading of one message document into the elements the message defines.
 
+use std::borrow::Cow;
+
 use quick_xml::Reader;
 use quick_xml::escape::{EscapeError, ParseCharRefError};
 use quick_xml::events::{BytesStart, Event};
@@ -22,11 +24,11 @@ const MAX_DETAIL_CHARS: usize = 160;
 ///
 /// Errors about the document as a whole name `root` as the element. Memory
 /// grows with the number of known elements, so callers bound the body size.
-pub(crate) fn parse_document(
-    bytes: &[u8],
+pub(crate) fn parse_document<'a>(
+    bytes: &'a [u8],
     root: &'static str,
     is_known: &dyn Fn(&str) -> bool,
-) -> Result<Element, ParseError> {
+) -> Result<Element<'a>, ParseError> {
     let text = decode_utf8(bytes).map_err(|rule| ParseError::new(root, rule))?;
     // The reader would skip a second byte-order mark, which is content
     // before the root element.
@@ -35,7 +37,7 @@ pub(crate) fn parse_document(
     }
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_comments = true;
-    let mut builder = TreeBuilder::new(root, is_known);
+    let mut builder = TreeBuilder::new(text, root, is_known);
 
     loop {
         let event = reader
@@ -95,14 +97,12 @@ pub(super) fn rule_of_escape(error: &EscapeError) -> Rule {
 }
 
 /// An open element on the reader's stack.
-struct Frame {
-    /// The element's name; error paths show it cut to [`MAX_NAME_CHARS`].
-    name: String,
+struct Frame<'a> {
     /// Whether the element goes into the tree.
     in_tree: bool,
-    /// The element, named when it is closed.
-    element: Element,
-    text: TextBuffer,
+    /// The element, whose name error paths show cut to [`MAX_NAME_CHARS`].
+    element: Element<'a>,
+    text: TextBuffer<'a>,
 }
 
 /// Returns `name` cut to [`MAX_NAME_CHARS`] characters, for an error path.
@@ -114,21 +114,27 @@ fn path_name(name: &str) -> &str {
 }
 
 /// Turns reader events into the tree of known elements.
-struct TreeBuilder<'k> {
+struct TreeBuilder<'a, 'k> {
+    /// The whole document, which names and text borrow from.
+    document: &'a str,
     root: &'static str,
     is_known: &'k dyn Fn(&str) -> bool,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'a>>,
     /// Whether any event came before, which an XML declaration must not follow.
     started: bool,
-    root_done: Option<Element>,
+    root_done: Option<Element<'a>>,
 }
 
-impl<'k> TreeBuilder<'k> {
-    fn new(root: &'static str, is_known: &'k dyn Fn(&str) -> bool) -> Self {
+/// Initial capacity of the element stack; deeper documents make it grow.
+const USUAL_DEPTH: usize = 4;
+
+impl<'a, 'k> TreeBuilder<'a, 'k> {
+    fn new(document: &'a str, root: &'static str, is_known: &'k dyn Fn(&str) -> bool) -> Self {
         TreeBuilder {
+            document,
             root,
             is_known,
-            stack: Vec::new(),
+            stack: Vec::with_capacity(USUAL_DEPTH),
             started: false,
             root_done: None,
         }
@@ -142,7 +148,7 @@ impl<'k> TreeBuilder<'k> {
         let names: Vec<&str> = self
             .stack
             .iter()
-            .map(|frame| path_name(&frame.name))
+            .map(|frame| path_name(&frame.element.name))
             .collect();
         names.join("/")
     }
@@ -152,7 +158,7 @@ impl<'k> TreeBuilder<'k> {
     }
 
     /// Takes one event; returns the root element once the document is complete.
-    fn accept(&mut self, event: Event<'_>) -> Result<Option<Element>, ParseError> {
+    fn accept(&mut self, event: Event<'a>) -> Result<Option<Element<'a>>, ParseError> {
         let first = !self.started;
         self.started = true;
 
@@ -171,19 +177,11 @@ impl<'k> TreeBuilder<'k> {
             }
             Event::End(_) => self.close(),
             Event::Text(text) => {
-                let raw = std::str::from_utf8(&text).map_err(|error| {
-                    self.error(Rule::InvalidUtf8 {
-                        offset: error.valid_up_to(),
-                    })
-                })?;
+                let raw = self.borrow_str(text.into_inner())?;
                 self.text(raw)?;
             }
             Event::CData(cdata) => {
-                let raw = std::str::from_utf8(&cdata).map_err(|error| {
-                    self.error(Rule::InvalidUtf8 {
-                        offset: error.valid_up_to(),
-                    })
-                })?;
+                let raw = self.borrow_str(cdata.into_inner())?;
                 self.cdata(raw)?;
             }
             Event::Eof => return self.finish().map(Some),
@@ -218,9 +216,42 @@ impl<'k> TreeBuilder<'k> {
         }
     }
 
+    /// Returns the text of an event, borrowed from the document when the
+    /// reader lends it, as a reader over a `&str` does.
+    fn borrow_str(&self, bytes: Cow<'a, [u8]>) -> Result<Cow<'a, str>, ParseError> {
+        let invalid = |error: std::str::Utf8Error| {
+            self.error(Rule::InvalidUtf8 {
+                offset: error.valid_up_to(),
+            })
+        };
+        match bytes {
+            Cow::Borrowed(bytes) => std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(invalid),
+            Cow::Owned(bytes) => String::from_utf8(bytes)
+                .map(Cow::Owned)
+                .map_err(|error| invalid(error.utf8_error())),
+        }
+    }
+
+    /// Returns the element's name borrowed from the document when the reader
+    /// lent it, otherwise a copy.
+    fn name_of(&self, start: &BytesStart<'_>) -> Cow<'a, str> {
+        let bytes = start.name().into_inner();
+        let document = self.document.as_bytes().as_ptr_range();
+        let inside = document.contains(&bytes.as_ptr())
+            && bytes.as_ptr_range().end <= document.end;
+        if inside {
+            // Both pointers are in the document, so this is an offset into it.
+            let offset = bytes.as_ptr() as usize - self.document.as_ptr() as usize;
+            if let Some(name) = self.document.get(offset..offset + bytes.len()) {
+                return Cow::Borrowed(name);
+            }
+        }
+        Cow::Owned(String::from_utf8_lossy(bytes).into_owned())
+    }
+
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), ParseError> {
-        let lossy = String::from_utf8_lossy(start.name().into_inner());
-        let name = lossy.as_ref();
+        let element_name = self.name_of(start);
+        let name = element_name.as_ref();
         if !is_xml_name(name) {
             let path = if self.stack.is_empty() {
                 path_name(name).to_owned()
@@ -254,9 +285,11 @@ impl<'k> TreeBuilder<'k> {
         }
 
         self.stack.push(Frame {
-            name: name.to_owned(),
             in_tree,
-            element: Element::default(),
+            element: Element {
+                name: element_name,
+                ..Element::default()
+            },
             text: TextBuffer::new(in_tree),
         });
         self.check_attributes(start)
@@ -291,7 +324,6 @@ impl<'k> TreeBuilder<'k> {
         if !frame.in_tree {
             return;
         }
-        frame.element.name = frame.name;
         frame.element.text = frame.text.finish();
         match self.stack.last_mut() {
             Some(parent) => parent.element.children.push(frame.element),
@@ -299,7 +331,7 @@ impl<'k> TreeBuilder<'k> {
         }
     }
 
-    fn text(&mut self, raw: &str) -> Result<(), ParseError> {
+    fn text(&mut self, raw: Cow<'a, str>) -> Result<(), ParseError> {
         let Some(frame) = self.stack.last_mut() else {
             if raw.chars().all(is_xml_space) {
                 return Ok(());
@@ -312,14 +344,14 @@ impl<'k> TreeBuilder<'k> {
             .map_err(|rule| self.error(rule))
     }
 
-    fn cdata(&mut self, raw: &str) -> Result<(), ParseError> {
+    fn cdata(&mut self, raw: Cow<'a, str>) -> Result<(), ParseError> {
         let Some(frame) = self.stack.last_mut() else {
             return Err(self.error(Rule::ContentOutsideRoot));
         };
         frame.text.push_cdata(raw).map_err(|rule| self.error(rule))
     }
 
-    fn finish(&mut self) -> Result<Element, ParseError> {
+    fn finish(&mut self) -> Result<Element<'a>, ParseError> {
         if !self.stack.is_empty() {
             let detail = "element not closed before the end of the document";
             return Err(self.error(malformed(detail)));

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use quick_xml::escape::unescape;
 
 use super::read::{malformed, rule_of_escape};
-use super::{is_xml_char, is_xml_space};
+use super::{find_forbidden, is_xml_space};
 use crate::error::Rule;
 
 /// Collects the text of one element. The literal leading and trailing XML
@@ -13,27 +13,29 @@ use crate::error::Rule;
 /// Everything else is kept exactly, including inner white space and white
 /// space written as a character reference or inside CDATA. Line ends are
 /// normalized to `\n` as XML 1.0 requires.
-pub(super) struct TextBuffer {
+pub(super) struct TextBuffer<'a> {
     /// Whether to keep the text; the text of unknown elements is only checked.
     store: bool,
-    value: String,
+    /// The text so far: borrowed from the document while it is one piece
+    /// that needed no change.
+    value: Cow<'a, str>,
     /// Whether anything other than leading literal white space came yet.
     started: bool,
     /// Bytes of literal white space at the end of `value`.
     trailing_space: usize,
 }
 
-impl TextBuffer {
+impl<'a> TextBuffer<'a> {
     pub fn new(store: bool) -> Self {
         TextBuffer {
             store,
-            value: String::new(),
+            value: Cow::Borrowed(""),
             started: false,
             trailing_space: 0,
         }
     }
 
-    pub fn push_literal(&mut self, raw: &str) -> Result<(), Rule> {
+    pub fn push_literal(&mut self, raw: Cow<'a, str>) -> Result<(), Rule> {
         // The CharData production forbids this sequence, which only closes
         // a CDATA section; the reader does not check it.
         if raw.contains("]]>") {
@@ -41,13 +43,31 @@ impl TextBuffer {
                 "`]]>` is not allowed in text outside a CDATA section",
             ));
         }
-        let normalized = normalize_line_ends(raw);
-        let mut piece = normalized.as_ref();
+        match normalize(raw) {
+            Cow::Borrowed(normalized) => {
+                if let Some(piece) = self.unescape_literal(normalized)? {
+                    self.keep(piece);
+                }
+            }
+            Cow::Owned(normalized) => {
+                if let Some(piece) = self.unescape_literal(&normalized)? {
+                    self.keep(Cow::Owned(piece.into_owned()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves the references of one literal piece and checks its
+    /// characters. Leading white space before the text starts is dropped,
+    /// and `None` means nothing of the piece remains.
+    fn unescape_literal<'p>(&mut self, normalized: &'p str) -> Result<Option<Cow<'p, str>>, Rule> {
+        let mut piece = normalized;
         if !self.started {
             piece = piece.trim_start_matches(is_xml_space);
         }
         if piece.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
 
         // References end in `;`, so literal white space at the end of the raw
@@ -61,29 +81,54 @@ impl TextBuffer {
 
         let unescaped = unescape(piece).map_err(|error| rule_of_escape(&error))?;
         check_characters(&unescaped)?;
-        if self.store {
-            self.value.push_str(&unescaped);
-        }
         self.started = true;
-        Ok(())
+        Ok(Some(unescaped))
     }
 
-    pub fn push_cdata(&mut self, raw: &str) -> Result<(), Rule> {
-        let normalized = normalize_line_ends(raw);
+    pub fn push_cdata(&mut self, raw: Cow<'a, str>) -> Result<(), Rule> {
+        let normalized = normalize(raw);
         check_characters(&normalized)?;
         if normalized.is_empty() || !self.store {
             return Ok(());
         }
-        self.value.push_str(&normalized);
+        self.keep(normalized);
         self.started = true;
         self.trailing_space = 0;
         Ok(())
     }
 
-    pub fn finish(mut self) -> String {
+    /// Appends a checked piece when the text is kept. The first piece is
+    /// stored as it comes, so a borrowed one stays borrowed.
+    fn keep(&mut self, piece: Cow<'a, str>) {
+        if !self.store {
+            return;
+        }
+        if self.value.is_empty() {
+            self.value = piece;
+        } else {
+            self.value.to_mut().push_str(&piece);
+        }
+    }
+
+    pub fn finish(self) -> Cow<'a, str> {
+        // Trailing white space is ASCII, so the cut is at a character boundary.
         let length = self.value.len().saturating_sub(self.trailing_space);
-        self.value.truncate(length);
-        self.value
+        match self.value {
+            Cow::Borrowed(value) => Cow::Borrowed(&value[..length]),
+            Cow::Owned(mut value) => {
+                value.truncate(length);
+                Cow::Owned(value)
+            }
+        }
+    }
+}
+
+/// Normalizes the line ends of a piece of text, keeping it borrowed when it
+/// is and needs no change.
+fn normalize(raw: Cow<'_, str>) -> Cow<'_, str> {
+    match raw {
+        Cow::Borrowed(raw) => normalize_line_ends(raw),
+        Cow::Owned(raw) => Cow::Owned(normalize_line_ends(&raw).into_owned()),
     }
 }
 
@@ -97,7 +142,7 @@ fn normalize_line_ends(raw: &str) -> Cow<'_, str> {
 }
 
 pub(super) fn check_characters(text: &str) -> Result<(), Rule> {
-    match text.chars().find(|&c| !is_xml_char(c)) {
+    match find_forbidden(text) {
         Some(c) => Err(Rule::ForbiddenCharacter {
             code_point: u32::from(c),
         }),

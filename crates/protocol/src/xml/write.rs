@@ -79,9 +79,14 @@ impl XmlWriter {
 /// line feed. White space at either edge becomes character references,
 /// because the reader drops literal edge white space as indentation.
 pub(crate) fn escape_text(value: &str) -> Cow<'_, str> {
-    let needs_escape = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\r');
+    // The characters to escape are ASCII, and no byte of a multi-byte UTF-8
+    // character is ASCII, so a byte scan finds them. The scan has no early
+    // exit, so that the compiler can check many bytes at once.
+    let needs_escape = value.bytes().fold(false, |found, byte| {
+        found | matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\r')
+    });
     let has_edge_space = value.starts_with(is_xml_space) || value.ends_with(is_xml_space);
-    if !has_edge_space && !value.contains(needs_escape) {
+    if !has_edge_space && !needs_escape {
         return Cow::Borrowed(value);
     }
 
