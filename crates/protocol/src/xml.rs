@@ -25,8 +25,8 @@ pub(crate) fn find_forbidden(text: &str) -> Option<char> {
     }
     // The only ASCII characters XML forbids are the controls other than tab,
     // line feed and carriage return. The first scan has no early exit, so
-    // that the compiler checks many bytes at once. The second runs only to
-    // name the character.
+    // that the compiler can check several bytes at a time. The second runs
+    // only to name the character.
     let forbidden = |byte: u8| byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r');
     if !text.bytes().fold(false, |found, byte| found | forbidden(byte)) {
         return None;

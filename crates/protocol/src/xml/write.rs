@@ -81,7 +81,7 @@ impl XmlWriter {
 pub(crate) fn escape_text(value: &str) -> Cow<'_, str> {
     // The characters to escape are ASCII, and no byte of a multi-byte UTF-8
     // character is ASCII, so a byte scan finds them. The scan has no early
-    // exit, so that the compiler can check many bytes at once.
+    // exit, so that the compiler can check several bytes at a time.
     let needs_escape = value.bytes().fold(false, |found, byte| {
         found | matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\r')
     });
