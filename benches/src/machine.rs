@@ -45,12 +45,11 @@ pub fn load_average() -> Option<String> {
 }
 
 /// Returns the CPU time used so far by this process's threads whose name
-/// starts with `prefix`, where threads that have ended count as such
-/// threads: the process's CPU time from `getrusage`, which keeps the time of
-/// ended threads, minus that of the live threads with other names (from the
-/// nanosecond counters in `/proc/self/task/*/schedstat`). The benchmarks'
-/// client threads run until the end, so the threads that end during a
-/// measurement are the server's blocking threads, and their time is kept.
+/// starts with `prefix`, counting ended threads as such threads. It is the
+/// process's CPU time (`getrusage`, which keeps that of ended threads) minus
+/// that of the live threads with other names (`/proc/self/task/*/schedstat`).
+/// The benchmarks' client threads live to the end, so the threads that end
+/// during a measurement are the server's blocking threads.
 pub fn threads_cpu_time(prefix: &str) -> Option<std::time::Duration> {
     let process = process_cpu_time()?;
     let mut others = 0u64;

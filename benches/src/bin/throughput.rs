@@ -324,10 +324,9 @@ fn peak(figures: &[Figures], kind: Kind) -> Option<Figures> {
 
 /// Prints the target ratios whose two scenarios both ran. Each row shows the
 /// ratio of request rates at each number of connections, then the ratio of
-/// throughputs (each scenario's highest rate), which the target is about,
-/// and the inverse ratio of server CPU time per request at those
-/// throughputs. The latter would be the throughput ratio if the server had
-/// the CPUs to itself.
+/// throughputs, which the target is about. The last column inverts the
+/// ratio of server CPU per request at those throughputs: the throughput
+/// ratio of a server with the CPUs to itself.
 fn print_ratios(figures: &[Figures], counts: &[usize]) {
     let at_count: Vec<String> = counts
         .iter()

@@ -151,7 +151,7 @@ fn request_comments_anywhere() {
 }
 
 #[test]
-fn request_value_split_by_comment_trims_trailing_indentation() {
+fn request_value_pieces_trim_indentation() {
     assert_eq!(
         last_name_of(&request_with("<LastName>\n  van <!-- b -->Berg\n  </LastName>")),
         "van Berg"
@@ -159,7 +159,7 @@ fn request_value_split_by_comment_trims_trailing_indentation() {
 }
 
 #[test]
-fn request_value_split_by_comment_with_line_ends_and_references() {
+fn request_value_pieces_with_references_joined() {
     assert_eq!(
         last_name_of(&request_with("<LastName>O&apos;<!-- b -->Brien\r\nJr</LastName>")),
         "O'Brien\nJr"
