@@ -100,7 +100,7 @@ pub(super) fn rule_of_escape(error: &EscapeError) -> Rule {
 struct Frame<'a> {
     /// Whether the element goes into the tree.
     in_tree: bool,
-    /// The element, whose name error paths show cut to [`MAX_NAME_CHARS`].
+    /// The element. Error paths show its name cut to [`MAX_NAME_CHARS`].
     element: Element<'a>,
     text: TextBuffer<'a>,
 }
@@ -236,17 +236,14 @@ impl<'a, 'k> TreeBuilder<'a, 'k> {
     /// lent it, otherwise a copy.
     fn name_of(&self, start: &BytesStart<'_>) -> Cow<'a, str> {
         let bytes = start.name().into_inner();
-        let document = self.document.as_bytes().as_ptr_range();
-        let inside = document.contains(&bytes.as_ptr())
-            && bytes.as_ptr_range().end <= document.end;
-        if inside {
-            // Both pointers are in the document, so this is an offset into it.
-            let offset = bytes.as_ptr() as usize - self.document.as_ptr() as usize;
-            if let Some(name) = self.document.get(offset..offset + bytes.len()) {
-                return Cow::Borrowed(name);
-            }
+        // Bytes that lie in the document have an offset below its length,
+        // and `get` checks the range, so other bytes are copied.
+        let offset = (bytes.as_ptr() as usize).checked_sub(self.document.as_ptr() as usize);
+        let borrowed = offset.and_then(|offset| self.document.get(offset..offset + bytes.len()));
+        match borrowed {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
         }
-        Cow::Owned(String::from_utf8_lossy(bytes).into_owned())
     }
 
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), ParseError> {
@@ -359,5 +356,24 @@ impl<'a, 'k> TreeBuilder<'a, 'k> {
         self.root_done
             .take()
             .ok_or_else(|| ParseError::new(self.root, Rule::Missing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::parse_document;
+
+    #[test]
+    fn parse_document_borrows_plain_names_and_text() {
+        let bytes = b"<root><a>plain</a><b>x &amp; y</b></root>";
+
+        let root = parse_document(bytes, "root", &|_| true).unwrap();
+
+        assert!(matches!(root.name, Cow::Borrowed("root")));
+        assert!(matches!(root.children[0].name, Cow::Borrowed("a")));
+        assert!(matches!(root.children[0].text, Cow::Borrowed("plain")));
+        assert!(matches!(root.children[1].text, Cow::Owned(ref text) if text == "x & y"));
     }
 }
