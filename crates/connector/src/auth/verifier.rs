@@ -1,8 +1,10 @@
 //! Checks presented Basic credentials against the configured pair.
 //!
-//! Clear-text passwords are compared as HMAC-SHA256 tags under a key drawn at
-//! start-up, with `subtle`'s constant-time equality: comparing fixed-size tags
-//! hides both the content and the length of the configured values. An argon2
+//! A clear-text password is checked together with the user name: one
+//! HMAC-SHA256 tag of the pair, under a key drawn at start-up, is compared
+//! with `subtle`'s constant-time equality. Comparing fixed-size tags hides
+//! both the content and the length of the configured values, and one tag
+//! per request costs half as much as one per value. An argon2
 //! PHC password is verified on the blocking pool, and a success is remembered
 //! for `credentials.verified_cache_secs` under a tag of the presented pair so
 //! that the host's next callouts skip the deliberately slow hash.
@@ -34,6 +36,7 @@ const MAX_CACHED_SUCCESSES: usize = 16;
 
 /// The configured password, ready for comparison.
 enum ExpectedPassword {
+    /// Tag of the configured user name and password, see [`pair_tag`].
     Clear(Tag),
     Argon2(Arc<str>),
 }
@@ -69,7 +72,8 @@ impl CredentialVerifier {
                 .map_err(|message| anyhow!("credentials.password: {message}"))?;
             ExpectedPassword::Argon2(Arc::from(configured_password))
         } else {
-            ExpectedPassword::Clear(tag(&key, configured_password.as_bytes()))
+            let username = credentials.username.as_bytes();
+            ExpectedPassword::Clear(pair_tag(&key, username, configured_password.as_bytes()))
         };
 
         Ok(CredentialVerifier {
@@ -88,11 +92,7 @@ impl CredentialVerifier {
     pub fn verify_now(&self, presented: &PresentedCredentials) -> Option<Verification> {
         match &self.password {
             ExpectedPassword::Clear(expected) => {
-                let username_matches =
-                    tag(&self.key, presented.username.as_bytes()).ct_eq(&self.username);
-                let password_matches =
-                    tag(&self.key, presented.password.expose().as_bytes()).ct_eq(expected);
-                Some(decide(username_matches & password_matches))
+                Some(decide(self.pair_tag(presented).ct_eq(expected)))
             }
             ExpectedPassword::Argon2(_) => self
                 .is_cached(&self.pair_tag(presented))
@@ -101,8 +101,9 @@ impl CredentialVerifier {
     }
 
     /// Checks the presented pair. The user name is compared even when the
-    /// password will fail, and the password even when the user name failed,
-    /// so that timing does not tell which of the two was wrong.
+    /// password will fail, and the password even when the user name failed
+    /// (a clear-text password in the same tag as the user name), so that
+    /// timing does not tell which of the two was wrong.
     pub async fn verify(&self, presented: &PresentedCredentials) -> Verification {
         let admitted = self
             .verify_admitted(presented, || Ok::<(), Infallible>(()))
@@ -149,15 +150,9 @@ impl CredentialVerifier {
         ))
     }
 
-    /// Tag of the whole pair; the user name's length comes first so that
-    /// `ab` + `c` and `a` + `bc` differ.
     fn pair_tag(&self, presented: &PresentedCredentials) -> Tag {
-        let username = presented.username.as_bytes();
-        let mut context = hmac::Context::with_key(&self.key);
-        context.update(&(username.len() as u64).to_be_bytes());
-        context.update(username);
-        context.update(presented.password.expose().as_bytes());
-        to_tag(context.sign())
+        let password = presented.password.expose().as_bytes();
+        pair_tag(&self.key, presented.username.as_bytes(), password)
     }
 
     fn is_cached(&self, pair_tag: &Tag) -> bool {
@@ -224,6 +219,16 @@ fn decide(both_match: subtle::Choice) -> Verification {
 
 fn tag(key: &hmac::Key, value: &[u8]) -> Tag {
     to_tag(hmac::sign(key, value))
+}
+
+/// Tag of a user name and password together; the user name's length comes
+/// first so that `ab` + `c` and `a` + `bc` differ.
+fn pair_tag(key: &hmac::Key, username: &[u8], password: &[u8]) -> Tag {
+    let mut context = hmac::Context::with_key(key);
+    context.update(&(username.len() as u64).to_be_bytes());
+    context.update(username);
+    context.update(password);
+    to_tag(context.sign())
 }
 
 fn to_tag(signature: hmac::Tag) -> Tag {
@@ -295,6 +300,16 @@ mod tests {
 
         let verification = verifier
             .verify(&presented("connector-usex", "pass:wörd-123"))
+            .await;
+        assert_eq!(verification, Verification::Rejected);
+    }
+
+    #[tokio::test]
+    async fn clear_password_rejects_pair_split_elsewhere() {
+        let verifier = clear_verifier();
+
+        let verification = verifier
+            .verify(&presented("connector-use", "rpass:wörd-123"))
             .await;
         assert_eq!(verification, Verification::Rejected);
     }
