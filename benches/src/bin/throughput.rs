@@ -24,8 +24,9 @@ use tokio::runtime::Runtime;
 /// Measures requests per second of Test Connection, Fetch List and Fetch
 /// Attendee through the real connector over TLS, and of a minimal hyper
 /// server returning a fixed body, in interleaved rounds, at each number of
-/// connections given. A scenario's throughput is its highest rate over
-/// those numbers, and the target ratios compare throughputs.
+/// connections given. A scenario's rate at one number of connections is the
+/// median of its rounds, its throughput is its highest rate over those
+/// numbers, and the target ratios compare throughputs.
 #[derive(Parser)]
 struct Options {
     #[command(flatten)]
@@ -35,14 +36,14 @@ struct Options {
     #[arg(long = "connections", default_values_t = [8, 64])]
     connections: Vec<usize>,
     /// Measured seconds per scenario and round.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 2)]
     duration: u64,
     /// Unmeasured seconds before each measurement.
     #[arg(long, default_value_t = 1)]
     warmup: u64,
     /// Rounds; each round measures every scenario at every number of
     /// connections once, in a rotated order.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     rounds: usize,
     /// Worker threads of the server runtime (connector and ceiling).
     #[arg(long, default_value_t = 2)]
@@ -73,7 +74,7 @@ const SERVER_THREADS: &str = "server";
 
 const ALL_KINDS: [Kind; 4] = [Kind::Ceiling, Kind::TestConnection, Kind::FetchList, Kind::FetchAttendee];
 
-/// Ratios of throughputs (each scenario's highest mean rate over the numbers
+/// Ratios of throughputs (each scenario's highest median rate over the numbers
 /// of connections) with their targets: numerator, denominator, minimum.
 const RATIO_TARGETS: [(Kind, Kind, f64); 2] = [
     (Kind::FetchList, Kind::TestConnection, 0.6),
@@ -251,7 +252,7 @@ fn scenario(kind: Kind, fixtures: &Fixtures, results: usize) -> Scenario {
     }
 }
 
-/// Mean rate over the rounds, and server CPU time per request over all
+/// Median rate over the rounds, and server CPU time per request over all
 /// rounds, of one scenario at one number of connections.
 #[derive(Clone, Copy)]
 struct Figures {
@@ -267,7 +268,7 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
     let mut table = Table::new(&[
         "scenario",
         "connections",
-        "requests/s (mean of rounds)",
+        "requests/s (median of rounds)",
         "rounds min–max",
         "server CPU per request",
         "p50",
@@ -277,10 +278,11 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
     ]);
     let mut figures = Vec::new();
     for (&(kind, scenario, connections), rounds) in cells.iter().zip(results) {
-        let rates: Vec<f64> = rounds.iter().map(LoadResult::per_second).collect();
-        let mean = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
-        let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = rates.iter().copied().fold(0.0, f64::max);
+        let mut rates: Vec<f64> = rounds.iter().map(LoadResult::per_second).collect();
+        rates.sort_by(f64::total_cmp);
+        let typical = median(&rates);
+        let low = rates.first().copied().unwrap_or_default();
+        let high = rates.last().copied().unwrap_or_default();
         let mut all = LoadResult::default();
         for round in rounds {
             all.merge(round);
@@ -293,7 +295,7 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
         table.row(vec![
             scenario.name.clone(),
             connections.to_string(),
-            format_rate(mean),
+            format_rate(typical),
             format!("{}–{}", format_rate(low), format_rate(high)),
             server_cpu.map(format_duration).unwrap_or_else(|| "unknown".to_owned()),
             format_duration(all.latencies.percentile(50.0)),
@@ -304,12 +306,23 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
         figures.push(Figures {
             kind,
             connections,
-            rate: mean,
+            rate: typical,
             server_cpu,
         });
     }
     println!("{}", table.render());
     figures
+}
+
+/// Returns the middle of sorted rates, or the mean of the two middle ones.
+/// Another tenant of a shared machine only ever slows a round down, and the
+/// median, unlike the mean, does not move with one such round.
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        length if length % 2 == 1 => sorted[length / 2],
+        length => (sorted[length / 2 - 1] + sorted[length / 2]) / 2.0,
+    }
 }
 
 /// Returns the figures of `kind` at the number of connections where its
