@@ -92,9 +92,12 @@ async fn malformed_credentials_name_the_rule() {
     let connector = start().await;
     let no_colon = format!("Basic {}", base64_of(b"no-colon-here"));
     let not_utf8 = format!("Basic {}", base64_of(b"user:\xff\xfe"));
+    let too_long = format!("Basic {}", "A".repeat(2_000));
     let cases = [
         ("Bearer abc", "the Authorization scheme is not Basic"),
+        ("Basic", "the Basic scheme but no credentials"),
         ("Basic %%%", "not valid base64"),
+        (too_long.as_str(), "longer than 1024 base64 characters"),
         (no_colon.as_str(), "no `:` between user name and password"),
         (not_utf8.as_str(), "not valid UTF-8"),
     ];
@@ -105,6 +108,27 @@ async fn malformed_credentials_name_the_rule() {
 
         assert!(body.contains(rule), "for {malformed:?}: {body}");
     }
+}
+
+#[tokio::test]
+async fn repeated_authorization_is_401() {
+    let connector = start().await;
+
+    let response = connector
+        .client
+        .get(connector.url(TEST_CONNECTION_PATH))
+        .header("Authorization", basic_authorization(USERNAME, PASSWORD))
+        .header("Authorization", basic_authorization(USERNAME, "wrong"))
+        .send()
+        .await
+        .expect("send request");
+
+    assert_eq!(response.status(), 401);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("the Authorization header appears more than once"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

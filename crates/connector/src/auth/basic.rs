@@ -1,6 +1,7 @@
 //! Parsing of an `Authorization: Basic …` header (RFC 7617, UTF-8 charset).
 
-use axum::http::HeaderValue;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -31,10 +32,21 @@ pub struct PresentedCredentials {
 pub enum BasicAuthError {
     #[error("the Authorization header is missing")]
     Missing,
+    /// Several values could each be read by a different server or proxy on
+    /// the way, so none is chosen.
+    #[error("the Authorization header appears more than once")]
+    Repeated,
     #[error("the Authorization header contains bytes other than visible ASCII")]
     NotAscii,
     #[error("the Authorization scheme is not Basic")]
     NotBasic,
+    #[error("the Authorization header has the Basic scheme but no credentials")]
+    NoCredentials,
+    #[error(
+        "the Basic credentials are longer than {} base64 characters",
+        MAX_TOKEN_LENGTH
+    )]
+    TooLong,
     #[error("the Basic credentials are not valid base64")]
     InvalidBase64,
     #[error("the Basic credentials are not valid UTF-8")]
@@ -53,22 +65,30 @@ impl BasicAuthError {
     }
 }
 
-/// Parses the header value into user name and password, splitting the
-/// decoded text at the first `:` so that the password may contain colons.
-pub fn parse_basic(header: Option<&HeaderValue>) -> Result<PresentedCredentials, BasicAuthError> {
-    let header = header.ok_or(BasicAuthError::Missing)?;
-    let text = header.to_str().map_err(|_| BasicAuthError::NotAscii)?;
+/// Parses the request's one `Authorization` header into user name and
+/// password, splitting the decoded text at the first `:` so that the
+/// password may contain colons.
+pub fn parse_basic(headers: &HeaderMap) -> Result<PresentedCredentials, BasicAuthError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let header = values.next().ok_or(BasicAuthError::Missing)?;
+    if values.next().is_some() {
+        return Err(BasicAuthError::Repeated);
+    }
+    let text = header
+        .to_str()
+        .map_err(|_| BasicAuthError::NotAscii)?
+        .trim();
 
-    let (scheme, token) = text
-        .trim()
-        .split_once(' ')
-        .ok_or(BasicAuthError::NotBasic)?;
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(BasicAuthError::NotBasic);
     }
     let token = token.trim_start();
-    if token.is_empty() || token.len() > MAX_TOKEN_LENGTH {
-        return Err(BasicAuthError::InvalidBase64);
+    if token.is_empty() {
+        return Err(BasicAuthError::NoCredentials);
+    }
+    if token.len() > MAX_TOKEN_LENGTH {
+        return Err(BasicAuthError::TooLong);
     }
 
     let decoded = BASE64
@@ -89,8 +109,16 @@ pub fn parse_basic(header: Option<&HeaderValue>) -> Result<PresentedCredentials,
 mod tests {
     use super::*;
 
+    use axum::http::HeaderValue;
+
     fn header(text: &str) -> HeaderValue {
         HeaderValue::from_str(text).unwrap()
+    }
+
+    fn parse_one(value: &HeaderValue) -> Result<PresentedCredentials, BasicAuthError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, value.clone());
+        parse_basic(&headers)
     }
 
     fn basic(pair: &str) -> HeaderValue {
@@ -102,7 +130,7 @@ mod tests {
 
     #[test]
     fn parse_basic_splits_at_first_colon() {
-        let credentials = parse_basic(Some(&basic("user:pa:ss:word"))).unwrap();
+        let credentials = parse_one(&basic("user:pa:ss:word")).unwrap();
 
         assert_eq!(credentials.username, "user");
         assert_eq!(credentials.password.expose(), "pa:ss:word");
@@ -110,7 +138,7 @@ mod tests {
 
     #[test]
     fn parse_basic_keeps_non_ascii_password() {
-        let credentials = parse_basic(Some(&basic("user:pässwörd✓"))).unwrap();
+        let credentials = parse_one(&basic("user:pässwörd✓")).unwrap();
 
         assert_eq!(credentials.password.expose(), "pässwörd✓");
     }
@@ -119,7 +147,7 @@ mod tests {
     fn parse_basic_scheme_is_case_insensitive() {
         let value = header("bAsIc dXNlcjpwYXNz");
 
-        assert_eq!(parse_basic(Some(&value)).unwrap().username, "user");
+        assert_eq!(parse_one(&value).unwrap().username, "user");
     }
 
     #[test]
@@ -127,42 +155,49 @@ mod tests {
         // "user:pa" encodes to "dXNlcjpwYQ==".
         let value = header("Basic dXNlcjpwYQ");
 
-        assert_eq!(parse_basic(Some(&value)).unwrap().password.expose(), "pa");
+        assert_eq!(parse_one(&value).unwrap().password.expose(), "pa");
     }
 
     #[test]
     fn parse_basic_missing_header() {
-        assert_eq!(parse_basic(None).unwrap_err(), BasicAuthError::Missing);
+        assert_eq!(
+            parse_basic(&HeaderMap::new()).unwrap_err(),
+            BasicAuthError::Missing
+        );
     }
 
     #[test]
     fn parse_basic_latin1_bytes() {
         let value = HeaderValue::from_bytes(b"Basic \xe9\xe9").unwrap();
 
-        assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
-            BasicAuthError::NotAscii
-        );
+        assert_eq!(parse_one(&value).unwrap_err(), BasicAuthError::NotAscii);
     }
 
     #[test]
     fn parse_basic_bearer_scheme() {
         let value = header("Bearer abc");
 
-        assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
-            BasicAuthError::NotBasic
-        );
+        assert_eq!(parse_one(&value).unwrap_err(), BasicAuthError::NotBasic);
     }
 
     #[test]
     fn parse_basic_scheme_without_token() {
-        let value = header("Basic");
+        for text in ["Basic", "Basic ", "basic   "] {
+            assert_eq!(
+                parse_one(&header(text)).unwrap_err(),
+                BasicAuthError::NoCredentials,
+                "{text:?}"
+            );
+        }
+    }
 
-        assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
-            BasicAuthError::NotBasic
-        );
+    #[test]
+    fn parse_basic_repeated_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(AUTHORIZATION, basic("user:right"));
+        headers.append(AUTHORIZATION, basic("user:wrong"));
+
+        assert_eq!(parse_basic(&headers).unwrap_err(), BasicAuthError::Repeated);
     }
 
     #[test]
@@ -170,7 +205,7 @@ mod tests {
         let value = header("Basic !!!notbase64");
 
         assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
+            parse_one(&value).unwrap_err(),
             BasicAuthError::InvalidBase64
         );
     }
@@ -179,10 +214,7 @@ mod tests {
     fn parse_basic_without_colon() {
         let value = basic("no-colon-here");
 
-        assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
-            BasicAuthError::MissingColon
-        );
+        assert_eq!(parse_one(&value).unwrap_err(), BasicAuthError::MissingColon);
     }
 
     #[test]
@@ -190,19 +222,18 @@ mod tests {
         let token = base64::engine::general_purpose::STANDARD.encode([b'u', b':', 0xff, 0xfe]);
         let value = header(&format!("Basic {token}"));
 
-        assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
-            BasicAuthError::InvalidUtf8
-        );
+        assert_eq!(parse_one(&value).unwrap_err(), BasicAuthError::InvalidUtf8);
     }
 
     #[test]
     fn parse_basic_overlong_token() {
         let value = header(&format!("Basic {}", "A".repeat(MAX_TOKEN_LENGTH + 4)));
 
+        let error = parse_one(&value).unwrap_err();
+        assert_eq!(error, BasicAuthError::TooLong);
         assert_eq!(
-            parse_basic(Some(&value)).unwrap_err(),
-            BasicAuthError::InvalidBase64
+            error.to_string(),
+            "the Basic credentials are longer than 1024 base64 characters"
         );
     }
 }

@@ -13,8 +13,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::HeaderValue;
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
@@ -47,9 +46,9 @@ impl Authenticator {
     pub async fn authenticate(
         &self,
         client: IpAddr,
-        authorization: Option<&HeaderValue>,
+        headers: &HeaderMap,
     ) -> Result<(), CalloutError> {
-        match self.admit(client, authorization) {
+        match self.admit(client, headers) {
             Admission::Decided(decision) => decision,
             Admission::Argon2(presented) => self.verify_argon2(client, presented).await,
         }
@@ -58,11 +57,11 @@ impl Authenticator {
     /// Runs the steps of [`Authenticator::authenticate`] that do not wait:
     /// the throttle, the header, and a clear-text password or a remembered
     /// argon2 success.
-    fn admit(&self, client: IpAddr, authorization: Option<&HeaderValue>) -> Admission {
+    fn admit(&self, client: IpAddr, headers: &HeaderMap) -> Admission {
         if let Err(throttled) = self.check_throttle(client) {
             return Admission::Decided(Err(throttled));
         }
-        let presented = match parse_basic(authorization) {
+        let presented = match parse_basic(headers) {
             Ok(presented) => presented,
             Err(error) => {
                 let unreadable = CalloutError::AuthorizationUnreadable(error);
@@ -176,8 +175,7 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let client = client_address(&request);
-        let authorization = request.headers().get(AUTHORIZATION);
-        match self.authenticator.admit(client, authorization) {
+        match self.authenticator.admit(client, request.headers()) {
             Admission::Decided(Ok(())) => AuthFuture::Admitted {
                 inner: self.inner.call(request),
             },
