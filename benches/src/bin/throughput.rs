@@ -25,7 +25,7 @@ use tokio::runtime::Runtime;
 /// Attendee through the real connector over TLS, and of a minimal hyper
 /// server returning a fixed body, in interleaved rounds, at each number of
 /// connections given. A scenario's rate at one number of connections is the
-/// median of its rounds, its throughput is its highest rate over those
+/// median of its rounds. Its throughput is its highest rate over those
 /// numbers, and the target ratios compare throughputs.
 #[derive(Parser)]
 struct Options {
@@ -280,7 +280,7 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
     for (&(kind, scenario, connections), rounds) in cells.iter().zip(results) {
         let mut rates: Vec<f64> = rounds.iter().map(LoadResult::per_second).collect();
         rates.sort_by(f64::total_cmp);
-        let typical = median(&rates);
+        let rate = median(&rates);
         let low = rates.first().copied().unwrap_or_default();
         let high = rates.last().copied().unwrap_or_default();
         let mut all = LoadResult::default();
@@ -295,7 +295,7 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
         table.row(vec![
             scenario.name.clone(),
             connections.to_string(),
-            format_rate(typical),
+            format_rate(rate),
             format!("{}–{}", format_rate(low), format_rate(high)),
             server_cpu.map(format_duration).unwrap_or_else(|| "unknown".to_owned()),
             format_duration(all.latencies.percentile(50.0)),
@@ -306,7 +306,7 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
         figures.push(Figures {
             kind,
             connections,
-            rate: typical,
+            rate,
             server_cpu,
         });
     }
@@ -315,8 +315,8 @@ fn print_rates(cells: &[(Kind, &Scenario, usize)], results: &[Vec<LoadResult>]) 
 }
 
 /// Returns the middle of sorted rates, or the mean of the two middle ones.
-/// Another tenant of a shared machine only ever slows a round down, and the
-/// median, unlike the mean, does not move with one such round.
+/// Load from another tenant of a shared machine can slow a round down but
+/// not speed it up, and the median, unlike the mean, ignores one such round.
 fn median(sorted: &[f64]) -> f64 {
     match sorted.len() {
         0 => 0.0,

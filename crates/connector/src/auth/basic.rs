@@ -32,8 +32,8 @@ pub struct PresentedCredentials {
 pub enum BasicAuthError {
     #[error("the Authorization header is missing")]
     Missing,
-    /// Several values could each be read by a different server or proxy on
-    /// the way, so none is chosen.
+    /// A server or proxy on the way may read another of the values, so none
+    /// is used.
     #[error("the Authorization header appears more than once")]
     Repeated,
     #[error("the Authorization header contains bytes other than visible ASCII")]

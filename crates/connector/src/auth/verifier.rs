@@ -36,7 +36,7 @@ const MAX_CACHED_SUCCESSES: usize = 16;
 
 /// The configured password, ready for comparison.
 enum ExpectedPassword {
-    /// Tag of the configured user name and password, see [`pair_tag`].
+    /// Tag of the configured user name and password, made by [`pair_tag`].
     Clear(Tag),
     Argon2(Arc<str>),
 }
@@ -100,10 +100,10 @@ impl CredentialVerifier {
         }
     }
 
-    /// Checks the presented pair. The user name is compared even when the
-    /// password will fail, and the password even when the user name failed
-    /// (a clear-text password in the same tag as the user name), so that
-    /// timing does not tell which of the two was wrong.
+    /// Checks the presented pair. Timing does not tell which of the two was
+    /// wrong: a clear-text password shares one tag with the user name, and
+    /// against an argon2 hash the user name is compared even when the
+    /// password fails, and the password even when the user name failed.
     pub async fn verify(&self, presented: &PresentedCredentials) -> Verification {
         let admitted = self
             .verify_admitted(presented, || Ok::<(), Infallible>(()))
@@ -221,8 +221,8 @@ fn tag(key: &hmac::Key, value: &[u8]) -> Tag {
     to_tag(hmac::sign(key, value))
 }
 
-/// Tag of a user name and password together; the user name's length comes
-/// first so that `ab` + `c` and `a` + `bc` differ.
+/// Returns the tag of a user name and password together. The user name's
+/// length comes first, so that `ab` + `c` and `a` + `bc` differ.
 fn pair_tag(key: &hmac::Key, username: &[u8], password: &[u8]) -> Tag {
     let mut context = hmac::Context::with_key(key);
     context.update(&(username.len() as u64).to_be_bytes());
