@@ -201,7 +201,7 @@ async fn list_names_include_new_import(database: TestDatabase) {
         .expect("import");
 
     let names = fixture.store.list_names().await.expect("names");
-    assert_eq!(names, ["geo", "colors"]);
+    assert_eq!(names[..], ["geo", "colors"]);
 }
 
 /// Opens a second store on the fixture's database, as another process would.
@@ -228,7 +228,7 @@ async fn list_names_see_import_elsewhere_after_interval(database: TestDatabase) 
     let fixture = fixture(database).await;
     let other = second_store(&fixture).await;
     let path = write_file(&fixture.dir_path, "colors.csv", "parent,code,text\n,R,Red\n");
-    assert_eq!(fixture.store.list_names().await.expect("names"), ["geo"]);
+    assert_eq!(fixture.store.list_names().await.expect("names")[..], ["geo"]);
 
     import::import_list(&*other, CsvSource::open(&path).expect("open"), "colors", "EN")
         .await
@@ -236,7 +236,7 @@ async fn list_names_see_import_elsewhere_after_interval(database: TestDatabase) 
     std::thread::sleep(CHANGE_CHECK_INTERVAL);
 
     let names = fixture.store.list_names().await.expect("names");
-    assert_eq!(names, ["geo", "colors"]);
+    assert_eq!(names[..], ["geo", "colors"]);
 }
 
 async fn list_language_imported_elsewhere_is_searched(database: TestDatabase) {

@@ -20,18 +20,22 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 
 /// Returns the first character of `text` that XML forbids, if any.
 pub(crate) fn find_forbidden(text: &str) -> Option<char> {
-    if !text.is_ascii() {
-        return text.chars().find(|&c| !is_xml_char(c));
-    }
-    // The only ASCII characters XML forbids are the controls other than tab,
-    // line feed and carriage return. The first scan has no early exit, so
+    // A `str` holds no surrogates, so the characters XML forbids in it are
+    // the ASCII controls other than tab, line feed and carriage return, and
+    // U+FFFE and U+FFFF, whose UTF-8 forms start with the byte 0xEF. The
+    // first scan looks for either kind of byte, without an early exit, so
     // that the compiler can check several bytes at a time. The second runs
-    // only to name the character.
-    let forbidden = |byte: u8| byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r');
-    if !text.bytes().fold(false, |found, byte| found | forbidden(byte)) {
+    // only when it finds one, to name the character or to clear a 0xEF that
+    // starts an allowed character.
+    let suspect =
+        |byte: u8| (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r')) || byte == 0xEF;
+    if !text
+        .bytes()
+        .fold(false, |found, byte| found | suspect(byte))
+    {
         return None;
     }
-    text.bytes().find(|&byte| forbidden(byte)).map(char::from)
+    text.chars().find(|&c| !is_xml_char(c))
 }
 
 /// Returns whether `c` is XML white space (the `S` production).
@@ -88,7 +92,37 @@ fn is_name_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_name_char, is_name_start_char, is_xml_name};
+    use super::{find_forbidden, is_name_char, is_name_start_char, is_xml_char, is_xml_name};
+
+    #[test]
+    fn find_forbidden_agrees_with_the_char_production() {
+        let texts = [
+            "",
+            "San Francisco",
+            "tab\there, lines\r\n",
+            "bell\u{7}",
+            "nul\u{0} after",
+            "\u{1F}",
+            "Ørsted \u{85} next line",
+            "fullwidth \u{FF01} and \u{FFFD}",
+            "not a character \u{FFFE}",
+            "\u{FFFF} first",
+            "private \u{E000} and \u{F8FF}",
+            "astral \u{1F600}",
+            "late control after a long ASCII run of text \u{8}",
+        ];
+        for text in texts {
+            let expected = text.chars().find(|&c| !is_xml_char(c));
+            assert_eq!(find_forbidden(text), expected, "{text:?}");
+        }
+        for code_point in (0..0x20).chain(0xFFF0..=0xFFFF) {
+            if let Some(c) = char::from_u32(code_point) {
+                let text = format!("ab{c}cd");
+                let expected = (!is_xml_char(c)).then_some(c);
+                assert_eq!(find_forbidden(&text), expected, "{code_point:#X}");
+            }
+        }
+    }
 
     /// Checks the production one character at a time, as the non-ASCII path does.
     fn by_characters(name: &str) -> bool {

@@ -372,6 +372,23 @@ fn list_num_to_return_empty_is_none() {
 }
 
 #[test]
+fn list_fields_in_any_order_with_unknown_ones() {
+    let bytes = list_request_with(
+        "<list-name>Cities</list-name><level1>ignored</level1><num-to-return>5</num-to-return>\
+         <extra><query>not this one</query></extra><query>San*</query><lang-code>FR</lang-code>\
+         <search-by>code</search-by><long-code>US-CA</long-code>",
+    );
+    let parsed = FetchListRequest::parse(&bytes).expect("request");
+    assert_eq!(parsed.list_name, "Cities");
+    assert_eq!(parsed.num_to_return, Some(5));
+    assert_eq!(parsed.query, "San*");
+    assert_eq!(parsed.lang_code, "FR");
+    assert_eq!(parsed.search_by, SearchBy::Code);
+    assert_eq!(parsed.long_code, "US-CA");
+    assert!(parsed.code_by_level.is_empty());
+}
+
+#[test]
 fn list_levels_in_any_order() {
     let bytes =
         list_request_with("<code-by-level><level2>W</level2><level1>US</level1></code-by-level>");

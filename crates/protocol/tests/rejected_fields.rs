@@ -413,6 +413,22 @@ fn list_duplicate_query() {
 }
 
 #[test]
+fn list_duplicate_search_by() {
+    let error = parse_list_request(
+        "<search-by>TEXT</search-by><query>a</query><search-by>CODE</search-by>",
+    );
+    assert_eq!(error.element(), "fetch-list-request/search-by");
+    assert_eq!(error.rule(), &Rule::Duplicate);
+}
+
+#[test]
+fn list_element_inside_value() {
+    let error = parse_list_request("<num-to-return>2<b/>5</num-to-return>");
+    assert_eq!(error.element(), "fetch-list-request/num-to-return");
+    assert_eq!(error.rule(), &Rule::ElementInValue);
+}
+
+#[test]
 fn list_level_gap() {
     let error =
         parse_list_request("<code-by-level><level1>US</level1><level3>CA</level3></code-by-level>");

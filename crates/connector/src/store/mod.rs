@@ -138,8 +138,9 @@ pub trait Store: Send + Sync + 'static {
     /// with `code` joined from the parent's long code and `match_value` set.
     async fn search_list(&self, query: &ListQuery) -> Result<Vec<ListItem>, StoreError>;
 
-    /// Names of the imported lists, in import order.
-    async fn list_names(&self) -> Result<Vec<String>, StoreError>;
+    /// Names of the imported lists, in import order. A store may hand out
+    /// the same shared slice to every caller until the lists change.
+    async fn list_names(&self) -> Result<Arc<[String]>, StoreError>;
 
     /// Tells whether the list has an item whose long code is exactly
     /// `long_code`; [`StoreError::ListNotFound`] when the list does not exist.

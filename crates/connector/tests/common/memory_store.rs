@@ -4,7 +4,7 @@
 //! or `*`. The real search rules belong to the SQLite store, which has its own tests.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -130,7 +130,7 @@ impl Store for MemoryStore {
         Ok(found)
     }
 
-    async fn list_names(&self) -> Result<Vec<String>, StoreError> {
+    async fn list_names(&self) -> Result<Arc<[String]>, StoreError> {
         self.check_failing()?;
         Ok(self.lists.keys().cloned().collect())
     }

@@ -41,29 +41,49 @@ impl FetchListRequest {
         let root = parse_document(bytes, ROOT, &is_known)?;
         root.expect_container(ROOT)?;
 
+        // One pass over the children in document order; a bit per known
+        // name finds a second occurrence.
         let mut request = FetchListRequest::default();
-        for (name, _) in TEXT_FIELDS {
-            if let (Some(value), Some(field)) =
-                (root.value(ROOT, name)?, request.text_field_mut(name))
-            {
-                *field = value.to_string();
+        let mut seen = 0u16;
+        for child in root.children {
+            let Some(known) = Known::of(&child.name) else {
+                continue;
+            };
+            let bit = 1u16 << known.index();
+            if seen & bit != 0 {
+                let path = format!("{ROOT}/{}", child.name);
+                return Err(ParseError::new(path, Rule::Duplicate));
             }
-        }
-        if let Some(value) = root.value(ROOT, SEARCH_BY)? {
-            request.search_by = SearchBy::from_name(value).ok_or_else(|| {
-                let rule = Rule::UnknownValue {
-                    value: Excerpt::new(value),
-                    expected: "TEXT or CODE",
-                };
-                ParseError::new(format!("{ROOT}/{SEARCH_BY}"), rule)
-            })?;
-        }
-        if let Some(value) = root.value(ROOT, NUM_TO_RETURN)? {
-            request.num_to_return = parse_count(value)
-                .map_err(|rule| ParseError::new(format!("{ROOT}/{NUM_TO_RETURN}"), rule))?;
-        }
-        if let Some(levels) = root.child(ROOT, CODE_BY_LEVEL)? {
-            request.code_by_level = read_levels(levels)?;
+            seen |= bit;
+            if let Known::CodeByLevel = known {
+                request.code_by_level = read_levels(&child)?;
+                continue;
+            }
+            if child.has_elements {
+                let path = format!("{ROOT}/{}", child.name);
+                return Err(ParseError::new(path, Rule::ElementInValue));
+            }
+            match known {
+                Known::Text(index) => {
+                    if let Some(field) = request.text_field_mut(TEXT_FIELDS[index].0) {
+                        *field = child.text.into_owned();
+                    }
+                }
+                Known::SearchBy => {
+                    request.search_by = SearchBy::from_name(&child.text).ok_or_else(|| {
+                        let rule = Rule::UnknownValue {
+                            value: Excerpt::new(&child.text),
+                            expected: "TEXT or CODE",
+                        };
+                        ParseError::new(format!("{ROOT}/{SEARCH_BY}"), rule)
+                    })?;
+                }
+                Known::NumToReturn => {
+                    request.num_to_return = parse_count(&child.text)
+                        .map_err(|rule| ParseError::new(format!("{ROOT}/{NUM_TO_RETURN}"), rule))?;
+                }
+                Known::CodeByLevel => {}
+            }
         }
 
         request.validate().map_err(|error| error.parsing_at(ROOT))?;
@@ -148,6 +168,40 @@ impl FetchListRequest {
             "connector-version" => Some(&mut self.connector_version),
             "config-options" => Some(&mut self.config_options),
             _ => None,
+        }
+    }
+}
+
+/// The children of the root that the request defines.
+#[derive(Clone, Copy)]
+enum Known {
+    /// A text field, by its position in [`TEXT_FIELDS`].
+    Text(usize),
+    SearchBy,
+    NumToReturn,
+    CodeByLevel,
+}
+
+impl Known {
+    fn of(name: &str) -> Option<Known> {
+        match name {
+            SEARCH_BY => Some(Known::SearchBy),
+            NUM_TO_RETURN => Some(Known::NumToReturn),
+            CODE_BY_LEVEL => Some(Known::CodeByLevel),
+            _ => TEXT_FIELDS
+                .iter()
+                .position(|(field, _)| *field == name)
+                .map(Known::Text),
+        }
+    }
+
+    /// A distinct number below 16 for each name.
+    fn index(self) -> usize {
+        match self {
+            Known::Text(index) => index,
+            Known::SearchBy => TEXT_FIELDS.len(),
+            Known::NumToReturn => TEXT_FIELDS.len() + 1,
+            Known::CodeByLevel => TEXT_FIELDS.len() + 2,
         }
     }
 }

@@ -128,6 +128,10 @@ struct TreeBuilder<'a, 'k> {
 /// Initial capacity of the element stack; deeper documents make it grow.
 const USUAL_DEPTH: usize = 4;
 
+/// Initial capacity of the root's children: the fields of a list request
+/// or an attendee; longer messages make it grow.
+const ROOT_CHILDREN: usize = 16;
+
 impl<'a, 'k> TreeBuilder<'a, 'k> {
     fn new(document: &'a str, root: &'static str, is_known: &'k dyn Fn(&str) -> bool) -> Self {
         TreeBuilder {
@@ -281,10 +285,18 @@ impl<'a, 'k> TreeBuilder<'a, 'k> {
             ));
         }
 
+        // The root's children are the message's fields, so room for a
+        // usual message saves the vector's regrowth.
+        let children = if self.stack.is_empty() {
+            Vec::with_capacity(ROOT_CHILDREN)
+        } else {
+            Vec::new()
+        };
         self.stack.push(Frame {
             in_tree,
             element: Element {
                 name: element_name,
+                children,
                 ..Element::default()
             },
             text: TextBuffer::new(in_tree),

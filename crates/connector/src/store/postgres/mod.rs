@@ -262,11 +262,11 @@ impl Store for PostgresStore {
         list_search::search(&self.inner.pool, query, self.trigram_indexes()).await
     }
 
-    async fn list_names(&self) -> Result<Vec<String>, StoreError> {
-        let names = sqlx::query_scalar("SELECT name FROM lists ORDER BY id")
+    async fn list_names(&self) -> Result<Arc<[String]>, StoreError> {
+        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM lists ORDER BY id")
             .fetch_all(&self.inner.pool)
             .await?;
-        Ok(names)
+        Ok(names.into())
     }
 
     async fn list_item_exists(&self, list_name: &str, long_code: &str) -> Result<bool, StoreError> {

@@ -31,6 +31,8 @@ impl ListInfo {
 #[derive(Default)]
 pub(super) struct Catalog {
     lists: Vec<ListInfo>,
+    /// The lists' names, shared with every Fetch List that chooses a list.
+    names: Arc<[String]>,
 }
 
 impl Catalog {
@@ -58,7 +60,8 @@ impl Catalog {
                 list.languages.push(row.get(1)?);
             }
         }
-        Ok(Catalog { lists })
+        let names = lists.iter().map(|list| list.name.clone()).collect();
+        Ok(Catalog { lists, names })
     }
 
     /// Finds a list by its exact name.
@@ -67,8 +70,8 @@ impl Catalog {
     }
 
     /// Names of the lists, in import order.
-    pub fn names(&self) -> Vec<String> {
-        self.lists.iter().map(|list| list.name.clone()).collect()
+    pub fn names(&self) -> Arc<[String]> {
+        Arc::clone(&self.names)
     }
 }
 

@@ -275,7 +275,7 @@ impl SqliteStore {
 
     /// Returns the list names from memory, or from a read transaction when
     /// none looked for commits in the last [`CHANGE_CHECK_INTERVAL`].
-    fn cached_list_names(&self) -> Result<Vec<String>, StoreError> {
+    fn cached_list_names(&self) -> Result<Arc<[String]>, StoreError> {
         if let Some((_, catalog)) = self.inner.lists.recent(CHANGE_CHECK_INTERVAL) {
             return Ok(catalog.names());
         }
@@ -340,7 +340,7 @@ impl Store for SqliteStore {
         run_in_place(|| self.search_list_in_database(query))
     }
 
-    async fn list_names(&self) -> Result<Vec<String>, StoreError> {
+    async fn list_names(&self) -> Result<Arc<[String]>, StoreError> {
         self.cached_list_names()
     }
 
