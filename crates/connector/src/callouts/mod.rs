@@ -9,8 +9,9 @@ mod test_connection;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 
 pub(crate) use attendee::fetch_attendees;
 pub(crate) use body::XmlBody;
@@ -83,7 +84,9 @@ pub(crate) struct AppState {
 
 /// Builds a `200` XML response carrying `count` results.
 fn xml_response(xml: Vec<u8>, count: usize) -> Response {
-    let mut response = (StatusCode::OK, xml).into_response();
+    // Built directly: `into_response` on bytes would first set a content
+    // type of its own, which this one replaces.
+    let mut response = Response::new(Body::from(xml));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(XML_CONTENT_TYPE),

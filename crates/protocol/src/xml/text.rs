@@ -36,6 +36,21 @@ impl<'a> TextBuffer<'a> {
     }
 
     pub fn push_literal(&mut self, raw: Cow<'a, str>) -> Result<(), Rule> {
+        if is_plain(&raw) {
+            if let Some(piece) = self.trim_literal(&raw) {
+                let piece = match raw {
+                    Cow::Borrowed(raw) => Cow::Borrowed(&raw[raw.len() - piece.len()..]),
+                    Cow::Owned(_) => Cow::Owned(piece.to_owned()),
+                };
+                self.keep(piece);
+            }
+            return Ok(());
+        }
+        self.push_special(raw)
+    }
+
+    /// Takes a literal piece with a character that needs a check or a change.
+    fn push_special(&mut self, raw: Cow<'a, str>) -> Result<(), Rule> {
         // The CharData production forbids this sequence, which only closes
         // a CDATA section; the reader does not check it.
         if raw.contains("]]>") {
@@ -62,12 +77,26 @@ impl<'a> TextBuffer<'a> {
     /// characters. Leading white space before the text starts is dropped,
     /// and `None` means nothing of the piece remains.
     fn unescape_literal<'p>(&mut self, normalized: &'p str) -> Result<Option<Cow<'p, str>>, Rule> {
-        let mut piece = normalized;
+        let Some(piece) = self.trim_literal(normalized) else {
+            return Ok(None);
+        };
+        let unescaped = unescape(piece).map_err(|error| rule_of_escape(&error))?;
+        check_characters(&unescaped)?;
+        self.started = true;
+        Ok(Some(unescaped))
+    }
+
+    /// Drops leading white space before the text starts and counts the
+    /// piece's trailing white space; `None` means nothing of it remains.
+    /// The piece is a suffix of `piece`, so callers can cut it from the
+    /// original.
+    fn trim_literal<'p>(&mut self, piece: &'p str) -> Option<&'p str> {
+        let mut piece = piece;
         if !self.started {
             piece = piece.trim_start_matches(is_xml_space);
         }
         if piece.is_empty() {
-            return Ok(None);
+            return None;
         }
 
         // References end in `;`, so literal white space at the end of the raw
@@ -78,11 +107,8 @@ impl<'a> TextBuffer<'a> {
         } else {
             space
         };
-
-        let unescaped = unescape(piece).map_err(|error| rule_of_escape(&error))?;
-        check_characters(&unescaped)?;
         self.started = true;
-        Ok(Some(unescaped))
+        Some(piece)
     }
 
     pub fn push_cdata(&mut self, raw: Cow<'a, str>) -> Result<(), Rule> {
@@ -123,6 +149,18 @@ impl<'a> TextBuffer<'a> {
     }
 }
 
+/// Tells whether a literal piece needs no change and no check beyond its
+/// edge white space: no `]` (which could start `]]>`), no carriage return,
+/// no reference, and no byte of a character XML may forbid (see
+/// [`super::find_forbidden`]). One scan without an early exit decides, so
+/// the usual short values skip the separate scans below.
+fn is_plain(piece: &str) -> bool {
+    let special = |byte: u8| {
+        matches!(byte, b']' | b'\r' | b'&' | 0xEF) || (byte < 0x20 && !matches!(byte, b'\t' | b'\n'))
+    };
+    !piece.bytes().fold(false, |found, byte| found | special(byte))
+}
+
 /// Normalizes the line ends of a piece of text, keeping it borrowed when it
 /// is and needs no change.
 fn normalize(raw: Cow<'_, str>) -> Cow<'_, str> {
@@ -147,5 +185,56 @@ pub(super) fn check_characters(text: &str) -> Result<(), Rule> {
             code_point: u32::from(c),
         }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::TextBuffer;
+
+    /// Pushes the pieces into a buffer, each through the plain-text check
+    /// or each straight to the full path, and returns the text or the error.
+    fn collect(pieces: &[&'static str], full_path: bool) -> Result<String, String> {
+        let mut buffer = TextBuffer::new(true);
+        for piece in pieces {
+            let pushed = if full_path {
+                buffer.push_special(Cow::Borrowed(piece))
+            } else {
+                buffer.push_literal(Cow::Borrowed(piece))
+            };
+            pushed.map_err(|rule| rule.to_string())?;
+        }
+        Ok(buffer.finish().into_owned())
+    }
+
+    #[test]
+    fn push_literal_plain_pieces_match_the_full_path() {
+        let cases: [&[&'static str]; 12] = [
+            &["San Francisco"],
+            &["\n  indented\n  "],
+            &["  ", "late start  "],
+            &["first ", "  second\t"],
+            &["tab\tinside"],
+            &["Ørsted, Zürich, 東京"],
+            &["a]b"],
+            &["x]]>y"],
+            &["line\r\nend"],
+            &["O&apos;Brien"],
+            &["bell\u{7}"],
+            &["fullwidth \u{FF01}", " then \u{FFFE}"],
+        ];
+        for pieces in cases {
+            assert_eq!(collect(pieces, false), collect(pieces, true), "{pieces:?}");
+        }
+    }
+
+    #[test]
+    fn push_literal_plain_piece_stays_borrowed() {
+        let mut buffer = TextBuffer::new(true);
+        buffer.push_literal(Cow::Borrowed("\n  Abc*  ")).unwrap();
+
+        assert!(matches!(buffer.finish(), Cow::Borrowed("Abc*")));
     }
 }
