@@ -20,7 +20,7 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 
 /// Returns the first character of `text` that XML forbids, if any.
 pub(crate) fn find_forbidden(text: &str) -> Option<char> {
-    // A `str` holds no surrogates, so the characters XML forbids in it are
+    // A `str` contains no surrogates, so the characters XML forbids in it are
     // the ASCII controls other than tab, line feed and carriage return, and
     // U+FFFE and U+FFFF, whose UTF-8 forms start with the byte 0xEF. The
     // first scan looks for either kind of byte, without an early exit, so

@@ -372,7 +372,7 @@ fn list_num_to_return_empty_is_none() {
 }
 
 #[test]
-fn list_fields_in_any_order_with_unknown_ones() {
+fn list_fields_any_order_and_unknown() {
     let bytes = list_request_with(
         "<list-name>Cities</list-name><level1>ignored</level1><num-to-return>5</num-to-return>\
          <extra><query>not this one</query></extra><query>San*</query><lang-code>FR</lang-code>\

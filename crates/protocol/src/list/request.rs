@@ -41,15 +41,15 @@ impl FetchListRequest {
         let root = parse_document(bytes, ROOT, &is_known)?;
         root.expect_container(ROOT)?;
 
-        // One pass over the children in document order; a bit per known
+        // One pass over the children in document order. A bit per known
         // name finds a second occurrence.
         let mut request = FetchListRequest::default();
         let mut seen = 0u16;
         for child in root.children {
-            let Some(known) = Known::of(&child.name) else {
+            let Some(known) = Known::from_name(&child.name) else {
                 continue;
             };
-            let bit = 1u16 << known.index();
+            let bit = known.bit();
             if seen & bit != 0 {
                 let path = format!("{ROOT}/{}", child.name);
                 return Err(ParseError::new(path, Rule::Duplicate));
@@ -183,7 +183,7 @@ enum Known {
 }
 
 impl Known {
-    fn of(name: &str) -> Option<Known> {
+    fn from_name(name: &str) -> Option<Known> {
         match name {
             SEARCH_BY => Some(Known::SearchBy),
             NUM_TO_RETURN => Some(Known::NumToReturn),
@@ -195,14 +195,15 @@ impl Known {
         }
     }
 
-    /// A distinct number below 16 for each name.
-    fn index(self) -> usize {
-        match self {
+    /// Returns the name's bit in the set of names seen, one of 11 bits.
+    fn bit(self) -> u16 {
+        let position = match self {
             Known::Text(index) => index,
             Known::SearchBy => TEXT_FIELDS.len(),
             Known::NumToReturn => TEXT_FIELDS.len() + 1,
             Known::CodeByLevel => TEXT_FIELDS.len() + 2,
-        }
+        };
+        1 << position
     }
 }
 

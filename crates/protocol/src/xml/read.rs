@@ -128,8 +128,8 @@ struct TreeBuilder<'a, 'k> {
 /// Initial capacity of the element stack; deeper documents make it grow.
 const USUAL_DEPTH: usize = 4;
 
-/// Initial capacity of the root's children: the fields of a list request
-/// or an attendee; longer messages make it grow.
+/// Initial capacity of the root's children, enough for the fields of a
+/// Fetch List request. Longer messages make the vector grow.
 const ROOT_CHILDREN: usize = 16;
 
 impl<'a, 'k> TreeBuilder<'a, 'k> {

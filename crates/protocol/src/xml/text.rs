@@ -87,9 +87,9 @@ impl<'a> TextBuffer<'a> {
     }
 
     /// Drops leading white space before the text starts and counts the
-    /// piece's trailing white space; `None` means nothing of it remains.
-    /// The piece is a suffix of `piece`, so callers can cut it from the
-    /// original.
+    /// piece's trailing white space. Returns `None` when nothing of the
+    /// piece remains, and otherwise a suffix of `piece`, so that callers can
+    /// cut it from the original.
     fn trim_literal<'p>(&mut self, piece: &'p str) -> Option<&'p str> {
         let mut piece = piece;
         if !self.started {
@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn push_literal_plain_pieces_match_the_full_path() {
+    fn push_literal_plain_matches_full_path() {
         let cases: [&[&'static str]; 12] = [
             &["San Francisco"],
             &["\n  indented\n  "],
