@@ -82,7 +82,6 @@ impl<'a> TextBuffer<'a> {
         };
         let unescaped = unescape(piece).map_err(|error| rule_of_escape(&error))?;
         check_characters(&unescaped)?;
-        self.started = true;
         Ok(Some(unescaped))
     }
 
