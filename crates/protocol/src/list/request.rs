@@ -33,11 +33,7 @@ impl FetchListRequest {
     /// level1 without gaps or repeats. Other names in code-by-level are
     /// ignored, as are unknown elements anywhere.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
-        let is_known = |name: &str| {
-            TEXT_FIELDS.iter().any(|(field, _)| *field == name)
-                || [SEARCH_BY, NUM_TO_RETURN, CODE_BY_LEVEL].contains(&name)
-                || name.starts_with("level")
-        };
+        let is_known = |name: &str| Known::from_name(name).is_some() || name.starts_with("level");
         let root = parse_document(bytes, ROOT, &is_known)?;
         root.expect_container(ROOT)?;
 
