@@ -15,6 +15,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::client_limit::ClientConnections;
 use super::connection::{ConnectionContext, serve_connection};
+use super::repoll::Repoll;
 
 /// Pause after a failed `accept`, such as running out of file descriptors,
 /// so that the loop does not spin while the condition lasts.
@@ -122,14 +123,14 @@ impl HttpListener {
                 continue;
             };
             let context = Arc::clone(&self.context);
-            connections.spawn(serve_connection(
+            connections.spawn(Repoll::new(serve_connection(
                 stream,
                 peer,
                 context,
                 graceful.watcher(),
                 permit,
                 client_slot,
-            ));
+            )));
         }
 
         drop(self.listener);

@@ -5,6 +5,7 @@ mod connection;
 pub mod errors;
 mod idle;
 mod listener;
+mod repoll;
 mod routes;
 mod trace;
 
