@@ -436,6 +436,77 @@ async fn http2_client_is_served() {
     assert_eq!(response.status(), 200);
 }
 
+/// Writes `count` requests in one burst, alternating Test Connection and
+/// Fetch List, the last with `Connection: close`, and returns everything
+/// the server sends back until it closes.
+async fn pipeline(connector: &TestConnector, count: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let authorization = basic_authorization(USERNAME, PASSWORD);
+    let list_body = list_request("Projects", "", "", "A*");
+    let mut burst = String::new();
+    for index in 0..count {
+        let last = index + 1 == count;
+        let close = if last { "Connection: close\r\n" } else { "" };
+        if index % 2 == 0 {
+            burst.push_str(&format!(
+                "GET {TEST_CONNECTION_PATH} HTTP/1.1\r\nHost: {SERVER_NAME}\r\n\
+                 Authorization: {authorization}\r\n{close}\r\n"
+            ));
+        } else {
+            burst.push_str(&format!(
+                "POST {LIST_PATH} HTTP/1.1\r\nHost: {SERVER_NAME}\r\n\
+                 Authorization: {authorization}\r\nContent-Type: application/xml\r\n\
+                 Content-Length: {}\r\n{close}\r\n{list_body}",
+                list_body.len()
+            ));
+        }
+    }
+
+    let mut stream = connector.connect_raw().await;
+    stream.write_all(burst.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let read = stream.read_to_end(&mut received);
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("all responses within 10 s")
+        .expect("read responses");
+    String::from_utf8(received).expect("UTF-8 responses")
+}
+
+#[tokio::test]
+async fn pipelined_requests_answered_in_order() {
+    // Timers far beyond the test's bound, so that none of them wakes a
+    // connection that missed a wake.
+    let mut config = test_config();
+    config.timeouts.header_read_secs = 60;
+    config.timeouts.idle_secs = 60;
+    let connector = spawn_connector(Arc::new(geography()), config).await;
+
+    // More requests than hyper handles in one poll of a connection (16),
+    // half of them with a body, so that the connection yields and wakes
+    // itself while it serves them.
+    let received = pipeline(&connector, 41).await;
+
+    let statuses: Vec<&str> = received
+        .match_indices("HTTP/1.1 ")
+        .map(|(start, _)| &received[start..start + 12])
+        .collect();
+    assert_eq!(statuses.len(), 41);
+    assert!(statuses.iter().all(|status| *status == "HTTP/1.1 200"));
+    // The end of each response body, in the order of the requests.
+    let ends = ["connection OK", "</fetch-list-response>"];
+    let answers: Vec<&str> = received
+        .match_indices(ends[0])
+        .chain(received.match_indices(ends[1]))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_values()
+        .collect();
+    let expected: Vec<&str> = (0..41).map(|index| ends[index % 2]).collect();
+    assert_eq!(answers, expected);
+    assert_eq!(received.matches("<text>Apollo</text>").count(), 20);
+}
+
 #[tokio::test]
 async fn shutdown_stops_server() {
     let connector = spawn_connector(Arc::new(MemoryStore::default()), test_config()).await;
