@@ -21,8 +21,8 @@ pub struct Config {
     /// not both. No default: the host does not start without a key.
     pub secret_key_file: Option<PathBuf>,
     /// Time limits for each connection and request: `tls_handshake_secs`
-    /// (default 10), `header_read_secs` (10), `body_read_secs` (10),
-    /// `request_secs` (30) and `idle_secs` (120).
+    /// (default 10), `header_read_secs` (10), `body_read_secs` (10, at most
+    /// `request_secs`), `request_secs` (30) and `idle_secs` (120).
     pub timeouts: TimeoutsConfig,
     /// `body_bytes`, the largest accepted request body (default 65536), and
     /// `max_connections`, the most connections served at once (default 1024),
@@ -361,6 +361,9 @@ impl Config {
             crate::public_origin::parse_origin(origin, self.dangerous_plain_http)
                 .map_err(|rule| invalid("public_origin", rule))?;
         }
+        timeouts
+            .check_body_read_fits()
+            .map_err(|(key, rule)| invalid(key, rule))?;
         // Test Connection runs inside an API request, so it must finish first.
         if self.outbound.total_timeout_secs >= timeouts.request_secs {
             return Err(invalid(
@@ -445,6 +448,17 @@ mod tests {
         let error = Config::from_toml_str("secret_key = \"very-secret-value\"\n").unwrap_err();
 
         assert!(!error.contains("very-secret-value"), "{error}");
+    }
+
+    #[test]
+    fn config_body_read_must_fit_request() {
+        let mut config = Config::default();
+        config.timeouts.body_read_secs = config.timeouts.request_secs + 1;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("timeouts.body_read_secs")
+        );
     }
 
     #[test]

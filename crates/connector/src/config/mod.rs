@@ -134,7 +134,7 @@ pub struct TimeoutsConfig {
     /// Reading the request line and headers (HTTP/1.1), also bounding how
     /// long a kept-alive connection waits for its next request. Default 10.
     pub header_read_secs: u64,
-    /// Reading the request body. Default 10.
+    /// Reading the request body; at most `request_secs`. Default 10.
     pub body_read_secs: u64,
     /// The whole request, from headers read to response ready. A request
     /// that takes longer gets `503`. Default 30.
@@ -274,6 +274,18 @@ impl TimeoutsConfig {
     }
     pub fn idle(&self) -> Duration {
         Duration::from_secs(self.idle_secs)
+    }
+
+    /// Checks that the body limit ends within the request limit, so that a
+    /// stalled body gets the body limit's 408 and not the request limit's
+    /// 503. Returns the key and the rule it breaks.
+    pub fn check_body_read_fits(&self) -> Result<(), (&'static str, String)> {
+        if self.body_read_secs > self.request_secs {
+            let limit = self.request_secs;
+            let rule = format!("must be at most timeouts.request_secs ({limit})");
+            return Err(("timeouts.body_read_secs", rule));
+        }
+        Ok(())
     }
 }
 

@@ -220,7 +220,9 @@ fn validate_limits(config: &Config) -> Result<(), ConfigError> {
             return Err(invalid(key, "must be at least 1"));
         }
     }
-    Ok(())
+    timeouts
+        .check_body_read_fits()
+        .map_err(|(key, rule)| invalid(key, rule))
 }
 
 #[cfg(test)]
@@ -304,6 +306,27 @@ pub(super) mod tests {
 
         let expected = format!("list_paths.\"{}\"", config.paths.attendee_v1);
         assert_eq!(error_key(&config), Some(expected));
+    }
+
+    #[test]
+    fn validate_body_read_over_request_names_key() {
+        let mut config = valid_config();
+        config.timeouts.request_secs = 5;
+        config.timeouts.body_read_secs = 6;
+
+        assert_eq!(
+            error_key(&config).as_deref(),
+            Some("timeouts.body_read_secs")
+        );
+    }
+
+    #[test]
+    fn validate_body_read_equal_to_request_is_accepted() {
+        let mut config = valid_config();
+        config.timeouts.request_secs = 5;
+        config.timeouts.body_read_secs = 5;
+
+        assert_eq!(error_key(&config), None);
     }
 
     #[test]
